@@ -1,0 +1,8 @@
+//! `rustbuild llb`. (Being written.)
+
+use std::process::ExitCode;
+
+pub(crate) fn run(_args: &[String]) -> ExitCode {
+    eprintln!("rustbuild llb: not implemented yet");
+    ExitCode::from(super::EXIT_USAGE)
+}

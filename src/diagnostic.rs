@@ -1,0 +1,442 @@
+//! The one diagnostic type every stage reports, and its renderers.
+//!
+//! A [`Diagnostic`] carries a stable [`Code`], a message, labelled spans into the
+//! Buildfile and an optional hint. Stages collect them in [`Diagnostics`] instead of
+//! stopping at the first. The source text is attached only when rendering: as miette's
+//! graphical report for people, or as JSON for editors.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::source::{LineIndex, SourceFile, Span};
+
+/// Stable identifiers of every diagnostic, scoped by the stage that emits it.
+/// The strings are part of the public interface (`--format json`): never reuse or rename one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    // syntax: text -> IR
+    InvalidUtf8,
+    UnexpectedToken,
+    UnknownInstruction,
+    UnsupportedInstruction,
+    UnknownFlag,
+    DuplicateFlag,
+    InvalidFlagValue,
+    MissingArgument,
+    ExtraArgument,
+    InvalidJson,
+    UnterminatedQuote,
+    UnterminatedHeredoc,
+    InvalidVariable,
+    InvalidDirective,
+    InvalidStageName,
+    InvalidPort,
+    InvalidChmod,
+    InvalidKeyValue,
+    NoInstructions,
+    InstructionBeforeFrom,
+    // check: whole-file rules
+    DuplicateStage,
+    UnknownStage,
+    StageCycle,
+    MissingMountTarget,
+    LegacyKeyValue,
+    UndefinedVariable,
+    // lower: needs build arguments, the platform or the daemon
+    UnknownTarget,
+    InvalidPlatform,
+    InvalidExpandedValue,
+    NotSupportedByDaemon,
+    NotSupportedOnPlatform,
+    Internal,
+}
+
+impl Code {
+    pub const ALL: &'static [Code] = &[
+        Code::InvalidUtf8,
+        Code::UnexpectedToken,
+        Code::UnknownInstruction,
+        Code::UnsupportedInstruction,
+        Code::UnknownFlag,
+        Code::DuplicateFlag,
+        Code::InvalidFlagValue,
+        Code::MissingArgument,
+        Code::ExtraArgument,
+        Code::InvalidJson,
+        Code::UnterminatedQuote,
+        Code::UnterminatedHeredoc,
+        Code::InvalidVariable,
+        Code::InvalidDirective,
+        Code::InvalidStageName,
+        Code::InvalidPort,
+        Code::InvalidChmod,
+        Code::InvalidKeyValue,
+        Code::NoInstructions,
+        Code::InstructionBeforeFrom,
+        Code::DuplicateStage,
+        Code::UnknownStage,
+        Code::StageCycle,
+        Code::MissingMountTarget,
+        Code::LegacyKeyValue,
+        Code::UndefinedVariable,
+        Code::UnknownTarget,
+        Code::InvalidPlatform,
+        Code::InvalidExpandedValue,
+        Code::NotSupportedByDaemon,
+        Code::NotSupportedOnPlatform,
+        Code::Internal,
+    ];
+
+    /// The stable string, e.g. `rustbuild::syntax::unknown-instruction`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::InvalidUtf8 => "rustbuild::syntax::invalid-utf8",
+            Code::UnexpectedToken => "rustbuild::syntax::unexpected-token",
+            Code::UnknownInstruction => "rustbuild::syntax::unknown-instruction",
+            Code::UnsupportedInstruction => "rustbuild::syntax::unsupported-instruction",
+            Code::UnknownFlag => "rustbuild::syntax::unknown-flag",
+            Code::DuplicateFlag => "rustbuild::syntax::duplicate-flag",
+            Code::InvalidFlagValue => "rustbuild::syntax::invalid-flag-value",
+            Code::MissingArgument => "rustbuild::syntax::missing-argument",
+            Code::ExtraArgument => "rustbuild::syntax::extra-argument",
+            Code::InvalidJson => "rustbuild::syntax::invalid-json",
+            Code::UnterminatedQuote => "rustbuild::syntax::unterminated-quote",
+            Code::UnterminatedHeredoc => "rustbuild::syntax::unterminated-heredoc",
+            Code::InvalidVariable => "rustbuild::syntax::invalid-variable",
+            Code::InvalidDirective => "rustbuild::syntax::invalid-directive",
+            Code::InvalidStageName => "rustbuild::syntax::invalid-stage-name",
+            Code::InvalidPort => "rustbuild::syntax::invalid-port",
+            Code::InvalidChmod => "rustbuild::syntax::invalid-chmod",
+            Code::InvalidKeyValue => "rustbuild::syntax::invalid-key-value",
+            Code::NoInstructions => "rustbuild::syntax::no-instructions",
+            Code::InstructionBeforeFrom => "rustbuild::syntax::instruction-before-from",
+            Code::DuplicateStage => "rustbuild::check::duplicate-stage",
+            Code::UnknownStage => "rustbuild::check::unknown-stage",
+            Code::StageCycle => "rustbuild::check::stage-cycle",
+            Code::MissingMountTarget => "rustbuild::check::missing-mount-target",
+            Code::LegacyKeyValue => "rustbuild::check::legacy-key-value",
+            Code::UndefinedVariable => "rustbuild::check::undefined-variable",
+            Code::UnknownTarget => "rustbuild::lower::unknown-target",
+            Code::InvalidPlatform => "rustbuild::lower::invalid-platform",
+            Code::InvalidExpandedValue => "rustbuild::lower::invalid-expanded-value",
+            Code::NotSupportedByDaemon => "rustbuild::lower::not-supported-by-daemon",
+            Code::NotSupportedOnPlatform => "rustbuild::lower::not-supported-on-platform",
+            Code::Internal => "rustbuild::internal",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A span with the text shown next to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub text: String,
+}
+
+/// One finding about a Buildfile. The first label is the primary location.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    pub labels: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(code, message)
+        }
+    }
+
+    /// A bug in rustbuild rather than in the Buildfile.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::error(Code::Internal, message)
+            .with_help("this is a bug in rustbuild; please report it with the Buildfile")
+    }
+
+    #[must_use]
+    pub fn with_label(mut self, span: Span, text: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            text: text.into(),
+        });
+        self
+    }
+
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The primary span, if the diagnostic points anywhere.
+    pub fn span(&self) -> Option<Span> {
+        self.labels.first().map(|label| label.span)
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// The diagnostics of one file, in the order found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.0.push(diagnostic);
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.0.extend(other.0);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
+        self.0.iter()
+    }
+
+    /// Sorted by position, so reports read top to bottom whichever stage found them.
+    pub fn sorted(mut self) -> Self {
+        self.0
+            .sort_by_key(|d| (d.span().map_or(u32::MAX, |s| s.start), d.code));
+        self
+    }
+}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(diagnostic: Diagnostic) -> Self {
+        Self(vec![diagnostic])
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+/// A diagnostic joined with its source, which is what miette renders.
+struct WithSource<'a> {
+    diagnostic: &'a Diagnostic,
+    source: &'a miette::NamedSource<Arc<str>>,
+}
+
+impl fmt::Debug for WithSource<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.diagnostic, f)
+    }
+}
+
+impl fmt::Display for WithSource<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for WithSource<'_> {}
+
+impl miette::Diagnostic for WithSource<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.diagnostic.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Error => miette::Severity::Error,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let labels = self.diagnostic.labels.iter().enumerate().map(|(i, label)| {
+            let span = miette::SourceSpan::from(label.span.range());
+            let text = (!label.text.is_empty()).then(|| label.text.clone());
+            if i == 0 {
+                miette::LabeledSpan::new_primary_with_span(text, span)
+            } else {
+                miette::LabeledSpan::new_with_span(text, span)
+            }
+        });
+        Some(Box::new(labels))
+    }
+}
+
+/// How [`render`] draws a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// Unicode and colour, for a terminal.
+    Fancy,
+    /// ASCII-free of colour codes: logs, BuildKit error messages, snapshots.
+    Plain,
+}
+
+/// Renders diagnostics as miette's graphical report, one after another.
+pub fn render(diagnostics: &Diagnostics, file: &SourceFile, style: Style) -> String {
+    let source = miette::NamedSource::new(file.name.clone(), file.text.clone());
+    let theme = match style {
+        Style::Fancy => miette::GraphicalTheme::unicode(),
+        Style::Plain => miette::GraphicalTheme::unicode_nocolor(),
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
+    let mut out = String::new();
+    for diagnostic in diagnostics.iter() {
+        let report = WithSource {
+            diagnostic,
+            source: &source,
+        };
+        if handler.render_report(&mut out, &report).is_err() {
+            // Rendering into a String cannot fail in practice; keep the message at least.
+            out.push_str(&diagnostic.message);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// One diagnostic as the stable JSON object documented for editors.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct JsonDiagnostic {
+    pub severity: &'static str,
+    pub code: &'static str,
+    pub message: String,
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+/// Diagnostics as JSON objects with 1-based lines and character columns.
+pub fn to_json(diagnostics: &Diagnostics, file: &SourceFile) -> Vec<JsonDiagnostic> {
+    let index = LineIndex::new(&file.text);
+    diagnostics
+        .iter()
+        .map(|d| {
+            let span = d.span().unwrap_or_default();
+            let start = index.line_col(&file.text, span.start);
+            let end = index.line_col(&file.text, span.end);
+            JsonDiagnostic {
+                severity: d.severity.as_str(),
+                code: d.code.as_str(),
+                message: d.message.clone(),
+                file: file.name.clone(),
+                line: start.line,
+                column: start.column,
+                end_line: end.line,
+                end_column: end.column,
+                help: d.help.clone(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_once_with_a_distinct_string() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "{code} twice");
+        }
+        assert!(Code::ALL.contains(&Code::Internal));
+    }
+
+    #[test]
+    fn json_positions_are_one_based_characters() {
+        let file = SourceFile::new("Buildfile", "FROM a\nRÜN x\n");
+        let d = Diagnostic::error(Code::UnknownInstruction, "unknown instruction `RÜN`")
+            .with_label(Span::new(7, 11), "not an instruction")
+            .with_help("did you mean `RUN`?");
+        let json = to_json(&Diagnostics::from(d), &file);
+        assert_eq!(
+            (
+                json[0].line,
+                json[0].column,
+                json[0].end_line,
+                json[0].end_column
+            ),
+            (2, 1, 2, 4)
+        );
+        assert_eq!(json[0].code, "rustbuild::syntax::unknown-instruction");
+    }
+
+    #[test]
+    fn plain_render_names_code_label_and_help() {
+        let file = SourceFile::new("Buildfile", "FROM a\nRUNN x\n");
+        let d = Diagnostic::error(Code::UnknownInstruction, "unknown instruction `RUNN`")
+            .with_label(Span::new(7, 11), "not an instruction")
+            .with_help("did you mean `RUN`?");
+        let text = render(&Diagnostics::from(d), &file, Style::Plain);
+        assert!(
+            text.contains("rustbuild::syntax::unknown-instruction"),
+            "{text}"
+        );
+        assert!(text.contains("not an instruction"), "{text}");
+        assert!(text.contains("did you mean `RUN`?"), "{text}");
+        assert!(text.contains("Buildfile:2:1"), "{text}");
+    }
+}

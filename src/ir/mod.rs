@@ -1,0 +1,240 @@
+//! The typed IR of a Buildfile: what `syntax::parse` produces and `lower::lower` consumes.
+//!
+//! Plain data. Every node keeps the [`Span`] of the text it came from; a node that was
+//! implied rather than written points at the construct that implied it. Words that
+//! Dockerfile expands at build time (`$VAR`, `${VAR:-default}`) are kept as [`Word`]s:
+//! quotes and escapes are already resolved, variables are not, because their values
+//! depend on build arguments known only when lowering.
+
+mod word;
+
+pub use word::{Modifier, VarRef, Word, WordPart};
+
+use crate::source::{Span, Spanned};
+
+/// A whole Buildfile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Buildfile {
+    pub directives: Directives,
+    /// `ARG`s before the first `FROM`: visible in `FROM` lines, and in stages that redeclare them.
+    pub global_args: Vec<ArgDecl>,
+    pub stages: Vec<Stage>,
+}
+
+/// Parser directives from the leading comment lines (`# syntax=…`, `# escape=…`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Directives {
+    pub syntax: Option<Spanned<String>>,
+    /// `\` unless `# escape=` says `` ` ``.
+    pub escape: char,
+    /// `# check=…`, kept for the lint subrequest.
+    pub check: Option<Spanned<String>>,
+}
+
+impl Default for Directives {
+    fn default() -> Self {
+        Self {
+            syntax: None,
+            escape: '\\',
+            check: None,
+        }
+    }
+}
+
+/// `FROM [--platform=P] IMAGE [AS NAME]` and the instructions up to the next `FROM`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stage {
+    /// `scratch`, an image reference or an earlier stage's name; expanded with global ARGs.
+    pub base: Word,
+    pub platform: Option<Word>,
+    /// The stage name, lowercased as Dockerfile does (`AS Build` names the stage `build`).
+    pub name: Option<Spanned<String>>,
+    /// The comment lines directly above `FROM`, for `--call=targets`/`outline`.
+    pub description: Option<String>,
+    pub steps: Vec<Step>,
+    /// The `FROM` instruction.
+    pub span: Span,
+}
+
+/// One instruction after `FROM`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub kind: StepKind,
+    /// The whole instruction, continuation lines and heredoc bodies included.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepKind {
+    Run(Run),
+    /// `COPY` and, with `add: true`, `ADD`.
+    Copy(Copy),
+    Env(Vec<KeyValue>),
+    Arg(Vec<ArgDecl>),
+    Workdir(Word),
+    User(Word),
+    Label(Vec<KeyValue>),
+    Expose(Vec<Word>),
+    Entrypoint(Command),
+    Cmd(Command),
+    /// `SHELL ["a", "b"]`: exec form only.
+    Shell(Vec<Spanned<String>>),
+    Volume(Vec<Word>),
+    StopSignal(Word),
+    Healthcheck(Healthcheck),
+    /// `MAINTAINER name`: sets the image author, as Dockerfile does.
+    Maintainer(Word),
+}
+
+/// `KEY=VALUE` (or the legacy `KEY VALUE` of ENV/LABEL).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyValue {
+    pub key: Word,
+    pub value: Word,
+    pub span: Span,
+}
+
+/// `ARG NAME[=default]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArgDecl {
+    pub name: Spanned<String>,
+    pub default: Option<Word>,
+    pub span: Span,
+}
+
+/// The argument of RUN, CMD and ENTRYPOINT.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Shell form: the text as dockerfile.v0 passes it to the shell (continuations joined,
+    /// comment lines inside them dropped, no variable expansion, quotes kept).
+    Shell(Spanned<String>),
+    /// Exec form: a JSON array of strings.
+    Exec(Vec<Spanned<String>>),
+}
+
+/// `<<EOT` … `EOT`, attached to the RUN or COPY whose line names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Heredoc {
+    /// The delimiter word (`EOT`); for COPY, the name of the file written.
+    pub name: String,
+    /// The body, tabs already stripped for `<<-`, ending in a newline unless empty.
+    pub content: String,
+    /// False when the delimiter was quoted (`<<"EOT"`): no variable expansion.
+    pub expand: bool,
+    pub strip_tabs: bool,
+    pub span: Span,
+}
+
+/// `RUN [--mount=…]… [--network=…] [--security=…] COMMAND`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Run {
+    pub mounts: Vec<Mount>,
+    pub network: Option<Spanned<Network>>,
+    pub security: Option<Spanned<Security>>,
+    pub command: Command,
+    pub heredocs: Vec<Heredoc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Network {
+    Default,
+    None,
+    Host,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Security {
+    Sandbox,
+    Insecure,
+}
+
+/// `--mount=type=…,key=value,…`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mount {
+    pub kind: MountKind,
+    /// `target`, `dst` or `destination`. Required for bind, cache and tmpfs.
+    pub target: Option<Word>,
+    pub source: Option<Word>,
+    /// A stage name or image (bind, cache). Not expanded, as in Dockerfile.
+    pub from: Option<Spanned<String>>,
+    /// Cache, secret and ssh id.
+    pub id: Option<Word>,
+    pub sharing: Option<Sharing>,
+    /// `ro`/`readonly` (cache) or the absence of `rw` (bind).
+    pub readonly: bool,
+    /// Secret and ssh: fail when the client did not provide it.
+    pub required: bool,
+    pub mode: Option<u32>,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    /// tmpfs size in bytes.
+    pub size: Option<u64>,
+    /// Secret exposed as an environment variable instead of a file.
+    pub env: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MountKind {
+    Bind,
+    Cache,
+    Tmpfs,
+    Secret,
+    Ssh,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sharing {
+    Shared,
+    Private,
+    Locked,
+}
+
+/// `COPY`/`ADD [--from=…] [--chown=…] [--chmod=…] [--link] SRC… DEST`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Copy {
+    /// `ADD`: local archives are unpacked. (URL and git sources are rejected by `syntax`.)
+    pub add: bool,
+    pub sources: Vec<Word>,
+    pub dest: Word,
+    /// A stage name or an image; expanded with global ARGs only.
+    pub from: Option<Word>,
+    pub chown: Option<Word>,
+    pub chmod: Option<Spanned<Chmod>>,
+    pub link: bool,
+    /// Heredoc sources (`COPY <<EOT /dest`), in the order named.
+    pub heredocs: Vec<Heredoc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Chmod {
+    /// Octal, at most `0o7777`.
+    Octal(u32),
+    /// Symbolic, like `u+x,go=rX`.
+    Symbolic(String),
+}
+
+/// `HEALTHCHECK NONE` or `HEALTHCHECK [--interval=…]… CMD command`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Healthcheck {
+    None,
+    Check {
+        command: Command,
+        /// Durations in nanoseconds, as the image config stores them.
+        interval: Option<i64>,
+        timeout: Option<i64>,
+        start_period: Option<i64>,
+        start_interval: Option<i64>,
+        retries: Option<i64>,
+    },
+}
+
+impl Buildfile {
+    /// The stage a name refers to (names are compared lowercased, as Dockerfile does).
+    pub fn stage_index(&self, name: &str) -> Option<usize> {
+        let name = name.to_ascii_lowercase();
+        self.stages
+            .iter()
+            .position(|s| s.name.as_ref().is_some_and(|n| n.node == name))
+    }
+}

@@ -1,0 +1,1 @@
+//! A deterministic LLB builder over the protobuf types. (Being written.)

@@ -1,0 +1,1 @@
+//! Stage 3: IR -> LLB. (Being written.)

@@ -1,0 +1,162 @@
+//! The Buildfile text and positions in it.
+//!
+//! Every node of the IR carries a [`Span`]: a byte range into the one [`SourceFile`].
+//! Lines and columns are computed only when something is shown to a person or sent to
+//! BuildKit, through [`LineIndex`].
+
+use std::sync::Arc;
+
+/// A build file as read from disk, stdin or BuildKit's `dockerfile` local.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceFile {
+    /// The name shown in diagnostics and sent in BuildKit's source map (`Buildfile`).
+    pub name: String,
+    /// The whole text. Shared, because diagnostics, the source map and the IR all point into it.
+    pub text: Arc<str>,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
+        Self {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// The text a span covers; empty when the span is out of bounds or not on a char boundary.
+    pub fn slice(&self, span: Span) -> &str {
+        self.text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+    }
+}
+
+/// A half-open byte range `start..end` into a [`SourceFile`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub const fn new(start: u32, end: u32) -> Self {
+        Self { start, end }
+    }
+
+    /// Builds a span from `usize` offsets. Buildfiles are limited far below 4 GiB by the
+    /// readers, so the conversion saturates rather than fails.
+    pub fn from_range(range: std::ops::Range<usize>) -> Self {
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Self {
+            start: clamp(range.start),
+            end: clamp(range.end),
+        }
+    }
+
+    /// The smallest span covering both.
+    pub fn join(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+
+    pub fn len(self) -> u32 {
+        self.end.saturating_sub(self.start)
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// A value together with the source it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub node: T,
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(node: T, span: Span) -> Self {
+        Self { node, span }
+    }
+}
+
+/// A 1-based line and column; the column counts characters, not bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Line start offsets of a text, for turning byte offsets into lines and columns.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    line_starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        );
+        Self { line_starts }
+    }
+
+    /// The line and column of a byte offset. Offsets past the end map to the end; an offset
+    /// inside a multi-byte character counts that character as started.
+    pub fn line_col(&self, text: &str, offset: u32) -> LineCol {
+        let offset = offset.min(u32::try_from(text.len()).unwrap_or(u32::MAX));
+        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let start = self.line_starts[line] as usize;
+        let end = offset as usize;
+        let column = text.get(start..).map_or(0, |rest| {
+            rest.char_indices()
+                .take_while(|&(i, _)| start + i < end)
+                .count()
+        });
+        LineCol {
+            line: u32::try_from(line + 1).unwrap_or(u32::MAX),
+            column: u32::try_from(column + 1).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The 1-based line of a byte offset.
+    pub fn line(&self, offset: u32) -> u32 {
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        u32::try_from(line).unwrap_or(u32::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_from_one() {
+        let text = "FROM a\nRUN é x\n";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_col(text, 0), LineCol { line: 1, column: 1 });
+        assert_eq!(index.line_col(text, 7), LineCol { line: 2, column: 1 });
+        // "RUN é " is 7 bytes but 6 characters: `x` is the 7th character.
+        let x = u32::try_from(text.find('x').unwrap()).unwrap();
+        assert_eq!(index.line_col(text, x), LineCol { line: 2, column: 7 });
+        assert_eq!(index.line(x), 2);
+    }
+
+    #[test]
+    fn offsets_past_the_end_clamp() {
+        let text = "FROM a";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_col(text, 999), LineCol { line: 1, column: 7 });
+    }
+}
