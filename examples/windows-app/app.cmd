@@ -1,0 +1,2 @@
+@echo off
+echo hello from a Windows image built by rustbuild

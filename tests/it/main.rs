@@ -1,0 +1,8 @@
+//! The integration tests, one binary: corpus snapshots, the command line, and end-to-end
+//! builds against real BuildKit daemons started by `scripts/test.sh`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod check_cli;
+mod llb_cli;
+mod lower_corpus;
+mod syntax_corpus;
