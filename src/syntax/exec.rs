@@ -42,7 +42,7 @@ pub(super) fn classify(args: &Text<'_>) -> Form {
             Ok(strings) => Form::Exec(strings),
             Err(error) => Form::Invalid(error),
         },
-        Err(error) if meant_as_exec(text) => Form::Invalid(invalid_json(&error, args)),
+        Err(_) if meant_as_exec(text) => Form::Invalid(invalid_json(args)),
         Err(_) => Form::Shell,
     }
 }
@@ -66,6 +66,15 @@ fn strings<'i>(
         let span = pair.as_span();
         match pair.as_rule() {
             Rule::json_string => {
+                if let Some(at) = span.as_str().find(|c: char| c < ' ') {
+                    let at = span.start() + at;
+                    return Err(Diagnostic::error(
+                        Code::InvalidJson,
+                        "a control character inside a JSON string",
+                    )
+                    .with_label(args.span_of(at..at + 1), "not allowed in JSON")
+                    .with_help("write it escaped: \\t for a tab"));
+                }
                 let inner = args.slice(span.start() + 1..span.end() - 1);
                 out.push(ExecString {
                     value: decode(&inner),
@@ -150,27 +159,81 @@ fn escape(text: &str) -> (char, usize) {
     }
 }
 
-fn invalid_json(error: &pest::error::Error<Rule>, args: &Text<'_>) -> Diagnostic {
-    let diagnostic = super::error::from_pest(error, args, "the exec form");
-    let at = diagnostic.span().unwrap_or_default();
-    let single_quote = args
-        .as_str()
-        .char_indices()
-        .any(|(i, c)| c == '\'' && args.span_of(i..i + 1) == at);
-    let message = if single_quote {
+/// Where and why text that was meant as an exec form is not valid JSON. The grammar decides
+/// validity; this walks the text again only to say what went wrong, and where.
+fn invalid_json(args: &Text<'_>) -> Diagnostic {
+    let text = args.as_str();
+    let (at, len, label) = json_problem(text);
+    let message = if label.starts_with("a single quote") {
         "the exec form is JSON: strings need double quotes"
     } else {
         "the exec form is not a valid JSON array of strings"
     };
-    Diagnostic {
-        message: message.to_owned(),
-        code: Code::InvalidJson,
-        ..diagnostic
+    Diagnostic::error(Code::InvalidJson, message)
+        .with_label(args.span_of(at..at + len), label)
+        .with_help(
+            "write a JSON array of double-quoted strings, like [\"sh\", \"-c\", \"echo hi\"]; \
+             Dockerfile would silently run this as a shell command",
+        )
+}
+
+/// The offset, length and description of the first problem in a would-be JSON array.
+fn json_problem(text: &str) -> (usize, usize, &'static str) {
+    let bytes = text.as_bytes();
+    let char_len = |at: usize| text[at..].chars().next().map_or(0, char::len_utf8);
+    let skip_ws = |mut at: usize| {
+        while bytes.get(at).is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+            at += 1;
+        }
+        at
+    };
+    let mut at = skip_ws(0) + 1; // past `[`
+    let mut first = true;
+    loop {
+        at = skip_ws(at);
+        match bytes.get(at) {
+            Some(b']') if first => break,
+            Some(b'"') => match json_string_end(text, at) {
+                Ok(end) => at = end,
+                Err(problem) => return problem,
+            },
+            Some(b'\'') => return (at, 1, "a single quote: JSON needs `\"`"),
+            None => return (text.len(), 0, "expected a string and `]` to close the array"),
+            Some(_) => return (at, char_len(at), "expected a double-quoted string"),
+        }
+        first = false;
+        at = skip_ws(at);
+        match bytes.get(at) {
+            Some(b',') => at += 1,
+            Some(b']') => break,
+            None => return (text.len(), 0, "expected `]` to close the array"),
+            Some(_) => return (at, char_len(at), "expected `,` or `]`"),
+        }
     }
-    .with_help(
-        "write a JSON array of double-quoted strings, like [\"sh\", \"-c\", \"echo hi\"]; \
-         Dockerfile would silently run this as a shell command",
-    )
+    let after = skip_ws(at + 1);
+    if after < text.len() {
+        return (after, text.len() - after, "unexpected text after the array");
+    }
+    (0, text.len(), "not a JSON array of strings")
+}
+
+/// The end of the JSON string starting at `start`, or what is wrong with it.
+fn json_string_end(text: &str, start: usize) -> Result<usize, (usize, usize, &'static str)> {
+    let mut chars = text[start + 1..].char_indices();
+    while let Some((i, c)) = chars.next() {
+        let at = start + 1 + i;
+        match c {
+            '"' => return Ok(at + 1),
+            '\\' => match chars.next() {
+                Some((_, '"' | '\\' | '/' | 'b' | 'f' | 'n' | 'r' | 't' | 'u')) => {}
+                Some((_, other)) => return Err((at, 1 + other.len_utf8(), "not a JSON escape")),
+                None => break,
+            },
+            c if c < ' ' => return Err((at, 1, "a control character: write it escaped")),
+            _ => {}
+        }
+    }
+    Err((start, 1, "this string is never closed"))
 }
 
 #[cfg(test)]
@@ -216,6 +279,7 @@ mod tests {
         );
         assert!(form(r#"["sh", 1]"#).unwrap_err().contains("only strings"));
         assert!(form(r#"[ "sh", "-c" "#).is_err());
+        assert!(form("[\"a\tb\"]").unwrap_err().contains("control character"));
     }
 
     #[test]

@@ -42,14 +42,19 @@ pub(super) fn parse<'a>(line: &Text<'a>, escape: char) -> Result<Instruction<'a>
         .map_err(|error| super::error::from_pest(&error, &line, "instruction"))?;
     let mut keyword = line.slice(0..0);
     let mut flags = Vec::new();
-    let mut args = line.slice(line.len()..line.len());
+    // The arguments start after the flags and the blanks after them, or after the keyword.
+    let mut args_start = 0;
     for pair in pairs.flatten() {
         let slice = |pair: &Pair<'_, Rule>| {
             let span = pair.as_span();
             line.slice(span.start()..span.end())
         };
         match pair.as_rule() {
-            Rule::keyword => keyword = slice(&pair),
+            Rule::keyword => {
+                keyword = slice(&pair);
+                args_start = pair.as_span().end();
+            }
+            Rule::flag_list => args_start = pair.as_span().end(),
             Rule::flag => {
                 let mut name = None;
                 let mut value = None;
@@ -68,13 +73,16 @@ pub(super) fn parse<'a>(line: &Text<'a>, escape: char) -> Result<Instruction<'a>
                     });
                 }
             }
-            Rule::arguments => args = slice(&pair).trim(),
             _ => {}
         }
     }
+    let args = line.slice(args_start..line.len()).trim();
     if keyword.is_empty() {
+        // Only a line of continuation characters gets here: nothing but blanks is left.
         return Err(
-            Diagnostic::internal("an instruction without a keyword").with_label(line.span(), "")
+            Diagnostic::error(Code::UnexpectedToken, "a continuation with no instruction")
+                .with_label(line.span(), "expected an instruction")
+                .with_help("remove the continuation character, or write the instruction"),
         );
     }
     Ok(Instruction {
