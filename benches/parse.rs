@@ -14,12 +14,16 @@ const RUNS: usize = 25;
 
 /// A Buildfile of `count` instructions: stages of 100, each a mix of what real files use.
 fn buildfile(count: usize) -> String {
-    let mut out = String::from("# syntax=docker/dockerfile:1\nARG BASE=alpine:3.20\nARG VERSION=1.0\n");
+    let mut out =
+        String::from("# syntax=docker/dockerfile:1\nARG BASE=alpine:3.20\nARG VERSION=1.0\n");
     let mut written = 2;
     let mut stage = 0;
     while written < count {
         if written % 100 == 2 {
-            let _ = writeln!(out, "\n# stage{stage}: generated\nFROM ${{BASE}} AS stage{stage}");
+            let _ = writeln!(
+                out,
+                "\n# stage{stage}: generated\nFROM ${{BASE}} AS stage{stage}"
+            );
             stage += 1;
             written += 1;
             continue;
@@ -31,14 +35,25 @@ fn buildfile(count: usize) -> String {
                 "RUN --mount=type=cache,target=/var/cache/apk,sharing=locked \\\n    \
                  apk add --no-cache curl git && \\\n    echo step {i} > /tmp/{i}"
             ),
-            1 => writeln!(out, "COPY --chown=1000:1000 --chmod=0644 src/{i}/*.txt /app/{i}/"),
+            1 => writeln!(
+                out,
+                "COPY --chown=1000:1000 --chmod=0644 src/{i}/*.txt /app/{i}/"
+            ),
             2 => writeln!(out, "ENV PATH=/opt/{i}/bin:$PATH STEP_{i}=\"value {i}\""),
             3 => writeln!(out, "ARG OPT_{i}=${{VERSION:-0}}"),
             4 => writeln!(out, "WORKDIR /app/${{VERSION}}/{i}"),
-            5 => writeln!(out, "LABEL org.example.step{i}=\"step {i}\" version=${{VERSION}}"),
+            5 => writeln!(
+                out,
+                "LABEL org.example.step{i}=\"step {i}\" version=${{VERSION}}"
+            ),
             6 => writeln!(out, "RUN [\"sh\", \"-c\", \"echo exec {i}\"]"),
             7 => writeln!(out, "RUN <<EOT\nset -e\necho heredoc {i}\nEOT"),
-            8 => writeln!(out, "EXPOSE {}/tcp {}/udp", 1000 + i % 60000, 2000 + i % 60000),
+            8 => writeln!(
+                out,
+                "EXPOSE {}/tcp {}/udp",
+                1000 + i % 60000,
+                2000 + i % 60000
+            ),
             9 if stage > 1 => writeln!(out, "COPY --from=stage{} /app /from-{i}", stage - 2),
             10 => writeln!(out, "USER ${{UID:-1000}}:${{GID:-1000}}"),
             _ => writeln!(out, "RUN echo \"plain step {i}\" && ls -la /app | wc -l"),
@@ -53,7 +68,11 @@ fn main() {
     let text = buildfile(INSTRUCTIONS);
     let file = SourceFile::new("Buildfile", text.as_str());
     let analysis = rustbuild::analyze(&file);
-    assert!(analysis.diagnostics.is_empty(), "{:?}", analysis.diagnostics);
+    assert!(
+        analysis.diagnostics.is_empty(),
+        "{:?}",
+        analysis.diagnostics
+    );
     let steps: usize = analysis
         .buildfile
         .as_ref()

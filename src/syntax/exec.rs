@@ -182,7 +182,10 @@ fn json_problem(text: &str) -> (usize, usize, &'static str) {
     let bytes = text.as_bytes();
     let char_len = |at: usize| text[at..].chars().next().map_or(0, char::len_utf8);
     let skip_ws = |mut at: usize| {
-        while bytes.get(at).is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+        while bytes
+            .get(at)
+            .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        {
             at += 1;
         }
         at
@@ -198,7 +201,13 @@ fn json_problem(text: &str) -> (usize, usize, &'static str) {
                 Err(problem) => return problem,
             },
             Some(b'\'') => return (at, 1, "a single quote: JSON needs `\"`"),
-            None => return (text.len(), 0, "expected a string and `]` to close the array"),
+            None => {
+                return (
+                    text.len(),
+                    0,
+                    "expected a string and `]` to close the array",
+                );
+            }
             Some(_) => return (at, char_len(at), "expected a double-quoted string"),
         }
         first = false;
@@ -279,7 +288,11 @@ mod tests {
         );
         assert!(form(r#"["sh", 1]"#).unwrap_err().contains("only strings"));
         assert!(form(r#"[ "sh", "-c" "#).is_err());
-        assert!(form("[\"a\tb\"]").unwrap_err().contains("control character"));
+        assert!(
+            form("[\"a\tb\"]")
+                .unwrap_err()
+                .contains("control character")
+        );
     }
 
     #[test]
