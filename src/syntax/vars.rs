@@ -4,8 +4,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{ArgDecl, KeyValue, StepKind};
 use crate::source::Spanned;
 
-use super::cx::{Cx, matches, missing};
-use super::grammar::Rule;
+use super::cx::{Cx, missing};
 use super::instruction::{Instruction, no_flags};
 use super::text::Text;
 
@@ -172,7 +171,7 @@ fn key(cx: &mut Cx, text: &Text<'_>, instruction: &str) -> Option<crate::ir::Wor
 /// An ENV or ARG name: letters, digits and `_`, not starting with a digit.
 fn variable_name(cx: &mut Cx, text: &Text<'_>, instruction: &str) -> Option<Spanned<String>> {
     let name = text.as_str();
-    if matches(Rule::variable_name, name) {
+    if is_variable_name(name) {
         return Some(Spanned::new(name.to_owned(), text.span()));
     }
     let (message, label) = if name.is_empty() {
@@ -189,6 +188,15 @@ fn variable_name(cx: &mut Cx, text: &Text<'_>, instruction: &str) -> Option<Span
             .with_help("a name is letters, digits and `_`, not starting with a digit, like MY_VAR"),
     );
     None
+}
+
+/// Letters, digits and `_`, not starting with a digit (hand-written: this is the hot path).
+fn is_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The first `=` outside quotes, escapes and `${…}`.

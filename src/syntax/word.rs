@@ -117,6 +117,14 @@ impl Parts {
         }
     }
 
+    fn push_str(&mut self, text: &str) {
+        if let Some(WordPart::Literal(literal)) = self.0.last_mut() {
+            literal.push_str(text);
+        } else {
+            self.0.push(WordPart::Literal(text.to_owned()));
+        }
+    }
+
     fn push_var(&mut self, var: VarRef) {
         self.0.push(WordPart::Var(var));
     }
@@ -144,7 +152,7 @@ struct Scanner<'a, 't> {
     depth: usize,
 }
 
-impl Scanner<'_, '_> {
+impl<'a> Scanner<'a, '_> {
     fn peek(&self) -> Option<char> {
         self.src
             .get(self.pos..)
@@ -155,6 +163,15 @@ impl Scanner<'_, '_> {
         let c = self.peek()?;
         self.pos += c.len_utf8();
         Some(c)
+    }
+
+    /// The characters up to the first that `stop` accepts (at least one character).
+    fn run(&mut self, stop: impl Fn(char) -> bool) -> &'a str {
+        let rest = self.src.get(self.pos..).unwrap_or("");
+        let first = rest.chars().next().map_or(0, char::len_utf8);
+        let len = rest[first..].find(stop).map_or(rest.len(), |i| first + i);
+        self.pos += len;
+        &rest[..len]
     }
 
     fn eat(&mut self, expected: char) -> bool {
@@ -177,19 +194,22 @@ impl Scanner<'_, '_> {
                 '$' => self.dollar(&mut parts)?,
                 '\'' => self.single_quoted(&mut parts)?,
                 '"' => self.double_quoted(&mut parts, raw)?,
-                _ => {
+                _ if c == self.escape => {
                     self.bump();
-                    if c == self.escape {
-                        if raw {
-                            parts.push_char(c);
-                        }
-                        match self.bump() {
-                            Some(next) => parts.push_char(next),
-                            None => break,
-                        }
-                    } else {
+                    if raw {
                         parts.push_char(c);
                     }
+                    match self.bump() {
+                        Some(next) => parts.push_char(next),
+                        None => break,
+                    }
+                }
+                _ => {
+                    let escape = self.escape;
+                    let run = self.run(|ch| {
+                        matches!(ch, '$' | '\'' | '"') || ch == escape || Some(ch) == stop
+                    });
+                    parts.push_str(run);
                 }
             }
         }
@@ -219,6 +239,11 @@ impl Scanner<'_, '_> {
                     return Ok(());
                 }
                 Some('$') => self.dollar(parts)?,
+                Some(c) if c != self.escape => {
+                    let escape = self.escape;
+                    let run = self.run(|ch| matches!(ch, '"' | '$') || ch == escape);
+                    parts.push_str(run);
+                }
                 Some(c) => {
                     self.bump();
                     if c == self.escape {
