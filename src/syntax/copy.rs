@@ -146,6 +146,10 @@ fn common(
                 })
                 .unzip(),
         };
+    // A word that could not be read is already reported; counting it would only add noise.
+    if cx.diagnostics.0.len() != errors_before {
+        return None;
+    }
     if words.len() < 2 {
         let at = if ins.args.is_empty() {
             &ins.keyword

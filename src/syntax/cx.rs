@@ -60,7 +60,7 @@ pub(super) fn matches(rule: Rule, text: &str) -> bool {
 /// "missing argument" at `span`, with what the instruction looks like.
 pub(super) fn missing(what: &str, span: crate::source::Span, usage: &str) -> Diagnostic {
     Diagnostic::error(Code::MissingArgument, what.to_owned())
-        .with_label(span, "here")
+        .with_label(span, "incomplete")
         .with_help(format!("write `{usage}`"))
 }
 

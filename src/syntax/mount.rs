@@ -288,10 +288,14 @@ fn mount_from(cx: &mut Cx, value: &Text<'_>) -> Option<Spanned<String>> {
 /// `mode` is octal, `uid` and `gid` decimal; all literal.
 fn number(cx: &mut Cx, value: &Text<'_>, key: &str) -> Option<u32> {
     let text = cx.literal(value, &format!("mount `{key}`"))?;
-    let (radix, kind) = if key == "mode" {
-        (8, "an octal number like 0755")
+    let (radix, expected, example) = if key == "mode" {
+        (8, "an octal number", "mode=0755")
     } else {
-        (10, "a number like 1000")
+        (
+            10,
+            "a number",
+            if key == "uid" { "uid=1000" } else { "gid=1000" },
+        )
     };
     match u32::from_str_radix(&text, radix) {
         Ok(n) => Some(n),
@@ -301,8 +305,8 @@ fn number(cx: &mut Cx, value: &Text<'_>, key: &str) -> Option<u32> {
                     Code::InvalidFlagValue,
                     format!("invalid mount `{key}` `{text}`"),
                 )
-                .with_label(value.span(), format!("expected {kind}"))
-                .with_help(format!("write `{key}=` {kind}")),
+                .with_label(value.span(), format!("expected {expected}"))
+                .with_help(format!("write it as {expected}, like `{example}`")),
             );
             None
         }

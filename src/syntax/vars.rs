@@ -114,12 +114,12 @@ fn legacy(cx: &mut Cx, ins: &Instruction<'_>, name: &str, first: &Text<'_>) -> O
     let args = ins.args.as_str();
     let Some(gap) = args.find([' ', '\t', '\u{0B}', '\u{0C}', '\r']) else {
         cx.error(
-            missing(
-                &format!("{name} {} needs a value", args),
-                ins.args.span(),
-                &format!("{name} {args}=VALUE"),
+            Diagnostic::error(
+                Code::MissingArgument,
+                format!("{name} {args} needs a value"),
             )
-            .with_label(first.span(), "no value after this key"),
+            .with_label(first.span(), "no value after this key")
+            .with_help(format!("write `{name} {args}=VALUE`")),
         );
         return None;
     };
