@@ -114,6 +114,7 @@ fn common(
     usage: &str,
 ) -> Option<Copy> {
     let name = if add { "ADD" } else { "COPY" };
+    let errors_before = cx.diagnostics.0.len();
     let chown = flags.value("chown").and_then(|found| {
         let value = found.value.as_ref()?;
         if value.is_empty() {
@@ -126,7 +127,6 @@ fn common(
         .value("chmod")
         .and_then(|found| chmod(cx, found.value.as_ref()?));
     let link = flags.switch("link");
-    let errors_before = cx.diagnostics.0.len();
 
     let (mut words, markers): (Vec<Option<Word>>, Vec<Option<heredoc::Marker>>) =
         match classify(&ins.args) {

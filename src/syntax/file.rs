@@ -218,3 +218,60 @@ fn heredocs(
     }
     (out, end)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ir::{Command, StepKind};
+    use crate::source::SourceFile;
+
+    /// The shell-form text of the first RUN, which must be byte for byte what dockerfile.v0
+    /// passes to `/bin/sh -c` (it decides the cache key).
+    fn shell(src: &str) -> String {
+        let (buildfile, diagnostics) = super::super::parse(&SourceFile::new("Buildfile", src));
+        assert!(!diagnostics.has_errors(), "{diagnostics:?}");
+        let steps = &buildfile.unwrap().stages[0].steps;
+        match &steps[0].kind {
+            StepKind::Run(run) => match &run.command {
+                Command::Shell(text) => text.node.clone(),
+                Command::Exec(_) => panic!("exec form"),
+            },
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn shell_text_matches_dockerfile() {
+        let cases = [
+            ("FROM a\nRUN echo hi   \n", "echo hi"),
+            ("FROM a\nRUN echo a \\\n  b\n", "echo a   b"),
+            ("FROM a\nRUN echo a\\\nb\n", "echo ab"),
+            ("FROM a\r\nRUN a \\\r\n  b\r\n", "a   b"),
+            ("FROM a\nRUN a \\\n# comment\n\n   \n  b\n", "a   b"),
+            ("FROM a\nRUN   --network=none   echo   x  \n", "echo   x"),
+            ("FROM a\nRUN echo \\\\\nRUN x\n", "echo \\\\"),
+            (
+                "FROM a\nRUN echo \"a # not a comment\" # sh comment\n",
+                "echo \"a # not a comment\" # sh comment",
+            ),
+            ("# escape=`\nFROM a\nRUN dir `\n  C:\\\n", "dir   C:\\"),
+            ("FROM a\n  run\techo tab\n", "echo tab"),
+            ("FROM a\nRUN -- --flag-like\n", "--flag-like"),
+        ];
+        for (src, expected) in cases {
+            assert_eq!(shell(src), expected, "{src:?}");
+        }
+    }
+
+    #[test]
+    fn heredoc_bodies_keep_their_line_endings() {
+        let src = "FROM a\r\nRUN <<EOT\r\necho hi\r\nEOT\r\nRUN next\r\n";
+        let (buildfile, diagnostics) = super::super::parse(&SourceFile::new("Buildfile", src));
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let stage = &buildfile.unwrap().stages[0];
+        let StepKind::Run(run) = &stage.steps[0].kind else {
+            panic!("not RUN")
+        };
+        assert_eq!(run.heredocs[0].content, "echo hi\r\n");
+        assert_eq!(stage.steps.len(), 2);
+    }
+}
