@@ -20,6 +20,8 @@ mod client;
 #[allow(dead_code)]
 mod files;
 mod ignore;
+#[cfg(test)]
+mod mock_bridge;
 #[allow(dead_code)]
 mod options;
 mod report;

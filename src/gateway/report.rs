@@ -133,8 +133,9 @@ fn error_message(errors: &Diagnostics, file: &SourceFile) -> String {
 pub(crate) fn unsupported_subrequest(name: &str) -> Status {
     Status {
         code: UNKNOWN,
+        // BuildKit prefixes "unsupported request NAME: " itself, once per hop.
         message: format!(
-            "unsupported request {name}: rustbuild answers frontend.outline, frontend.targets, frontend.lint and frontend.subrequests.describe"
+            "rustbuild does not answer {name}; it answers frontend.outline, frontend.targets, frontend.lint and frontend.subrequests.describe"
         ),
         details: vec![prost_types::Any {
             type_url: SUBREQUEST_URL.into(),
@@ -299,7 +300,7 @@ mod tests {
         assert!(
             status
                 .message
-                .starts_with("unsupported request frontend.convertllb")
+                .starts_with("rustbuild does not answer frontend.convertllb;")
         );
         assert_eq!(status.details[0].type_url, SUBREQUEST_URL);
         assert_eq!(

@@ -41,7 +41,12 @@ async fn serve() -> Result<(), String> {
     let env = Environment::from_vars(std::env::vars());
     let stdio = stdio::Stdio::open().map_err(|e| e.to_string())?;
     let mut bridge = Bridge::connect(stdio).await.map_err(|e| e.to_string())?;
-    let outcome = respond(&mut bridge, &env).await;
+    answer(&mut bridge, &env).await
+}
+
+/// Responds to what BuildKit asked and makes the one `Return`.
+pub(crate) async fn answer(bridge: &mut Bridge, env: &Environment) -> Result<(), String> {
+    let outcome = respond(bridge, env).await;
     if let Err(status) = &outcome {
         let first = status.message.lines().next().unwrap_or_default();
         log!("returning an error: {first}");
@@ -133,3 +138,7 @@ async fn warn(bridge: &mut Bridge, source: &BuildSource, diagnostics: &Diagnosti
         }
     }
 }
+
+#[cfg(test)]
+#[path = "session_tests.rs"]
+mod tests;
