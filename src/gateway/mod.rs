@@ -14,15 +14,12 @@
 //! | [`subrequests`] | `--call=outline/targets/check` answered from the Buildfile          |
 //! | [`report`]      | diagnostics as `google.rpc.Status` with source details, and `Warn`  |
 
-// Until `build` (which needs the lowering stage) is wired in, some of these are unused.
-#[allow(dead_code)]
+mod build;
 mod client;
-#[allow(dead_code)]
 mod files;
 mod ignore;
 #[cfg(test)]
 mod mock_bridge;
-#[allow(dead_code)]
 mod options;
 mod report;
 mod session;

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::lower::{NamedContext, NoCache, ResolveMode};
 use crate::pb::moby::buildkit::v1::frontend::CacheOptionsEntry;
 use crate::platform::Platform;
 
@@ -66,44 +67,6 @@ fn worker_platforms(json: &str) -> Vec<Platform> {
             Some(platform.normalize())
         })
         .collect()
-}
-
-/// `no-cache`: absent, empty (every stage) or a list of stage names.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) enum NoCache {
-    #[default]
-    None,
-    All,
-    Stages(std::collections::BTreeSet<String>),
-}
-
-/// `image-resolve-mode`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) enum ResolveMode {
-    #[default]
-    Default,
-    Pull,
-    Local,
-}
-
-impl ResolveMode {
-    /// The string `ResolveImageConfig` takes.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            ResolveMode::Default => "default",
-            ResolveMode::Pull => "pull",
-            ResolveMode::Local => "local",
-        }
-    }
-}
-
-/// `context:NAME=…`: what a stage or image name is replaced with.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum NamedContext {
-    /// `docker-image://REF`
-    Image(String),
-    /// `local:NAME`, a directory the client sends as local `NAME`.
-    Local(String),
 }
 
 /// The frontend options BuildKit passed, typed.

@@ -11,7 +11,7 @@ use crate::platform::Platform;
 use super::client::Bridge;
 use super::files::{self, BuildSource};
 use super::options::{Environment, FrontendOptions};
-use super::{log, report, stdio, subrequests};
+use super::{build, log, report, stdio, subrequests};
 
 /// Runs the frontend on this process's stdin/stdout. Exits the process with 0 once `Return`
 /// went through, whatever it carried: BuildKit waits for the exit, a non-zero code would fail
@@ -86,10 +86,15 @@ async fn respond(bridge: &mut Bridge, env: &Environment) -> Result<gw::Result, S
         .or(bridge.workers.first())
         .cloned()
         .unwrap_or_else(Platform::linux_amd64);
-    let _ = (buildfile, build_platform);
-    Err(report::plain_error(
-        "building needs the lowering stage, which is not merged yet",
-    ))
+    build::build(
+        bridge,
+        &source,
+        buildfile,
+        &opts,
+        &env.session_id,
+        &build_platform,
+    )
+    .await
 }
 
 /// Answers a known subrequest from the Buildfile alone.
