@@ -303,3 +303,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "build_tests.rs"]
+mod flow_tests;
