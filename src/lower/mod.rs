@@ -21,6 +21,10 @@ mod paths;
 mod plan;
 mod reference;
 mod run;
+#[cfg(test)]
+mod testing;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
