@@ -66,7 +66,16 @@ pub(crate) async fn build(
         }
         let lowered = lower::lower(file, buildfile, &resolved, &lower_opts)
             .map_err(|d| report::diagnostics_error(&d, file))?;
-        log!("solving for {}", target.id());
+        log!(
+            "solving for {}: image config {}/{}{}",
+            target.id(),
+            lowered.image_config["os"].as_str().unwrap_or("?"),
+            lowered.image_config["architecture"].as_str().unwrap_or("?"),
+            lowered.image_config["os.version"]
+                .as_str()
+                .map(|v| format!(" os.version {v}"))
+                .unwrap_or_default(),
+        );
         let ref_id = bridge
             .solve(lowered.definition, opts.cache_imports.clone())
             .await

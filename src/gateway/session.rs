@@ -46,6 +46,7 @@ async fn serve() -> Result<(), String> {
 
 /// Responds to what BuildKit asked and makes the one `Return`.
 pub(crate) async fn answer(bridge: &mut Bridge, env: &Environment) -> Result<(), String> {
+    let started = std::time::Instant::now();
     let outcome = respond(bridge, env).await;
     if let Err(status) = &outcome {
         let first = status.message.lines().next().unwrap_or_default();
@@ -54,7 +55,9 @@ pub(crate) async fn answer(bridge: &mut Bridge, env: &Environment) -> Result<(),
     bridge
         .return_outcome(outcome)
         .await
-        .map_err(|e| format!("Return failed: {e}"))
+        .map_err(|e| format!("Return failed: {e}"))?;
+    log!("returned after {} ms", started.elapsed().as_millis());
+    Ok(())
 }
 
 /// Everything between `Ping` and `Return`.
