@@ -43,6 +43,11 @@ pub(crate) async fn build(
         opts.platforms.clone()
     };
     let multi = opts.is_multi_platform();
+    if targets.len() > 1 && !bridge.caps.has("returnmap") {
+        return Err(report::plain_error(
+            "this BuildKit cannot return a result for several platforms (it lacks the `returnmap` capability); build one platform at a time",
+        ));
+    }
     let mut resolved = ResolvedImages::new();
     let mut builds = Vec::new();
     for target in &targets {
