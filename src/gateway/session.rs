@@ -41,6 +41,21 @@ async fn serve() -> Result<(), String> {
     let env = Environment::from_vars(std::env::vars());
     let stdio = stdio::Stdio::open().map_err(|e| e.to_string())?;
     let mut bridge = Bridge::connect(stdio).await.map_err(|e| e.to_string())?;
+    let caps = &bridge.caps;
+    let lacking: Vec<&str> = [
+        "proto.refarray",
+        "returnmap",
+        "frontend.inputs",
+        "gateway.warnings",
+    ]
+    .into_iter()
+    .filter(|cap| !caps.has(cap))
+    .collect();
+    log!(
+        "connected: {} gateway and {} LLB caps enabled; lacking {lacking:?}",
+        caps.gateway.len(),
+        caps.llb.len()
+    );
     answer(&mut bridge, &env).await
 }
 
