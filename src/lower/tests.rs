@@ -699,3 +699,38 @@ fn bad_image_references_are_reported_for_needed_stages_only() {
     let names: BTreeSet<_> = requests.iter().map(|r| r.reference.as_str()).collect();
     assert_eq!(names, BTreeSet::from(["docker.io/library/alpine:latest"]));
 }
+
+#[test]
+fn context_paths_from_variables_take_a_second_pass() {
+    let fx = Fixture::new("FROM alpine\nENV SRC=hello.txt\nCOPY $SRC /app/\n");
+    let steps = vec![
+        fx.step("ENV", StepKind::Env(vec![fx.kv("SRC", "hello.txt")])),
+        fx.step("COPY", StepKind::Copy(fx.copy(&["$SRC"], "/app/"))),
+    ];
+    let bf = buildfile(vec![], vec![fx.stage("FROM", "alpine", None, steps)]);
+    let plan = plan::Plan::new(&fx.file, &bf, &LowerOptions::default()).unwrap();
+    assert_eq!(
+        context::literal_paths(&bf, &plan),
+        None,
+        "a variable needs the env"
+    );
+    let def = lower_ok(&fx, &bf, &ResolvedImages::new(), &LowerOptions::default()).definition;
+    let (_, _, context) = sources(&def)
+        .into_iter()
+        .find(|(_, _, s)| s.identifier == "local://context")
+        .unwrap();
+    assert_eq!(context.attrs["local.followpaths"], r#"["hello.txt"]"#);
+    let (_, copy_op, _) = &files(&def)[0];
+    assert!(
+        copy_op
+            .inputs
+            .iter()
+            .any(|i| ops(&def).iter().any(|(d, _)| *d == i.digest)),
+        "the copy reads the final context source"
+    );
+    assert_eq!(
+        sources(&def).len(),
+        2,
+        "only the final context source is in the definition"
+    );
+}
