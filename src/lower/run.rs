@@ -2,7 +2,7 @@
 //! mounts and network mode dockerfile.v0 gives it.
 
 use super::dispatch::{COMMAND_DESCRIPTION, Lowerer, StageState};
-use super::expand::{expand, expand_text};
+use super::expand::{TextMode, expand, expand_text};
 use super::paths;
 use crate::diagnostic::Code;
 use crate::ir::{self, Command, MountKind as IrMount};
@@ -147,7 +147,7 @@ impl Lowerer<'_> {
             self.require_cap("exec.meta.security", s.span, "RUN --security=insecure");
         }
 
-        let name = self.step_name(state, &expand_text(&text, &state.env));
+        let name = self.step_name(state, &expand_text(&text, &state.env, TextMode::RunName));
         let (first, last) = self.location(span);
         meta.custom_name = Some(name);
         meta.location = Some((first, last));
