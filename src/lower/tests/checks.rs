@@ -9,6 +9,7 @@ use super::super::*;
 use super::{lower_err, lower_ok};
 use crate::diagnostic::Code;
 use crate::ir::StepKind;
+use crate::source::Spanned;
 
 const WINDOWS: &str = "FROM nanoserver\nWORKDIR C:\\app\nRUN dir\n";
 
@@ -169,5 +170,137 @@ fn context_paths_from_variables_take_a_second_pass() {
         sources(&def).len(),
         2,
         "only the final context source is in the definition"
+    );
+}
+
+/// One instruction after `FROM alpine` that must fail with `code` on `platform`.
+fn single_step_error(
+    text: &str,
+    step: impl Fn(&Fixture) -> ir::Step,
+    platform: &str,
+    caps: Option<&str>,
+) -> Vec<Code> {
+    let fx = Fixture::new(text);
+    let bf = buildfile(
+        vec![],
+        vec![fx.stage("FROM", "alpine", None, vec![step(&fx)])],
+    );
+    let mut llb_caps = default_llb_caps();
+    if let Some(cap) = caps {
+        llb_caps.remove(cap);
+    }
+    let opts = LowerOptions {
+        target_platform: Platform::parse(platform).unwrap(),
+        llb_caps,
+        ..LowerOptions::default()
+    };
+    lower_err(&fx, &bf, &opts)
+}
+
+#[test]
+fn every_lowering_error_has_a_code() {
+    let mount_root = single_step_error(
+        "FROM alpine\nRUN --mount=type=cache,target=/ x\n",
+        |fx| {
+            let mut run = fx.run(ir::Command::Shell(Spanned::new("x".into(), fx.span("x\n"))));
+            run.mounts = vec![fx.mount(ir::MountKind::Cache, Some("/"))];
+            fx.step("RUN", StepKind::Run(run))
+        },
+        "linux/amd64",
+        None,
+    );
+    assert_eq!(mount_root, [Code::InvalidExpandedValue]);
+
+    let empty_volume = single_step_error(
+        "FROM alpine\nVOLUME $NOPE\n",
+        |fx| fx.step("VOLUME", StepKind::Volume(vec![fx.word("$NOPE")])),
+        "linux/amd64",
+        None,
+    );
+    assert_eq!(empty_volume, [Code::InvalidExpandedValue]);
+
+    let bad_signal = single_step_error(
+        "FROM alpine\nSTOPSIGNAL sigfoo\n",
+        |fx| fx.step("STOPSIGNAL", StepKind::StopSignal(fx.word("sigfoo"))),
+        "linux/amd64",
+        None,
+    );
+    assert_eq!(bad_signal, [Code::InvalidExpandedValue]);
+
+    let other_drive = single_step_error(
+        "FROM alpine\nCOPY a D:\\x\n",
+        |fx| {
+            let mut copy = fx.copy(&["a"], "x");
+            copy.dest = ir::Word::literal("D:\\x", fx.span("D:"));
+            fx.step("COPY", StepKind::Copy(copy))
+        },
+        "windows/amd64",
+        None,
+    );
+    assert_eq!(other_drive, [Code::InvalidExpandedValue]);
+
+    let symbolic_chmod = single_step_error(
+        "FROM alpine\nCOPY --chmod=u+x a /a\n",
+        |fx| {
+            let mut copy = fx.copy(&["a"], "/a");
+            copy.chmod = Some(Spanned::new(
+                ir::Chmod::Symbolic("u+x".into()),
+                fx.span("u+x"),
+            ));
+            fx.step("COPY", StepKind::Copy(copy))
+        },
+        "linux/amd64",
+        Some("file.copy.modestring"),
+    );
+    assert_eq!(symbolic_chmod, [Code::NotSupportedByDaemon]);
+
+    let network = single_step_error(
+        "FROM alpine\nRUN --network=none x\n",
+        |fx| {
+            let mut run = fx.run(ir::Command::Shell(Spanned::new("x".into(), fx.span("x\n"))));
+            run.network = Some(Spanned::new(ir::Network::None, fx.span("--network=none")));
+            fx.step("RUN", StepKind::Run(run))
+        },
+        "linux/amd64",
+        Some("exec.meta.network"),
+    );
+    assert_eq!(network, [Code::NotSupportedByDaemon]);
+}
+
+#[test]
+fn stage_and_platform_errors_point_at_the_from_line() {
+    let fx = Fixture::new(
+        "FROM --platform=plan9/x alpine AS a\nFROM b AS b\nCOPY --from=c /x /x\nFROM alpine AS c\n",
+    );
+    let mut first = fx.stage("FROM --platform", "alpine", Some("a"), vec![]);
+    first.platform = Some(fx.word("plan9/x"));
+    let mut copy = fx.copy(&["/x"], "/x");
+    copy.from = Some(fx.word("c"));
+    let second = fx.stage(
+        "FROM b",
+        "b",
+        Some("b"),
+        vec![fx.step("COPY", StepKind::Copy(copy))],
+    );
+    let third = fx.stage("FROM alpine AS c", "alpine", Some("c"), vec![]);
+    let bf = buildfile(vec![], vec![first, second, third]);
+    let opts = LowerOptions {
+        target: Some("b".into()),
+        ..LowerOptions::default()
+    };
+    // `FROM b AS b` names itself (not an earlier stage) and `--from=c` a later stage.
+    let codes = lower_err(&fx, &bf, &opts);
+    assert_eq!(
+        codes,
+        [
+            Code::InvalidPlatform,
+            Code::InvalidExpandedValue,
+            Code::InvalidExpandedValue
+        ]
+    );
+    let empty = buildfile(vec![], vec![]);
+    assert_eq!(
+        lower_err(&fx, &empty, &LowerOptions::default()),
+        [Code::UnknownTarget]
     );
 }
