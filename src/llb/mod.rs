@@ -83,27 +83,38 @@ impl OpMeta {
 /// The ops of one build, in creation order, deduplicated by digest.
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
-    ops: Vec<(String, Vec<u8>)>,
-    seen: HashMap<String, usize>,
-    metadata: BTreeMap<String, pb::OpMetadata>,
-    locations: BTreeMap<String, Vec<(u32, u32)>>,
+    ops: Vec<Vertex>,
+    /// Index into `ops` by the raw sha256, which hashes and compares faster than the text.
+    seen: HashMap<[u8; 32], usize>,
     /// When set, only these capabilities are listed in metadata (the daemon's enabled set).
     cap_filter: Option<BTreeSet<String>>,
 }
 
 /// `sha256:<hex>` of some bytes, the digest BuildKit gives an op.
 pub fn digest_of(bytes: &[u8]) -> String {
-    let hash = Sha256::digest(bytes);
+    hex_digest(&Sha256::digest(bytes).into())
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// One op as stored: its digest, bytes, metadata and build-file locations.
+#[derive(Clone, Debug)]
+struct Vertex {
+    digest: String,
+    bytes: Vec<u8>,
+    metadata: pb::OpMetadata,
+    locations: Vec<(u32, u32)>,
+}
+
+fn hex_digest(hash: &[u8; 32]) -> String {
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
-    for byte in hash {
+    for &byte in hash {
         out.push(char::from(HEX[usize::from(byte >> 4)]));
         out.push(char::from(HEX[usize::from(byte & 0xf)]));
     }
     out
 }
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// The protobuf form of a platform.
 pub fn pb_platform(platform: &Platform) -> pb::Platform {
@@ -145,19 +156,22 @@ impl Graph {
     pub fn add(&mut self, mut op: pb::Op, meta: OpMeta) -> String {
         op.constraints = Some(pb::WorkerConstraints::default());
         let bytes = crate::pb::encode_op_go_order(&op);
-        let digest = digest_of(&bytes);
-        if let Some(location) = meta.location {
-            self.locations
-                .entry(digest.clone())
-                .or_default()
-                .push(location);
+        let hash: [u8; 32] = Sha256::digest(&bytes).into();
+        if let Some(&index) = self.seen.get(&hash) {
+            let vertex = &mut self.ops[index];
+            vertex.locations.extend(meta.location);
+            return vertex.digest.clone();
         }
-        if !self.seen.contains_key(&digest) {
-            self.seen.insert(digest.clone(), self.ops.len());
-            self.ops.push((digest.clone(), bytes));
-            let metadata = self.op_metadata(meta);
-            self.metadata.insert(digest.clone(), metadata);
-        }
+        let digest = hex_digest(&hash);
+        self.seen.insert(hash, self.ops.len());
+        let locations = meta.location.into_iter().collect();
+        let metadata = self.op_metadata(meta);
+        self.ops.push(Vertex {
+            digest: digest.clone(),
+            bytes,
+            metadata,
+            locations,
+        });
         digest
     }
 
@@ -217,13 +231,16 @@ impl Graph {
         let Some(head) = head else {
             return pb::Definition::default();
         };
-        let Graph {
-            ops,
-            mut metadata,
-            locations,
-            ..
-        } = self;
-        let mut def: Vec<Vec<u8>> = ops.into_iter().map(|(_, bytes)| bytes).collect();
+        let mut def = Vec::with_capacity(self.ops.len() + 1);
+        let mut metadata = BTreeMap::new();
+        let mut locations = BTreeMap::new();
+        for vertex in self.ops {
+            def.push(vertex.bytes);
+            if !vertex.locations.is_empty() {
+                locations.insert(vertex.digest.clone(), source_locations(&vertex.locations));
+            }
+            metadata.insert(vertex.digest, vertex.metadata);
+        }
 
         let terminal = pb::Op {
             inputs: vec![head.to_input()],
@@ -251,10 +268,7 @@ impl Graph {
         );
 
         let source = source.map(|info| pb::Source {
-            locations: locations
-                .into_iter()
-                .map(|(digest, ranges)| (digest, source_locations(&ranges)))
-                .collect(),
+            locations,
             infos: vec![info],
         });
         pb::Definition {

@@ -5,7 +5,42 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::LowerOptions;
 use super::paths;
+use super::plan::Plan;
+use crate::ir::{self, MountKind, StepKind};
 use crate::llb::{Graph, OpMeta, Output};
+
+/// The context paths the needed stages read, when every word naming one is literal:
+/// then one lowering pass is enough. `None` when a path depends on variables.
+pub(super) fn literal_paths(buildfile: &ir::Buildfile, plan: &Plan) -> Option<BTreeSet<String>> {
+    let mut context = BuildContext::new(None);
+    let needed = buildfile
+        .stages
+        .iter()
+        .zip(&plan.needed)
+        .filter_map(|(stage, needed)| needed.then_some(stage));
+    for step in needed.flat_map(|stage| &stage.steps) {
+        match &step.kind {
+            StepKind::Copy(copy) if copy.from.is_none() => {
+                for source in &copy.sources {
+                    context.use_path(&source.as_literal()?.replace('\\', "/"));
+                }
+            }
+            StepKind::Run(run) => {
+                for mount in &run.mounts {
+                    if mount.kind == MountKind::Bind && mount.from.is_none() {
+                        let source = match &mount.source {
+                            Some(word) => word.as_literal()?,
+                            None => String::new(),
+                        };
+                        context.use_path(&source);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(context.used)
+}
 
 /// The context source of one pass: collects the paths used, and hands out the source op
 /// made from the paths of the previous pass.

@@ -2,7 +2,7 @@
 //! and WORKDIR (which creates the directory).
 
 use super::dispatch::{Lowerer, StageState};
-use super::expand::{expand, expand_text};
+use super::expand::{TextMode, expand, expand_text};
 use super::paths;
 use crate::diagnostic::Code;
 use crate::ir::{self, Chmod};
@@ -148,7 +148,7 @@ impl Lowerer<'_> {
             return;
         }
 
-        let name = expand_text(&self.instruction_text(span), &state.env);
+        let name = expand_text(&self.instruction_text(span), &state.env, TextMode::Name);
         let name = uppercase_first_word(&name);
         let progress_name = self.step_name(state, &name);
         let (first, last) = self.location(span);
@@ -205,7 +205,7 @@ impl Lowerer<'_> {
     /// A heredoc source: a file written on scratch, copied like any other source.
     fn heredoc_file(&mut self, state: &StageState, heredoc: &ir::Heredoc) -> Output {
         let content = if heredoc.expand {
-            expand_text(&heredoc.content, &state.env)
+            expand_text(&heredoc.content, &state.env, TextMode::Heredoc)
         } else {
             heredoc.content.clone()
         };
@@ -250,7 +250,11 @@ impl Lowerer<'_> {
                 owner,
                 timestamp: self.epoch.map_or(-1, |s| s.saturating_mul(1_000_000_000)),
             };
-            let text = uppercase_first_word(&expand_text(&self.instruction_text(span), &state.env));
+            let text = uppercase_first_word(&expand_text(
+                &self.instruction_text(span),
+                &state.env,
+                TextMode::Name,
+            ));
             let name = self.step_name(state, &text);
             let (first, last) = self.location(span);
             let meta = OpMeta {

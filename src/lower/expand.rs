@@ -215,45 +215,171 @@ fn token_matches(token: &Token, c: char) -> bool {
     }
 }
 
-/// Expands `$NAME` and `${NAME}` in free text (a progress name) where the variable is set,
-/// leaving everything else as written, like the lexer's raw-quotes, skip-unset mode.
-pub(crate) fn expand_text(text: &str, env: &Env) -> String {
-    if !text.contains('$') {
+/// How [`expand_text`] treats quotes and unset variables, after the modes of BuildKit's
+/// shell lexer that dockerfile.v0 uses for each purpose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TextMode {
+    /// Progress names of RUN: quotes kept (single quotes still stop expansion), unset
+    /// variables left as written.
+    RunName,
+    /// Progress names of other instructions: quotes removed, unset variables left.
+    Name,
+    /// Heredoc bodies: quotes are plain characters, unset variables are empty.
+    Heredoc,
+}
+
+/// Expands the variables of free text (an instruction line, a heredoc body), with `\`
+/// escaping the next character and `${NAME<modifier>word}` forms applied.
+pub(crate) fn expand_text(text: &str, env: &Env, mode: TextMode) -> String {
+    if !text.contains(['$', '\\', '\'', '"']) {
         return text.to_string();
     }
+    let keep_unset = mode != TextMode::Heredoc;
+    let quotes = mode != TextMode::Heredoc;
+    let keep_quotes = mode != TextMode::Name;
+    let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(pos) = rest.find('$') {
-        out.push_str(&rest[..pos]);
-        let after = &rest[pos + 1..];
-        let (name, consumed) = if let Some(inner) = after.strip_prefix('{') {
-            match inner.find('}') {
-                Some(end) if is_name(&inner[..end]) => (&inner[..end], end + 2),
-                _ => ("", 0),
+    let mut i = 0;
+    let mut single = false;
+    let mut double = false;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' if !single && i + 1 < chars.len() => {
+                if keep_quotes && quotes && double && chars[i + 1] != '$' && chars[i + 1] != '"' {
+                    out.push('\\');
+                }
+                out.push(chars[i + 1]);
+                i += 2;
+                continue;
             }
-        } else {
-            let end = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(after.len());
-            (&after[..end], end)
-        };
-        match env.get(name).filter(|_| !name.is_empty()) {
-            Some(value) => {
-                out.push_str(value);
-                rest = &after[consumed..];
+            '\'' if quotes && !double => {
+                single = !single;
+                if keep_quotes {
+                    out.push(c);
+                }
             }
-            None => {
-                out.push('$');
-                rest = after;
+            '"' if quotes && !single => {
+                double = !double;
+                if keep_quotes {
+                    out.push(c);
+                }
             }
+            '$' if !single => {
+                let (text, used) = variable(&chars[i + 1..], env, keep_unset, mode);
+                out.push_str(&text);
+                i += 1 + used;
+                continue;
+            }
+            c => out.push(c),
         }
+        i += 1;
     }
-    out.push_str(rest);
     out
 }
 
-fn is_name(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+/// The expansion of the variable after a `$` and how many chars it took.
+fn variable(rest: &[char], env: &Env, keep_unset: bool, mode: TextMode) -> (String, usize) {
+    let is_name = |c: &char| c.is_ascii_alphanumeric() || *c == '_';
+    if rest.first() != Some(&'{') {
+        let len = rest.iter().take_while(|c| is_name(c)).count();
+        if len == 0 {
+            return ("$".to_string(), 0);
+        }
+        let name: String = rest[..len].iter().collect();
+        return match env.get(&name) {
+            Some(value) => (value.to_string(), len),
+            None if keep_unset => (format!("${name}"), len),
+            None => (String::new(), len),
+        };
+    }
+    // `${…}`: find the matching brace.
+    let mut depth = 0;
+    let Some(close) = rest.iter().position(|&c| {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            _ => {}
+        }
+        depth == 0
+    }) else {
+        return ("$".to_string(), 0);
+    };
+    let inner: String = rest[1..close].iter().collect();
+    let name_len = inner.chars().take_while(is_name).count();
+    let (name, tail) = inner.split_at(name_len);
+    let value = env.get(name);
+    let literal =
+        |text: &str| Word::literal(expand_text(text, env, mode), crate::source::Span::default());
+    let modifier = if tail.is_empty() {
+        None
+    } else if let Some(word) = tail.strip_prefix(":-") {
+        Some(Modifier::Default {
+            word: literal(word),
+            unset_or_empty: true,
+        })
+    } else if let Some(word) = tail.strip_prefix(":+") {
+        Some(Modifier::Alternate {
+            word: literal(word),
+            unset_or_empty: true,
+        })
+    } else if let Some(word) = tail.strip_prefix('-') {
+        Some(Modifier::Default {
+            word: literal(word),
+            unset_or_empty: false,
+        })
+    } else if let Some(word) = tail.strip_prefix('+') {
+        Some(Modifier::Alternate {
+            word: literal(word),
+            unset_or_empty: false,
+        })
+    } else if let Some(p) = tail.strip_prefix("##") {
+        Some(Modifier::TrimPrefix {
+            pattern: literal(p),
+            longest: true,
+        })
+    } else if let Some(p) = tail.strip_prefix('#') {
+        Some(Modifier::TrimPrefix {
+            pattern: literal(p),
+            longest: false,
+        })
+    } else if let Some(p) = tail.strip_prefix("%%") {
+        Some(Modifier::TrimSuffix {
+            pattern: literal(p),
+            longest: true,
+        })
+    } else if let Some(p) = tail.strip_prefix('%') {
+        Some(Modifier::TrimSuffix {
+            pattern: literal(p),
+            longest: false,
+        })
+    } else if let Some(rest) = tail.strip_prefix('/') {
+        let (all, rest) = match rest.strip_prefix('/') {
+            Some(rest) => (true, rest),
+            None => (false, rest),
+        };
+        let (pattern, replacement) = rest.split_once('/').unwrap_or((rest, ""));
+        Some(Modifier::Replace {
+            pattern: literal(pattern),
+            replacement: literal(replacement),
+            all,
+        })
+    } else {
+        // Not a form we know: leave it as written.
+        let written: String = rest[..=close].iter().collect();
+        return (format!("${written}"), close + 1);
+    };
+    let text = match (&modifier, value) {
+        (None, Some(value)) => value.to_string(),
+        (None, None) if keep_unset => format!("${{{name}}}"),
+        (None, None) => String::new(),
+        (Some(modifier), value) => {
+            let mut out = String::new();
+            apply(modifier, value, env, &mut out);
+            out
+        }
+    };
+    (text, close + 1)
 }
 
 #[cfg(test)]
@@ -374,11 +500,20 @@ mod tests {
     }
 
     #[test]
-    fn text_expansion_keeps_unset_and_quotes() {
+    fn text_expansion_by_mode() {
         let e = env();
+        let text = "COPY \"$FILE\" '$FILE' ${NOPE} ${NOPE:-d} ${FILE%%/*} $ C:\\\\app";
         assert_eq!(
-            expand_text("COPY \"$FILE\" ${NOPE} $ /x", &e),
-            "COPY \"dir/sub/name.tar.gz\" ${NOPE} $ /x"
+            expand_text(text, &e, TextMode::RunName),
+            "COPY \"dir/sub/name.tar.gz\" '$FILE' ${NOPE} d dir $ C:\\app"
+        );
+        assert_eq!(
+            expand_text(text, &e, TextMode::Name),
+            "COPY dir/sub/name.tar.gz $FILE ${NOPE} d dir $ C:\\app"
+        );
+        assert_eq!(
+            expand_text("say \"$FILE\" '$NOPE' \\$FILE\n", &e, TextMode::Heredoc),
+            "say \"dir/sub/name.tar.gz\" '' $FILE\n"
         );
     }
 }

@@ -16,6 +16,30 @@ pub(crate) struct ImageConfig {
     /// Everything but `config`.
     root: Map<String, Value>,
     config: Map<String, Value>,
+    /// Entries added by this build, kept compact until the config is written.
+    history: Vec<History>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct History {
+    created_by: String,
+    empty_layer: bool,
+    created: Option<String>,
+}
+
+impl History {
+    fn into_value(self) -> Value {
+        let mut entry = Map::new();
+        if let Some(created) = self.created {
+            entry.insert("created".into(), json!(created));
+        }
+        entry.insert("created_by".into(), json!(self.created_by));
+        entry.insert("comment".into(), json!("buildkit.dockerfile.v0"));
+        if self.empty_layer {
+            entry.insert("empty_layer".into(), json!(true));
+        }
+        Value::Object(entry)
+    }
 }
 
 impl ImageConfig {
@@ -30,7 +54,11 @@ impl ImageConfig {
             Some(Value::Object(config)) => config,
             _ => Map::new(),
         };
-        Self { root, config }
+        Self {
+            root,
+            config,
+            history: Vec::new(),
+        }
     }
 
     /// dockerfile.v0's `emptyImage`: FROM scratch and images with an unknown config.
@@ -38,6 +66,7 @@ impl ImageConfig {
         let mut image = Self {
             root: Map::new(),
             config: Map::new(),
+            history: Vec::new(),
         };
         image.set_platform(platform);
         image
@@ -183,30 +212,27 @@ impl ImageConfig {
         empty_layer: bool,
         created: Option<&str>,
     ) {
-        let mut entry = Map::new();
-        if let Some(created) = created {
-            entry.insert("created".into(), json!(created));
-        }
-        entry.insert("created_by".into(), json!(created_by));
-        entry.insert("comment".into(), json!("buildkit.dockerfile.v0"));
-        if empty_layer {
-            entry.insert("empty_layer".into(), json!(true));
-        }
-        let history = self
-            .root
-            .entry("history")
-            .or_insert_with(|| Value::Array(Vec::new()));
-        if !history.is_array() {
-            *history = Value::Array(Vec::new());
-        }
-        if let Value::Array(items) = history {
-            items.push(Value::Object(entry));
-        }
+        self.history.push(History {
+            created_by,
+            empty_layer,
+            created: created.map(str::to_string),
+        });
     }
 
     pub(crate) fn into_value(self) -> Value {
         let mut root = self.root;
         root.insert("config".into(), Value::Object(self.config));
+        if !self.history.is_empty() {
+            let entry = root
+                .entry("history")
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if !entry.is_array() {
+                *entry = Value::Array(Vec::new());
+            }
+            if let Value::Array(items) = entry {
+                items.extend(self.history.into_iter().map(History::into_value));
+            }
+        }
         Value::Object(root)
     }
 }

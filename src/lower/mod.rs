@@ -208,11 +208,18 @@ pub fn lower(
 ) -> Result<Lowered, Diagnostics> {
     let plan = plan::Plan::new(file, buildfile, opts)?;
     // The context source lists the paths the whole build reads, so it can only be made
-    // once every stage is lowered; but ops that copy from it need its digest. Lower
-    // once to collect the paths, then again with the finished context source.
-    let first = dispatch::Lowerer::new(file, buildfile, images, opts, &plan, None).lower_all()?;
-    let paths = first.context_paths;
-    let second =
+    // once they are all known; but ops that copy from it need its digest. When the paths
+    // are written literally they are known up front; otherwise lower once to collect
+    // them, then again with the finished context source.
+    let paths = match context::literal_paths(buildfile, &plan) {
+        Some(paths) => paths,
+        None => {
+            dispatch::Lowerer::new(file, buildfile, images, opts, &plan, None)
+                .lower_all()?
+                .context_paths
+        }
+    };
+    let done =
         dispatch::Lowerer::new(file, buildfile, images, opts, &plan, Some(paths)).lower_all()?;
-    Ok(second.finish(file, opts))
+    Ok(done.finish(file, opts))
 }

@@ -2,7 +2,7 @@
 //! mounts and network mode dockerfile.v0 gives it.
 
 use super::dispatch::{COMMAND_DESCRIPTION, Lowerer, StageState};
-use super::expand::{expand, expand_text};
+use super::expand::{TextMode, expand, expand_text};
 use super::paths;
 use crate::diagnostic::Code;
 use crate::ir::{self, Command, MountKind as IrMount};
@@ -99,7 +99,7 @@ impl Lowerer<'_> {
             }
         };
 
-        let mut env = state.env.clone();
+        let mut env = std::borrow::Cow::Borrowed(&state.env);
         let mut secret_env = Vec::new();
         let mut ssh_count = 0;
         for mount in &run.mounts {
@@ -119,8 +119,9 @@ impl Lowerer<'_> {
             && !env.contains("PATH")
             && !self.opts.llb_caps.contains("exec.meta.setsdefaultpath")
         {
-            env.set("PATH", super::image::DEFAULT_PATH);
+            env.to_mut().set("PATH", super::image::DEFAULT_PATH);
         }
+        let env = env.to_strings();
         if self.opts.llb_caps.contains("exec.meta.setsdefaultpath") {
             meta.caps.insert("exec.meta.setsdefaultpath".to_string());
         }
@@ -146,7 +147,7 @@ impl Lowerer<'_> {
             self.require_cap("exec.meta.security", s.span, "RUN --security=insecure");
         }
 
-        let name = self.step_name(state, &expand_text(&text, &state.env));
+        let name = self.step_name(state, &expand_text(&text, &state.env, TextMode::RunName));
         let (first, last) = self.location(span);
         meta.custom_name = Some(name);
         meta.location = Some((first, last));
@@ -157,7 +158,7 @@ impl Lowerer<'_> {
         let exec = Exec {
             meta: pb::Meta {
                 args: args.clone(),
-                env: env.to_strings(),
+                env,
                 cwd: state.workdir.clone(),
                 user: state.user.clone(),
                 proxy_env,
@@ -229,7 +230,7 @@ impl Lowerer<'_> {
         mount: &ir::Mount,
         secret_env: &mut Vec<pb::SecretEnv>,
         ssh_count: &mut usize,
-        env: &mut super::env::Env,
+        env: &mut std::borrow::Cow<'_, super::env::Env>,
     ) -> Option<ExecMount> {
         let target = mount.target.as_ref().map(|t| expand(t, &state.env));
         let source = mount.source.as_ref().map(|s| expand(s, &state.env));
@@ -282,7 +283,7 @@ impl Lowerer<'_> {
                 let dest = target.unwrap_or_else(|| format!("/run/buildkit/ssh_agent.{ssh_count}"));
                 *ssh_count += 1;
                 if !env.contains("SSH_AUTH_SOCK") {
-                    env.set("SSH_AUTH_SOCK", &dest);
+                    env.to_mut().set("SSH_AUTH_SOCK", &dest);
                 }
                 Some(ExecMount {
                     dest,

@@ -1,14 +1,18 @@
-//! The op fields PROTOCOL.md section 4 describes, pinned on small hand-written IR.
+//! The op fields PROTOCOL.md section 4 describes, pinned on small hand-written IR:
+//! FROM, COPY, RUN, WORKDIR, ARG scoping and stages here; mounts, `--link` and caps in
+//! `run`; Windows, expanded values and the build context in `checks`.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod checks;
+mod run;
+
+use std::collections::BTreeMap;
 
 use serde_json::json;
 
 use super::testing::*;
 use super::*;
 use crate::diagnostic::Code;
-use crate::ir::{MountKind, StepKind};
-use crate::source::Spanned;
+use crate::ir::StepKind;
 
 const HELLO: &str =
     "FROM alpine\nWORKDIR /app\nCOPY hello.txt ./\nRUN echo hi\nENV GREETING=hello\nCMD [\"sh\"]\n";
@@ -24,7 +28,7 @@ fn hello(fx: &Fixture) -> ir::Buildfile {
     buildfile(Vec::new(), vec![fx.stage("FROM", "alpine", None, steps)])
 }
 
-fn lower_ok(
+pub(super) fn lower_ok(
     fx: &Fixture,
     bf: &ir::Buildfile,
     images: &ResolvedImages,
@@ -36,7 +40,7 @@ fn lower_ok(
     }
 }
 
-fn lower_err(fx: &Fixture, bf: &ir::Buildfile, opts: &LowerOptions) -> Vec<Code> {
+pub(super) fn lower_err(fx: &Fixture, bf: &ir::Buildfile, opts: &LowerOptions) -> Vec<Code> {
     match lower(&fx.file, bf, &ResolvedImages::new(), opts) {
         Ok(_) => panic!("expected diagnostics"),
         Err(d) => d.iter().map(|d| d.code).collect(),
@@ -382,320 +386,4 @@ fn only_needed_stages_are_lowered_and_named() {
         ..LowerOptions::default()
     };
     assert_eq!(lower_err(&fx, &bf, &missing), [Code::UnknownTarget]);
-}
-
-const MOUNTS: &str = "FROM alpine\nRUN --mount=type=cache,target=/root/.cache x\n";
-
-fn mounts_file(
-    fx: &Fixture,
-    mounts: Vec<ir::Mount>,
-    network: Option<ir::Network>,
-) -> ir::Buildfile {
-    let mut run = fx.run(ir::Command::Shell(Spanned::new("x".into(), fx.span("x\n"))));
-    run.mounts = mounts;
-    run.network = network.map(|n| Spanned::new(n, fx.span("RUN")));
-    buildfile(
-        Vec::new(),
-        vec![fx.stage(
-            "FROM",
-            "alpine",
-            None,
-            vec![fx.step("RUN", StepKind::Run(run))],
-        )],
-    )
-}
-
-#[test]
-fn run_mounts_are_sorted_with_dockerfile_ids_and_defaults() {
-    let fx = Fixture::new(MOUNTS);
-    let mut cache = fx.mount(MountKind::Cache, Some("/root/.cache"));
-    cache.sharing = Some(ir::Sharing::Locked);
-    let mut tmpfs = fx.mount(MountKind::Tmpfs, Some("/root/.cache"));
-    tmpfs.target = Some(ir::Word::literal("/tmp", fx.span("x")));
-    tmpfs.size = Some(1024);
-    let mut secret = fx.mount(MountKind::Secret, None);
-    secret.id = Some(ir::Word::literal("token", fx.span("x")));
-    let ssh = fx.mount(MountKind::Ssh, None);
-    let mut bind = fx.mount(MountKind::Bind, None);
-    bind.target = Some(ir::Word::literal("src", fx.span("x")));
-    bind.readonly = true;
-    let bf = mounts_file(
-        &fx,
-        vec![secret, tmpfs, ssh, cache, bind],
-        Some(ir::Network::None),
-    );
-    let def = lower_ok(&fx, &bf, &ResolvedImages::new(), &LowerOptions::default()).definition;
-    let (digest, _, exec) = &execs(&def)[0];
-    let layout: Vec<(&str, i64, i64, i32)> = exec
-        .mounts
-        .iter()
-        .map(|m| (m.dest.as_str(), m.input, m.output, m.mount_type))
-        .collect();
-    let (bind_t, secret_t, ssh_t, cache_t, tmpfs_t) = (
-        pb::MountType::Bind as i32,
-        pb::MountType::Secret as i32,
-        pb::MountType::Ssh as i32,
-        pb::MountType::Cache as i32,
-        pb::MountType::Tmpfs as i32,
-    );
-    assert_eq!(
-        layout,
-        [
-            ("/", 0, 0, bind_t),
-            ("/root/.cache", -1, -1, cache_t),
-            ("/src", 1, -1, bind_t),
-            ("/tmp", -1, -1, tmpfs_t),
-            ("/run/secrets/token", -1, 0, secret_t),
-            ("/run/buildkit/ssh_agent.0", -1, 0, ssh_t),
-        ]
-    );
-    let cache = exec.mounts[1].cache_opt.as_ref().unwrap();
-    assert_eq!(
-        (cache.id.as_str(), cache.sharing),
-        ("//root/.cache", pb::CacheSharingOpt::Locked as i32)
-    );
-    assert_eq!(exec.mounts[3].tmpfs_opt.as_ref().unwrap().size, 1024);
-    let secret = exec.mounts[4].secret_opt.as_ref().unwrap();
-    assert_eq!((secret.mode, secret.optional), (0o400, true));
-    assert_eq!(exec.mounts[5].ssh_opt.as_ref().unwrap().mode, 0o600);
-    assert_eq!(exec.network, pb::NetMode::None as i32);
-    let env = &exec.meta.as_ref().unwrap().env;
-    assert!(env.contains(&"SSH_AUTH_SOCK=/run/buildkit/ssh_agent.0".to_string()));
-    let listed = caps(&def, digest);
-    for cap in [
-        "exec.meta.network",
-        "exec.mount.cache",
-        "exec.mount.tmpfs.size",
-        "exec.mount.secret",
-        "exec.mount.ssh",
-        "exec.mount.bind",
-    ] {
-        assert!(listed.contains(&cap.to_string()), "{cap} in {listed:?}");
-    }
-    // The bind mount from the context reads all of it: no follow paths.
-    let context = sources(&def)
-        .into_iter()
-        .find(|(_, _, s)| s.identifier == "local://context")
-        .unwrap();
-    assert!(!context.2.attrs.contains_key("local.followpaths"));
-}
-
-#[test]
-fn cache_mount_permissions_make_a_directory() {
-    let fx = Fixture::new(MOUNTS);
-    let mut cache = fx.mount(MountKind::Cache, Some("/root/.cache"));
-    cache.uid = Some(1000);
-    cache.mode = Some(0o700);
-    let bf = mounts_file(&fx, vec![cache], None);
-    let def = lower_ok(&fx, &bf, &ResolvedImages::new(), &LowerOptions::default()).definition;
-    let (mkdir_digest, _, file) = &files(&def)[0];
-    assert_eq!(
-        custom_name(&def, mkdir_digest),
-        "[internal] setting cache mount permissions"
-    );
-    let Some(pb::file_action::Action::Mkdir(m)) = &file.actions[0].action else {
-        panic!("not a mkdir")
-    };
-    assert_eq!((m.path.as_str(), m.mode), ("/cache", 0o700));
-    let (_, _, exec) = &execs(&def)[0];
-    assert_eq!(exec.mounts[1].selector, "/cache");
-}
-
-#[test]
-fn missing_caps_are_reported_at_the_instruction() {
-    let fx = Fixture::new(MOUNTS);
-    let bf = mounts_file(
-        &fx,
-        vec![fx.mount(MountKind::Cache, Some("/root/.cache"))],
-        None,
-    );
-    let mut caps = default_llb_caps();
-    caps.remove("exec.mount.cache");
-    let opts = LowerOptions {
-        llb_caps: caps,
-        ..LowerOptions::default()
-    };
-    assert_eq!(lower_err(&fx, &bf, &opts), [Code::NotSupportedByDaemon]);
-}
-
-const LINK: &str = "FROM alpine\nCOPY --link a /a\n";
-
-#[test]
-fn link_merges_only_when_the_daemon_has_mergeop() {
-    let fx = Fixture::new(LINK);
-    let mut copy = fx.copy(&["a"], "/a");
-    copy.link = true;
-    let bf = buildfile(
-        Vec::new(),
-        vec![fx.stage(
-            "FROM",
-            "alpine",
-            None,
-            vec![fx.step("COPY", StepKind::Copy(copy))],
-        )],
-    );
-    let def = lower_ok(&fx, &bf, &ResolvedImages::new(), &LowerOptions::default()).definition;
-    let merges: Vec<_> = ops(&def)
-        .into_iter()
-        .filter(|(_, op)| matches!(op.op, Some(pb::op::Op::Merge(_))))
-        .collect();
-    assert_eq!(merges.len(), 1);
-    assert_eq!(
-        custom_name(&def, &merges[0].0),
-        "[2/2] LINK COPY --link a /a"
-    );
-    let (copy_digest, copy_op, _) = &files(&def)[0];
-    assert_eq!(copy_op.inputs.len(), 1, "the copy is onto scratch");
-    assert!(
-        def.metadata[copy_digest]
-            .progress_group
-            .as_ref()
-            .unwrap()
-            .weak
-    );
-
-    let mut caps = default_llb_caps();
-    caps.remove("mergeop");
-    let opts = LowerOptions {
-        llb_caps: caps,
-        ..LowerOptions::default()
-    };
-    let def = lower_ok(&fx, &bf, &ResolvedImages::new(), &opts).definition;
-    assert!(
-        ops(&def)
-            .iter()
-            .all(|(_, op)| !matches!(op.op, Some(pb::op::Op::Merge(_))))
-    );
-    assert_eq!(
-        files(&def)[0].1.inputs.len(),
-        2,
-        "a plain copy onto the stage"
-    );
-}
-
-const WINDOWS: &str = "FROM nanoserver\nWORKDIR C:\\app\nRUN dir\n";
-
-#[test]
-fn windows_targets_use_cmd_posix_llb_paths_and_backslash_config() {
-    let fx = Fixture::new(WINDOWS);
-    let steps = vec![
-        fx.step(
-            "WORKDIR",
-            StepKind::Workdir(ir::Word::literal("C:\\app", fx.span("C:"))),
-        ),
-        fx.shell_run("RUN", "dir"),
-    ];
-    let bf = buildfile(
-        Vec::new(),
-        vec![fx.stage("FROM", "nanoserver", None, steps)],
-    );
-    let platform = Platform::new("windows", "amd64");
-    let request = ImageRequest {
-        reference: "docker.io/library/nanoserver:latest".into(),
-        platform: platform.clone(),
-    };
-    let resolved = ResolvedImage {
-        reference: request.reference.clone(),
-        digest: String::new(),
-        config: json!({"os": "windows", "architecture": "amd64", "os.version": "10.0.20348.1",
-            "config": {"User": "ContainerUser"}, "rootfs": {"type": "layers", "diff_ids": ["sha256:1"]}}),
-    };
-    let opts = LowerOptions {
-        target_platform: platform,
-        ..LowerOptions::default()
-    };
-    let lowered = lower_ok(
-        &fx,
-        &bf,
-        &ResolvedImages::from([(request, resolved)]),
-        &opts,
-    );
-    let (_, _, exec) = &execs(&lowered.definition)[0];
-    let meta = exec.meta.as_ref().unwrap();
-    assert_eq!(meta.args, ["cmd", "/S", "/C", "dir"]);
-    assert!(meta.env.is_empty(), "no default PATH on Windows");
-    assert_eq!(meta.cwd, "/app");
-    assert_eq!(meta.user, "ContainerUser");
-    assert_eq!(lowered.image_config["config"]["WorkingDir"], json!("\\app"));
-    assert_eq!(lowered.image_config["os.version"], json!("10.0.20348.1"));
-    assert_eq!(lowered.platform.os_version.as_deref(), Some("10.0.20348.1"));
-}
-
-#[test]
-fn windows_rejects_other_drives_and_stopsignal() {
-    let fx = Fixture::new("FROM nanoserver\nWORKDIR D:\\app\nSTOPSIGNAL SIGTERM\n");
-    let steps = vec![
-        fx.step(
-            "WORKDIR",
-            StepKind::Workdir(ir::Word::literal("D:\\app", fx.span("D:"))),
-        ),
-        fx.step("STOPSIGNAL", StepKind::StopSignal(fx.word("SIGTERM"))),
-    ];
-    let bf = buildfile(
-        Vec::new(),
-        vec![fx.stage("FROM", "nanoserver", None, steps)],
-    );
-    let opts = LowerOptions {
-        target_platform: Platform::new("windows", "amd64"),
-        ..LowerOptions::default()
-    };
-    assert_eq!(
-        lower_err(&fx, &bf, &opts),
-        [Code::InvalidExpandedValue, Code::NotSupportedOnPlatform]
-    );
-}
-
-#[test]
-fn expanded_values_are_checked() {
-    let fx = Fixture::new("FROM alpine\nEXPOSE $PORT\n");
-    let steps = vec![
-        fx.step("ENV", StepKind::Env(vec![])),
-        fx.step("EXPOSE", StepKind::Expose(vec![fx.word("$PORT")])),
-    ];
-    let bf = buildfile(vec![], vec![fx.stage("FROM", "alpine", None, steps)]);
-    // An unset PORT exposes nothing; the bad SOURCE_DATE_EPOCH is the one error.
-    let opts = LowerOptions {
-        build_args: BTreeMap::from([("SOURCE_DATE_EPOCH".to_string(), "soon".to_string())]),
-        ..LowerOptions::default()
-    };
-    assert_eq!(lower_err(&fx, &bf, &opts), [Code::InvalidExpandedValue]);
-    let fx = Fixture::new("FROM alpine\nENV PORT=http\nEXPOSE $PORT\n");
-    let steps = vec![
-        fx.step("ENV", StepKind::Env(vec![fx.kv("PORT", "http")])),
-        fx.step("EXPOSE", StepKind::Expose(vec![fx.word("$PORT")])),
-    ];
-    let bf = buildfile(vec![], vec![fx.stage("FROM", "alpine", None, steps)]);
-    assert_eq!(
-        lower_err(&fx, &bf, &LowerOptions::default()),
-        [Code::InvalidExpandedValue]
-    );
-}
-
-#[test]
-fn bad_image_references_are_reported_for_needed_stages_only() {
-    let fx = Fixture::new("FROM Bad:Ref AS a\nFROM alpine\n");
-    let bf = buildfile(
-        vec![],
-        vec![
-            fx.stage("FROM Bad", "Bad:Ref", Some("a"), vec![]),
-            fx.stage("FROM alpine", "alpine", None, vec![]),
-        ],
-    );
-    assert!(
-        lower(
-            &fx.file,
-            &bf,
-            &ResolvedImages::new(),
-            &LowerOptions::default()
-        )
-        .is_ok()
-    );
-    let opts = LowerOptions {
-        target: Some("a".into()),
-        ..LowerOptions::default()
-    };
-    assert_eq!(lower_err(&fx, &bf, &opts), [Code::InvalidExpandedValue]);
-    let requests = images(&fx.file, &bf, &LowerOptions::default()).unwrap();
-    let names: BTreeSet<_> = requests.iter().map(|r| r.reference.as_str()).collect();
-    assert_eq!(names, BTreeSet::from(["docker.io/library/alpine:latest"]));
 }
