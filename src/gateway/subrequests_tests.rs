@@ -1,0 +1,163 @@
+use super::*;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir;
+
+fn json(answer: &Answer) -> Value {
+    serde_json::from_slice(&answer["result.json"]).unwrap()
+}
+
+#[test]
+fn describe_lists_what_is_answered() {
+    let answer = describe();
+    let names: Vec<String> = json(&answer)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, [OUTLINE, TARGETS, LINT, DESCRIBE]);
+    assert!(names.iter().all(|n| is_known(n)));
+    assert!(!is_known("frontend.convertllb"));
+    let text = String::from_utf8(answer["result.txt"].clone()).unwrap();
+    assert!(text.contains("outline"), "{text}");
+}
+
+#[test]
+fn lint_reports_warnings_and_the_first_error() {
+    let file = SourceFile::new("Buildfile", "FROM a\nENV a b\nRUNN x\n");
+    let diagnostics = Diagnostics(vec![
+        Diagnostic::warning(Code::LegacyKeyValue, "use `ENV a=b`")
+            .with_label(Span::new(7, 14), "")
+            .with_help("write key=value"),
+        Diagnostic::error(Code::UnknownInstruction, "unknown instruction `RUNN`")
+            .with_label(Span::new(15, 19), ""),
+    ]);
+    let answer = lint(&file, &diagnostics);
+    let body = json(&answer);
+    assert_eq!(answer["result.statuscode"], b"1");
+    assert_eq!(
+        body["warnings"][0]["ruleName"],
+        "rustbuild::check::legacy-key-value"
+    );
+    assert_eq!(
+        body["warnings"][0]["detail"],
+        "use `ENV a=b` (write key=value)"
+    );
+    assert_eq!(
+        body["warnings"][0]["location"]["ranges"][0]["start"]["line"],
+        2
+    );
+    assert_eq!(body["buildError"]["message"], "unknown instruction `RUNN`");
+    assert_eq!(
+        body["buildError"]["location"]["ranges"][0]["end"]["line"],
+        3
+    );
+    assert_eq!(body["sources"][0]["filename"], "Buildfile");
+}
+
+#[test]
+fn lint_of_a_clean_file_succeeds() {
+    let file = SourceFile::new("Buildfile", "FROM a\n");
+    let answer = lint(&file, &Diagnostics::new());
+    assert_eq!(answer["result.statuscode"], b"0");
+    assert!(json(&answer).get("buildError").is_none());
+}
+
+#[test]
+fn lint_warnings_without_a_span_point_nowhere() {
+    let file = SourceFile::new("Buildfile", "FROM a\n");
+    let diagnostics = Diagnostics(vec![Diagnostic::warning(Code::LegacyKeyValue, "somewhere")]);
+    let body = json(&lint(&file, &diagnostics));
+    assert_eq!(body["warnings"][0]["location"]["sourceIndex"], -1);
+}
+
+const MULTI: &str = "\
+ARG BASE=local/busybox
+
+# Compiles things.
+FROM ${BASE} AS build
+ARG VERSION=1.0
+RUN --mount=type=secret,id=token,required=true --mount=type=ssh --mount=type=secret,target=/run/secrets/npmrc true
+
+FROM build AS test
+ARG ONLY_TEST
+RUN true
+
+FROM scratch AS unused
+ARG UNUSED
+
+# The final image.
+FROM local/busybox
+COPY --from=build / /x
+";
+
+fn parsed(text: &str) -> (SourceFile, ir::Buildfile) {
+    let file = SourceFile::new("Buildfile", text);
+    let analysis = crate::analyze(&file);
+    let buildfile = analysis
+        .buildfile
+        .unwrap_or_else(|| panic!("{:?}", analysis.diagnostics));
+    (file, buildfile)
+}
+
+#[test]
+fn targets_lists_named_stages_and_the_default() {
+    let (file, buildfile) = parsed(MULTI);
+    let body = json(&targets(&file, &buildfile));
+    let names: Vec<&str> = body["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["build", "test", "unused", ""]);
+    assert_eq!(body["targets"][0]["description"], "Compiles things.");
+    assert_eq!(body["targets"][0]["base"], "${BASE}");
+    assert_eq!(
+        body["targets"][0]["location"]["ranges"][0]["start"]["line"],
+        4
+    );
+    assert_eq!(body["targets"][3]["default"], true);
+    assert!(body["targets"][0].get("default").is_none());
+}
+
+#[test]
+fn outline_follows_the_stages_the_target_needs() {
+    let (file, buildfile) = parsed(MULTI);
+    let body = json(&outline(&file, &buildfile, None).unwrap());
+    let args: Vec<&str> = body["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(args, ["BASE", "VERSION"], "not ONLY_TEST nor UNUSED");
+    assert_eq!(body["args"][0]["value"], "local/busybox");
+    assert_eq!(body["description"], "The final image.");
+    let secrets: Vec<&str> = body["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(secrets, ["token", "npmrc"]);
+    assert_eq!(body["secrets"][0]["required"], true);
+    assert_eq!(body["ssh"][0]["name"], "default");
+
+    let test = json(&outline(&file, &buildfile, Some("test")).unwrap());
+    assert_eq!(test["name"], "test");
+    assert!(
+        test["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["name"] == "ONLY_TEST")
+    );
+}
+
+#[test]
+fn outline_of_an_unknown_target_is_an_error() {
+    let (file, buildfile) = parsed(MULTI);
+    let err = outline(&file, &buildfile, Some("nope")).unwrap_err();
+    assert!(err.contains("`nope`"), "{err}");
+}

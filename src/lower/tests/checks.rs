@@ -1,0 +1,306 @@
+//! Windows targets, values checked after expansion, and the build context.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::super::testing::*;
+use super::super::*;
+use super::{lower_err, lower_ok};
+use crate::diagnostic::Code;
+use crate::ir::StepKind;
+use crate::source::Spanned;
+
+const WINDOWS: &str = "FROM nanoserver\nWORKDIR C:\\app\nRUN dir\n";
+
+#[test]
+fn windows_targets_use_cmd_posix_llb_paths_and_backslash_config() {
+    let fx = Fixture::new(WINDOWS);
+    let steps = vec![
+        fx.step(
+            "WORKDIR",
+            StepKind::Workdir(ir::Word::literal("C:\\app", fx.span("C:"))),
+        ),
+        fx.shell_run("RUN", "dir"),
+    ];
+    let bf = buildfile(
+        Vec::new(),
+        vec![fx.stage("FROM", "nanoserver", None, steps)],
+    );
+    let platform = Platform::new("windows", "amd64");
+    let request = ImageRequest {
+        reference: "docker.io/library/nanoserver:latest".into(),
+        platform: platform.clone(),
+    };
+    let resolved = ResolvedImage {
+        reference: request.reference.clone(),
+        digest: String::new(),
+        config: json!({"os": "windows", "architecture": "amd64", "os.version": "10.0.20348.1",
+            "config": {"User": "ContainerUser"}, "rootfs": {"type": "layers", "diff_ids": ["sha256:1"]}}),
+    };
+    let opts = LowerOptions {
+        target_platform: platform,
+        ..LowerOptions::default()
+    };
+    let lowered = lower_ok(
+        &fx,
+        &bf,
+        &ResolvedImages::from([(request, resolved)]),
+        &opts,
+    );
+    let (_, _, exec) = &execs(&lowered.definition)[0];
+    let meta = exec.meta.as_ref().unwrap();
+    assert_eq!(meta.args, ["cmd", "/S", "/C", "dir"]);
+    assert!(meta.env.is_empty(), "no default PATH on Windows");
+    assert_eq!(meta.cwd, "/app");
+    assert_eq!(meta.user, "ContainerUser");
+    assert_eq!(lowered.image_config["config"]["WorkingDir"], json!("\\app"));
+    assert_eq!(lowered.image_config["os.version"], json!("10.0.20348.1"));
+    assert_eq!(lowered.platform.os_version.as_deref(), Some("10.0.20348.1"));
+}
+
+#[test]
+fn windows_rejects_other_drives_and_stopsignal() {
+    let fx = Fixture::new("FROM nanoserver\nWORKDIR D:\\app\nSTOPSIGNAL SIGTERM\n");
+    let steps = vec![
+        fx.step(
+            "WORKDIR",
+            StepKind::Workdir(ir::Word::literal("D:\\app", fx.span("D:"))),
+        ),
+        fx.step("STOPSIGNAL", StepKind::StopSignal(fx.word("SIGTERM"))),
+    ];
+    let bf = buildfile(
+        Vec::new(),
+        vec![fx.stage("FROM", "nanoserver", None, steps)],
+    );
+    let opts = LowerOptions {
+        target_platform: Platform::new("windows", "amd64"),
+        ..LowerOptions::default()
+    };
+    assert_eq!(
+        lower_err(&fx, &bf, &opts),
+        [Code::InvalidExpandedValue, Code::NotSupportedOnPlatform]
+    );
+}
+
+#[test]
+fn expanded_values_are_checked() {
+    let fx = Fixture::new("FROM alpine\nEXPOSE $PORT\n");
+    let steps = vec![
+        fx.step("ENV", StepKind::Env(vec![])),
+        fx.step("EXPOSE", StepKind::Expose(vec![fx.word("$PORT")])),
+    ];
+    let bf = buildfile(vec![], vec![fx.stage("FROM", "alpine", None, steps)]);
+    // An unset PORT exposes nothing; the bad SOURCE_DATE_EPOCH is the one error.
+    let opts = LowerOptions {
+        build_args: BTreeMap::from([("SOURCE_DATE_EPOCH".to_string(), "soon".to_string())]),
+        ..LowerOptions::default()
+    };
+    assert_eq!(lower_err(&fx, &bf, &opts), [Code::InvalidExpandedValue]);
+    let fx = Fixture::new("FROM alpine\nENV PORT=http\nEXPOSE $PORT\n");
+    let steps = vec![
+        fx.step("ENV", StepKind::Env(vec![fx.kv("PORT", "http")])),
+        fx.step("EXPOSE", StepKind::Expose(vec![fx.word("$PORT")])),
+    ];
+    let bf = buildfile(vec![], vec![fx.stage("FROM", "alpine", None, steps)]);
+    assert_eq!(
+        lower_err(&fx, &bf, &LowerOptions::default()),
+        [Code::InvalidExpandedValue]
+    );
+}
+
+#[test]
+fn bad_image_references_are_reported_for_needed_stages_only() {
+    let fx = Fixture::new("FROM Bad:Ref AS a\nFROM alpine\n");
+    let bf = buildfile(
+        vec![],
+        vec![
+            fx.stage("FROM Bad", "Bad:Ref", Some("a"), vec![]),
+            fx.stage("FROM alpine", "alpine", None, vec![]),
+        ],
+    );
+    assert!(
+        lower(
+            &fx.file,
+            &bf,
+            &ResolvedImages::new(),
+            &LowerOptions::default()
+        )
+        .is_ok()
+    );
+    let opts = LowerOptions {
+        target: Some("a".into()),
+        ..LowerOptions::default()
+    };
+    assert_eq!(lower_err(&fx, &bf, &opts), [Code::InvalidExpandedValue]);
+    let requests = images(&fx.file, &bf, &LowerOptions::default()).unwrap();
+    let names: BTreeSet<_> = requests.iter().map(|r| r.reference.as_str()).collect();
+    assert_eq!(names, BTreeSet::from(["docker.io/library/alpine:latest"]));
+}
+
+#[test]
+fn context_paths_from_variables_take_a_second_pass() {
+    let fx = Fixture::new("FROM alpine\nENV SRC=hello.txt\nCOPY $SRC /app/\n");
+    let steps = vec![
+        fx.step("ENV", StepKind::Env(vec![fx.kv("SRC", "hello.txt")])),
+        fx.step("COPY", StepKind::Copy(fx.copy(&["$SRC"], "/app/"))),
+    ];
+    let bf = buildfile(vec![], vec![fx.stage("FROM", "alpine", None, steps)]);
+    let plan = plan::Plan::new(&fx.file, &bf, &LowerOptions::default()).unwrap();
+    assert_eq!(
+        context::literal_paths(&bf, &plan),
+        None,
+        "a variable needs the env"
+    );
+    let def = lower_ok(&fx, &bf, &ResolvedImages::new(), &LowerOptions::default()).definition;
+    let (_, _, context) = sources(&def)
+        .into_iter()
+        .find(|(_, _, s)| s.identifier == "local://context")
+        .unwrap();
+    assert_eq!(context.attrs["local.followpaths"], r#"["hello.txt"]"#);
+    let (_, copy_op, _) = &files(&def)[0];
+    assert!(
+        copy_op
+            .inputs
+            .iter()
+            .any(|i| ops(&def).iter().any(|(d, _)| *d == i.digest)),
+        "the copy reads the final context source"
+    );
+    assert_eq!(
+        sources(&def).len(),
+        2,
+        "only the final context source is in the definition"
+    );
+}
+
+/// One instruction after `FROM alpine` that must fail with `code` on `platform`.
+fn single_step_error(
+    text: &str,
+    step: impl Fn(&Fixture) -> ir::Step,
+    platform: &str,
+    caps: Option<&str>,
+) -> Vec<Code> {
+    let fx = Fixture::new(text);
+    let bf = buildfile(
+        vec![],
+        vec![fx.stage("FROM", "alpine", None, vec![step(&fx)])],
+    );
+    let mut llb_caps = default_llb_caps();
+    if let Some(cap) = caps {
+        llb_caps.remove(cap);
+    }
+    let opts = LowerOptions {
+        target_platform: Platform::parse(platform).unwrap(),
+        llb_caps,
+        ..LowerOptions::default()
+    };
+    lower_err(&fx, &bf, &opts)
+}
+
+#[test]
+fn every_lowering_error_has_a_code() {
+    let mount_root = single_step_error(
+        "FROM alpine\nRUN --mount=type=cache,target=/ x\n",
+        |fx| {
+            let mut run = fx.run(ir::Command::Shell(Spanned::new("x".into(), fx.span("x\n"))));
+            run.mounts = vec![fx.mount(ir::MountKind::Cache, Some("/"))];
+            fx.step("RUN", StepKind::Run(run))
+        },
+        "linux/amd64",
+        None,
+    );
+    assert_eq!(mount_root, [Code::InvalidExpandedValue]);
+
+    let empty_volume = single_step_error(
+        "FROM alpine\nVOLUME $NOPE\n",
+        |fx| fx.step("VOLUME", StepKind::Volume(vec![fx.word("$NOPE")])),
+        "linux/amd64",
+        None,
+    );
+    assert_eq!(empty_volume, [Code::InvalidExpandedValue]);
+
+    let bad_signal = single_step_error(
+        "FROM alpine\nSTOPSIGNAL sigfoo\n",
+        |fx| fx.step("STOPSIGNAL", StepKind::StopSignal(fx.word("sigfoo"))),
+        "linux/amd64",
+        None,
+    );
+    assert_eq!(bad_signal, [Code::InvalidExpandedValue]);
+
+    let other_drive = single_step_error(
+        "FROM alpine\nCOPY a D:\\x\n",
+        |fx| {
+            let mut copy = fx.copy(&["a"], "x");
+            copy.dest = ir::Word::literal("D:\\x", fx.span("D:"));
+            fx.step("COPY", StepKind::Copy(copy))
+        },
+        "windows/amd64",
+        None,
+    );
+    assert_eq!(other_drive, [Code::InvalidExpandedValue]);
+
+    let symbolic_chmod = single_step_error(
+        "FROM alpine\nCOPY --chmod=u+x a /a\n",
+        |fx| {
+            let mut copy = fx.copy(&["a"], "/a");
+            copy.chmod = Some(Spanned::new(
+                ir::Chmod::Symbolic("u+x".into()),
+                fx.span("u+x"),
+            ));
+            fx.step("COPY", StepKind::Copy(copy))
+        },
+        "linux/amd64",
+        Some("file.copy.modestring"),
+    );
+    assert_eq!(symbolic_chmod, [Code::NotSupportedByDaemon]);
+
+    let network = single_step_error(
+        "FROM alpine\nRUN --network=none x\n",
+        |fx| {
+            let mut run = fx.run(ir::Command::Shell(Spanned::new("x".into(), fx.span("x\n"))));
+            run.network = Some(Spanned::new(ir::Network::None, fx.span("--network=none")));
+            fx.step("RUN", StepKind::Run(run))
+        },
+        "linux/amd64",
+        Some("exec.meta.network"),
+    );
+    assert_eq!(network, [Code::NotSupportedByDaemon]);
+}
+
+#[test]
+fn stage_and_platform_errors_point_at_the_from_line() {
+    let fx = Fixture::new(
+        "FROM --platform=plan9/x alpine AS a\nFROM b AS b\nCOPY --from=c /x /x\nFROM alpine AS c\n",
+    );
+    let mut first = fx.stage("FROM --platform", "alpine", Some("a"), vec![]);
+    first.platform = Some(fx.word("plan9/x"));
+    let mut copy = fx.copy(&["/x"], "/x");
+    copy.from = Some(fx.word("c"));
+    let second = fx.stage(
+        "FROM b",
+        "b",
+        Some("b"),
+        vec![fx.step("COPY", StepKind::Copy(copy))],
+    );
+    let third = fx.stage("FROM alpine AS c", "alpine", Some("c"), vec![]);
+    let bf = buildfile(vec![], vec![first, second, third]);
+    let opts = LowerOptions {
+        target: Some("b".into()),
+        ..LowerOptions::default()
+    };
+    // `FROM b AS b` names itself (not an earlier stage) and `--from=c` a later stage.
+    let codes = lower_err(&fx, &bf, &opts);
+    assert_eq!(
+        codes,
+        [
+            Code::InvalidPlatform,
+            Code::InvalidExpandedValue,
+            Code::InvalidExpandedValue
+        ]
+    );
+    let empty = buildfile(vec![], vec![]);
+    assert_eq!(
+        lower_err(&fx, &empty, &LowerOptions::default()),
+        [Code::UnknownTarget]
+    );
+}
