@@ -314,10 +314,27 @@ fn seeds() -> Vec<String> {
     seeds
 }
 
+/// A seed mixed with `RUSTBUILD_FUZZ_SEED`, to explore other inputs in a longer run.
+fn seed(base: u64) -> Rng {
+    let extra = std::env::var("RUSTBUILD_FUZZ_SEED")
+        .ok()
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or(0);
+    Rng((base ^ extra.wrapping_mul(0x9E37_79B9_7F4A_7C15)) | 1)
+}
+
+/// How many cases each fuzz-style test runs: 3000, or `RUSTBUILD_FUZZ_CASES` for a longer run.
+fn cases() -> usize {
+    std::env::var("RUSTBUILD_FUZZ_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3000)
+}
+
 #[test]
 fn arbitrary_bytes_never_panic() {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    for case in 0..3000 {
+    let mut rng = seed(0x9E37_79B9_7F4A_7C15);
+    for case in 0..cases() {
         let bytes = random_bytes(&mut rng);
         exercise(&bytes, case % 10 == 0);
     }
@@ -326,8 +343,8 @@ fn arbitrary_bytes_never_panic() {
 #[test]
 fn mutated_buildfiles_never_panic() {
     let seeds = seeds();
-    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
-    for case in 0..3000 {
+    let mut rng = seed(0xD1B5_4A32_D192_ED03);
+    for case in 0..cases() {
         let base = rng.pick(&seeds).clone();
         let bytes = mutate(&mut rng, &base);
         exercise(&bytes, case % 10 == 0);
