@@ -88,14 +88,23 @@ fn reference_problem(
         return None;
     }
     let stage = &buildfile.stages[target];
+    let numeric = reference.parse::<usize>().is_ok();
     let (message, help) = if target == current {
         (
-            format!("stage `{reference}` refers to itself"),
+            if numeric {
+                format!("stage {reference} is this stage (stages count from 0)")
+            } else {
+                format!("stage `{reference}` refers to itself")
+            },
             "copy from an earlier stage, or split this stage in two".to_owned(),
         )
     } else {
         (
-            format!("`{reference}` is a later stage"),
+            if numeric {
+                format!("stage {reference} comes after this one (stages count from 0)")
+            } else {
+                format!("`{reference}` is a later stage")
+            },
             "a stage can only use stages defined above it; move that stage up".to_owned(),
         )
     };

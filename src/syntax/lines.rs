@@ -131,7 +131,7 @@ impl<'a> LineReader<'a> {
                                     format!("invalid escape character `{other}`"),
                                 )
                                 .with_label(value.span, "must be `\\` or `` ` ``")
-                                .with_help("write `# escape=\\` (the default) or `# escape=``"),
+                                .with_help("write `# escape=\\` (the default), or # escape=` for Windows paths"),
                             ),
                         }
                     }
