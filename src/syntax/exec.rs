@@ -5,9 +5,11 @@
 //! reports it instead. Shell commands may still start with `[` when they are shell tests:
 //! `RUN [ -f /x ] && …`. The rule (documented in grammar/README.md):
 //! - valid JSON is the exec form, as in Dockerfile;
-//! - otherwise, text that starts with `[` directly followed by something other than
-//!   whitespace or `[` (`["a" "b"]`, `['a']`), or with `[ "` and ending in `]` with a comma
-//!   in it (`[ "a", 'b' ]`), is an exec form with an error;
+//! - otherwise, text that starts with `[` directly followed by a quote (`["a" "b"]`,
+//!   `['a']`), that looks like a list (`[sh, -c]`: a comma and a final `]`), or that starts
+//!   with `[`, whitespace and a quote and has a comma (`[ "a", 'b' ]`), is an exec form with
+//!   an error;
+//! - so `COPY [ab]?.md /md/` keeps its glob, as in Dockerfile;
 //! - anything else is the shell form.
 
 use pest::Parser;
@@ -48,12 +50,17 @@ pub(super) fn classify(args: &Text<'_>) -> Form {
 }
 
 fn meant_as_exec(text: &str) -> bool {
-    let rest = &text[1..];
-    match rest.chars().next() {
-        None => true,
-        Some('[') => false,
-        Some(c) if !c.is_whitespace() => true,
-        Some(_) => rest.trim_start().starts_with('"') && text.ends_with(']') && text.contains(','),
+    let inner = &text[1..];
+    let tight = !inner.starts_with(char::is_whitespace);
+    let commas = text.contains(',');
+    match inner.trim_start().chars().next() {
+        // `[` alone, `[]x`
+        None | Some(']') => true,
+        // `["a" "b"]`, `['a']`; with a space after `[`, only a list-like `[ "a", 'b' ]`
+        // (a shell test such as `[ "$A" = b ] && c` has neither a comma nor a final `]`)
+        Some('"' | '\'') => tight || (commas && (text.ends_with(']') || !text.contains(']'))),
+        // `[sh, -c]`; but `[ab]?.md` is a glob and `[ -f x ]` a shell test
+        Some(_) => tight && commas && text.ends_with(']'),
     }
 }
 
@@ -276,6 +283,17 @@ mod tests {
         assert_eq!(form("[ -f /x ] && echo y"), Err("shell".to_owned()));
         assert_eq!(form(r#"[ "$A" = "b" ] && echo"#), Err("shell".to_owned()));
         assert_eq!(form("[[ -f x ]]"), Err("shell".to_owned()));
+    }
+
+    #[test]
+    fn globs_with_brackets_are_words_not_exec_forms() {
+        assert_eq!(form("[ab]?.md /md/"), Err("shell".to_owned()));
+        assert_eq!(form("[a-z]*.txt [0-9].log /dst/"), Err("shell".to_owned()));
+        assert!(
+            form("[sh, -c, x]")
+                .unwrap_err()
+                .contains("not a valid JSON")
+        );
     }
 
     #[test]
