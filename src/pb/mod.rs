@@ -24,31 +24,35 @@
 
 use prost::Message;
 
-/// LLB: ops, definitions, source maps (protobuf package `pb`).
-#[allow(
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery,
-    missing_docs,
-    unreachable_pub,
-    rustdoc::all
-)]
-pub mod pb {
-    include!(concat!(env!("OUT_DIR"), "/pb.rs"));
+/// Includes one generated package as a module. Generated code is not ours to lint.
+macro_rules! generated {
+    ($name:ident, $file:literal, $doc:literal) => {
+        #[doc = $doc]
+        #[allow(
+            clippy::all,
+            clippy::pedantic,
+            clippy::nursery,
+            missing_docs,
+            unreachable_pub,
+            rustdoc::all
+        )]
+        pub mod $name {
+            include!(concat!(env!("OUT_DIR"), "/", $file));
+        }
+    };
 }
 
-/// Typed error details attached to `google.rpc.Status` (protobuf package `errdefs`).
-#[allow(
-    clippy::all,
-    clippy::pedantic,
-    clippy::nursery,
-    missing_docs,
-    unreachable_pub,
-    rustdoc::all
-)]
-pub mod errdefs {
-    include!(concat!(env!("OUT_DIR"), "/errdefs.rs"));
-}
+generated!(
+    pb,
+    "pb.rs",
+    "LLB: ops, definitions, source maps (protobuf package `pb`)."
+);
+
+generated!(
+    errdefs,
+    "errdefs.rs",
+    "Typed error details attached to `google.rpc.Status` (protobuf package `errdefs`)."
+);
 
 /// Packages under `moby.buildkit.v1`.
 pub mod moby {
@@ -56,94 +60,49 @@ pub mod moby {
     pub mod buildkit {
         /// Packages under `moby.buildkit.v1`.
         pub mod v1 {
-            /// The LLBBridge gateway service and its messages.
-            #[allow(
-                clippy::all,
-                clippy::pedantic,
-                clippy::nursery,
-                missing_docs,
-                unreachable_pub,
-                rustdoc::all
-            )]
-            pub mod frontend {
-                include!(concat!(env!("OUT_DIR"), "/moby.buildkit.v1.frontend.rs"));
-            }
+            generated!(
+                frontend,
+                "moby.buildkit.v1.frontend.rs",
+                "The LLBBridge gateway service and its messages."
+            );
 
-            /// Capability records reported by Ping.
-            #[allow(
-                clippy::all,
-                clippy::pedantic,
-                clippy::nursery,
-                missing_docs,
-                unreachable_pub,
-                rustdoc::all
-            )]
-            pub mod apicaps {
-                include!(concat!(env!("OUT_DIR"), "/moby.buildkit.v1.apicaps.rs"));
-            }
+            generated!(
+                apicaps,
+                "moby.buildkit.v1.apicaps.rs",
+                "Capability records reported by Ping."
+            );
 
-            /// Worker records reported by Ping.
-            #[allow(
-                clippy::all,
-                clippy::pedantic,
-                clippy::nursery,
-                missing_docs,
-                unreachable_pub,
-                rustdoc::all
-            )]
-            pub mod types {
-                include!(concat!(env!("OUT_DIR"), "/moby.buildkit.v1.types.rs"));
-            }
+            generated!(
+                types,
+                "moby.buildkit.v1.types.rs",
+                "Worker records reported by Ping."
+            );
 
-            /// Source policies.
-            #[allow(
-                clippy::all,
-                clippy::pedantic,
-                clippy::nursery,
-                missing_docs,
-                unreachable_pub,
-                rustdoc::all
-            )]
-            pub mod sourcepolicy {
-                include!(concat!(
-                    env!("OUT_DIR"),
-                    "/moby.buildkit.v1.sourcepolicy.rs"
-                ));
-            }
+            generated!(
+                sourcepolicy,
+                "moby.buildkit.v1.sourcepolicy.rs",
+                "Source policies."
+            );
         }
     }
 }
 
 /// Packages under `fsutil`.
 pub mod fsutil {
-    /// File metadata returned by ReadDir and StatFile.
-    #[allow(
-        clippy::all,
-        clippy::pedantic,
-        clippy::nursery,
-        missing_docs,
-        unreachable_pub,
-        rustdoc::all
-    )]
-    pub mod types {
-        include!(concat!(env!("OUT_DIR"), "/fsutil.types.rs"));
-    }
+    generated!(
+        types,
+        "fsutil.types.rs",
+        "File metadata returned by ReadDir and StatFile."
+    );
 }
 
 /// Packages under `google`.
 pub mod google {
-    /// The gRPC error model (`google.rpc.Status`).
-    #[allow(
-        clippy::all,
-        clippy::pedantic,
-        clippy::nursery,
-        missing_docs,
-        unreachable_pub,
-        rustdoc::all
-    )]
-    pub mod rpc {
-        include!(concat!(env!("OUT_DIR"), "/google.rpc.rs"));
-    }
+    generated!(
+        rpc,
+        "google.rpc.rs",
+        "The gRPC error model (`google.rpc.Status`)."
+    );
 }
 
 /// Encodes an [`pb::Op`] the way BuildKit's Go code does.
