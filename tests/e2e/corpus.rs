@@ -1,0 +1,153 @@
+//! The parity corpus under tests/parity: one folder per case with a Buildfile (no syntax
+//! line), its context files, and optionally `flags` (extra `docker build` arguments, one per
+//! line) and `skip-<daemon>` (why that daemon's own dockerfile.v0 cannot build the case).
+//!
+//! Each case is built twice per daemon, through dockerfile.v0 and then through rustbuild.
+//! The pair is built once per test process and shared by the tests that need it (parity,
+//! cache), so no test depends on another having run first.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::daemon::{Daemon, Outcome, RUSTBUILD_IMAGE, repo_root};
+use crate::workspace::Workspace;
+
+/// Set to `dockerfile.v0` in manual runs only, to validate the harness before rustbuild
+/// works: the "rustbuild" builds then go through dockerfile.v0 too.
+const SELF_CHECK_VAR: &str = "RUSTBUILD_E2E_FRONTEND";
+
+pub(crate) struct Case {
+    pub(crate) name: String,
+    pub(crate) dir: PathBuf,
+    pub(crate) flags: Vec<String>,
+}
+
+/// Both builds of one case on one daemon.
+pub(crate) struct Builds {
+    pub(crate) reference: Outcome,
+    pub(crate) rustbuild: Outcome,
+}
+
+impl Case {
+    /// `name` with `_` standing for `-`, as test function names need.
+    pub(crate) fn load(name: &str) -> Case {
+        let name = name.replace('_', "-");
+        let dir = parity_dir().join(&name);
+        assert!(
+            dir.join("Buildfile").is_file(),
+            "no Buildfile in {}",
+            dir.display()
+        );
+        let flags = std::fs::read_to_string(dir.join("flags"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(String::from)
+            .collect();
+        Case { name, dir, flags }
+    }
+
+    /// Why `daemon`'s dockerfile.v0 cannot build this case, if it cannot.
+    pub(crate) fn skip_reason(&self, daemon: &Daemon) -> Option<String> {
+        let reason =
+            std::fs::read_to_string(self.dir.join(format!("skip-{}", daemon.name))).ok()?;
+        Some(reason.trim().to_string())
+    }
+
+    pub(crate) fn tag(&self, frontend: &str) -> String {
+        format!("rustbuild-e2e/{}:{frontend}", self.name)
+    }
+
+    /// The Buildfile as it is, through the daemon's built-in dockerfile.v0.
+    pub(crate) fn build_reference(&self, daemon: &Daemon) -> Outcome {
+        self.build(
+            daemon,
+            &self.dir.join("Buildfile"),
+            &self.tag("dockerfile-v0"),
+        )
+    }
+
+    /// The same Buildfile with a syntax line naming rustbuild, outside the context folder so
+    /// the context is the same for both builds.
+    pub(crate) fn build_rustbuild(&self, daemon: &Daemon) -> Outcome {
+        let text = std::fs::read_to_string(self.dir.join("Buildfile")).unwrap_or_default();
+        let work = Workspace::new(&self.name);
+        let file = work.write("Buildfile", with_syntax_line(&text));
+        self.build(daemon, &file, &self.tag("rustbuild"))
+    }
+
+    fn build(&self, daemon: &Daemon, file: &std::path::Path, tag: &str) -> Outcome {
+        let file = file.to_string_lossy();
+        let mut args = vec!["build", "--progress=plain", "-f", &file, "-t", tag];
+        args.extend(self.flags.iter().map(String::as_str));
+        args.push(".");
+        daemon.build(&args, &self.dir)
+    }
+}
+
+/// dockerfile.v0 then rustbuild, once per (daemon, case) in this process.
+pub(crate) fn builds(daemon: &'static Daemon, case: &Case) -> Arc<Builds> {
+    type Cell = Arc<OnceLock<Arc<Builds>>>;
+    static BUILT: OnceLock<Mutex<HashMap<(String, String), Cell>>> = OnceLock::new();
+    let key = (daemon.name.to_string(), case.name.clone());
+    let cell = BUILT
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(key)
+        .or_default()
+        .clone();
+    cell.get_or_init(|| {
+        let reference = case.build_reference(daemon);
+        let rustbuild = case.build_rustbuild(daemon);
+        Arc::new(Builds {
+            reference,
+            rustbuild,
+        })
+    })
+    .clone()
+}
+
+/// `text` with the syntax line that selects rustbuild. In a self-check run, a comment keeps
+/// the line numbers the same, unless the file starts with a directive (`# escape=`), which
+/// must stay before any comment.
+pub(crate) fn with_syntax_line(text: &str) -> String {
+    match std::env::var(SELF_CHECK_VAR).as_deref() {
+        Ok("dockerfile.v0") => {
+            report(
+                "SELF-CHECK RUN: \"rustbuild\" builds use dockerfile.v0 (RUSTBUILD_E2E_FRONTEND)",
+            );
+            if text.starts_with("# ") {
+                text.to_string()
+            } else {
+                format!("# e2e self-check: dockerfile.v0\n{text}")
+            }
+        }
+        _ => format!("# syntax={RUSTBUILD_IMAGE}\n{text}"),
+    }
+}
+
+pub(crate) fn parity_dir() -> PathBuf {
+    repo_root().join("tests/parity")
+}
+
+/// Every case folder, sorted.
+pub(crate) fn case_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(parity_dir())
+        .unwrap_or_else(|e| panic!("tests/parity: {e}"))
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A line for the test log that shows even when libtest captures output (skips and figures
+/// must be visible in every run).
+pub(crate) fn report(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
