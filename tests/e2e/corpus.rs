@@ -11,12 +11,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::daemon::{Daemon, Outcome, RUSTBUILD_IMAGE, repo_root};
+use crate::daemon::{Daemon, Outcome, RUSTBUILD_IMAGE, repo_root, self_check};
 use crate::workspace::Workspace;
-
-/// Set to `dockerfile.v0` in manual runs only, to validate the harness before rustbuild
-/// works: the "rustbuild" builds then go through dockerfile.v0 too.
-const SELF_CHECK_VAR: &str = "RUSTBUILD_E2E_FRONTEND";
 
 pub(crate) struct Case {
     pub(crate) name: String,
@@ -115,19 +111,30 @@ pub(crate) fn builds(daemon: &'static Daemon, case: &Case) -> Arc<Builds> {
 /// the line numbers the same, unless the file starts with a directive (`# escape=`), which
 /// must stay before any comment.
 pub(crate) fn with_syntax_line(text: &str) -> String {
-    match std::env::var(SELF_CHECK_VAR).as_deref() {
-        Ok("dockerfile.v0") => {
-            report(
-                "SELF-CHECK RUN: \"rustbuild\" builds use dockerfile.v0 (RUSTBUILD_E2E_FRONTEND)",
-            );
-            if text.starts_with("# ") {
-                text.to_string()
-            } else {
-                format!("# e2e self-check: dockerfile.v0\n{text}")
-            }
-        }
-        _ => format!("# syntax={RUSTBUILD_IMAGE}\n{text}"),
+    if !self_check() {
+        return format!("# syntax={RUSTBUILD_IMAGE}\n{text}");
     }
+    report("SELF-CHECK RUN: \"rustbuild\" builds use dockerfile.v0 (RUSTBUILD_E2E_FRONTEND)");
+    if text.starts_with("# ") {
+        text.to_string()
+    } else {
+        format!("# e2e self-check: dockerfile.v0\n{text}")
+    }
+}
+
+/// Panics unless `out` is the output of a build that ran the rustbuild frontend image: a
+/// comparison with a build that fell back to dockerfile.v0 would prove nothing.
+pub(crate) fn assert_ran_rustbuild(out: &Outcome) {
+    if self_check() {
+        return;
+    }
+    let frontend = format!("docker-image://docker.io/{RUSTBUILD_IMAGE}");
+    assert!(
+        out.text().contains(&frontend),
+        "{}: the build did not run the frontend ({frontend}):\n{}",
+        out.command,
+        crate::daemon::tail(&out.text(), 30)
+    );
 }
 
 pub(crate) fn parity_dir() -> PathBuf {

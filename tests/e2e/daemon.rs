@@ -13,6 +13,14 @@ const COMMAND_TIMEOUT_SECS: &str = "600";
 /// The frontend image `scripts/test.sh` loads into every daemon.
 pub(crate) const RUSTBUILD_IMAGE: &str = "local/rustbuild:dev";
 
+/// Set to `dockerfile.v0` in manual runs only, to validate the harness before rustbuild
+/// works: the "rustbuild" builds then go through dockerfile.v0 too.
+const SELF_CHECK_VAR: &str = "RUSTBUILD_E2E_FRONTEND";
+
+pub(crate) fn self_check() -> bool {
+    std::env::var(SELF_CHECK_VAR).as_deref() == Ok("dockerfile.v0")
+}
+
 pub(crate) struct Daemon {
     pub(crate) name: &'static str,
     /// The client environment printed by `scripts/buildkit.sh env NAME`.
@@ -106,6 +114,15 @@ fn connect(name: &'static str) -> Result<Daemon, String> {
         return Err(format!(
             "`docker version` does not answer:\n{}",
             tail(&version.text(), 5)
+        ));
+    }
+    let frontend = daemon.run(
+        &["image", "inspect", "--format", "{{.Id}}", RUSTBUILD_IMAGE],
+        None,
+    );
+    if !frontend.success && !self_check() {
+        return Err(format!(
+            "the frontend image {RUSTBUILD_IMAGE} is not loaded"
         ));
     }
     Ok(daemon)

@@ -3,7 +3,7 @@
 //! source map (`Buildfile:3`, `>>>`); dockerd 20.10 shows no excerpt to any client, only the
 //! error message text.
 
-use crate::corpus::with_syntax_line;
+use crate::corpus::{assert_ran_rustbuild, with_syntax_line};
 use crate::daemon::{Outcome, daemon, tail};
 use crate::workspace::Workspace;
 
@@ -25,6 +25,7 @@ fn failing_build(daemon_name: &'static str, buildfile: &str, context: &[(&str, &
         "the build should fail:\n{}",
         tail(&out.text(), 30)
     );
+    assert_ran_rustbuild(&out);
     out
 }
 

@@ -1,7 +1,7 @@
 //! The parity corpus: every case built through rustbuild gives the same filesystem and
 //! config as the daemon's own dockerfile.v0 building the same file.
 
-use crate::corpus::{Case, builds, case_names, report};
+use crate::corpus::{Case, assert_ran_rustbuild, builds, case_names, report};
 use crate::daemon::{daemon, tail};
 use crate::image;
 
@@ -38,6 +38,7 @@ fn check(daemon_name: &'static str, case_name: &str) {
         case.name,
         tail(&built.rustbuild.text(), 60)
     );
+    assert_ran_rustbuild(&built.rustbuild);
     let (reference, rustbuild) = (case.tag("dockerfile-v0"), case.tag("rustbuild"));
     let mut diffs = image::diff_trees(
         &image::filesystem(daemon, &reference),

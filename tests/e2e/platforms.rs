@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::corpus::with_syntax_line;
+use crate::corpus::{assert_ran_rustbuild, with_syntax_line};
 use crate::daemon::{Daemon, daemon};
 use crate::image::{self, Tree};
 use crate::tar::{self, Entry, Kind};
@@ -29,9 +29,12 @@ fn build_both(daemon: &Daemon, work: &Workspace, buildfile: &str, args: &[&str])
         let args: Vec<String> = args.iter().map(|a| a.replace("OUT", &out)).collect();
         full.extend(args.iter().map(String::as_str));
         full.push("context");
-        daemon
+        let built = daemon
             .build(&full, work.path())
             .ok(&format!("the {frontend} build"));
+        if frontend == "rustbuild" {
+            assert_ran_rustbuild(&built);
+        }
         out
     })
 }

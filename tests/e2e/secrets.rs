@@ -1,7 +1,7 @@
 //! A secret mount's value reaches the build step and nothing else: not a layer, not the
 //! config, not the history.
 
-use crate::corpus::with_syntax_line;
+use crate::corpus::{assert_ran_rustbuild, with_syntax_line};
 use crate::daemon::daemon;
 use crate::image;
 use crate::tar::Kind;
@@ -31,7 +31,7 @@ fn check(daemon_name: &'static str) {
     work.write(".dockerignore", "secret\n");
     let tag = format!("rustbuild-e2e/secret:{daemon_name}");
     let src = format!("id=token,src={}", secret.display());
-    daemon
+    let built = daemon
         .build(
             &[
                 "build",
@@ -50,6 +50,7 @@ fn check(daemon_name: &'static str) {
             work.path(),
         )
         .ok("the secret build");
+    assert_ran_rustbuild(&built);
 
     let files = image::filesystem(daemon, &tag);
     let length = files.get("/token-length").map(|e| e.kind.clone());
