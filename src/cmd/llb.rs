@@ -1,8 +1,255 @@
-//! `rustbuild llb`. (Being written.)
+//! `rustbuild llb FILE [--platform P] [--target T] [--build-arg K=V]... [--json]`: the
+//! Definition on stdout in the protobuf form `buildctl build` reads from stdin, or with
+//! `--json` the ops for people. Offline: base images are not looked up.
 
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
-pub(crate) fn run(_args: &[String]) -> ExitCode {
-    eprintln!("rustbuild llb: not implemented yet");
-    ExitCode::from(super::EXIT_USAGE)
+use prost::Message;
+use rustbuild::diagnostic::{Diagnostics, Style, render};
+use rustbuild::lower::{self, LowerOptions, ResolvedImages};
+use rustbuild::platform::Platform;
+use rustbuild::source::SourceFile;
+
+const USAGE: &str = "\
+usage: rustbuild llb FILE [--platform P] [--target T] [--build-arg K=V]... [--json]
+
+Writes the LLB Definition of FILE (`-` reads stdin) to stdout, as `buildctl build` reads it:
+    rustbuild llb Buildfile | buildctl build --local context=. --output type=image,name=x
+
+  --platform P      target platform (default linux/amd64), e.g. windows/amd64
+  --target T        build stage T instead of the last one
+  --build-arg K=V   set a build argument (repeatable)
+  --json            print the ops, their metadata and the image config as JSON
+
+Base images are not looked up: they are used unpinned, with an empty config.";
+
+/// The parsed command line.
+#[derive(Debug, PartialEq, Eq)]
+struct Args {
+    file: String,
+    platform: Platform,
+    target: Option<String>,
+    build_args: BTreeMap<String, String>,
+    json: bool,
+}
+
+fn parse_args(args: &[String]) -> Result<Args, String> {
+    let mut file = None;
+    let mut platform = Platform::linux_amd64();
+    let mut target = None;
+    let mut build_args = BTreeMap::new();
+    let mut json = false;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if arg.starts_with("--") => (flag, Some(value.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = |name: &str| {
+            inline
+                .clone()
+                .or_else(|| iter.next().cloned())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match flag {
+            "--platform" => {
+                platform = Platform::parse(&value("--platform")?).map_err(|e| e.to_string())?;
+            }
+            "--target" => target = Some(value("--target")?),
+            "--build-arg" => {
+                let pair = value("--build-arg")?;
+                let (key, val) = pair
+                    .split_once('=')
+                    .ok_or_else(|| format!("--build-arg `{pair}` is not KEY=VALUE"))?;
+                build_args.insert(key.to_string(), val.to_string());
+            }
+            "--json" => json = true,
+            other if other.starts_with("--") => return Err(format!("unknown option `{other}`")),
+            path if file.is_none() => file = Some(path.to_string()),
+            extra => return Err(format!("unexpected argument `{extra}`")),
+        }
+    }
+    Ok(Args {
+        file: file.ok_or("missing FILE")?,
+        platform,
+        target,
+        build_args,
+        json,
+    })
+}
+
+pub(crate) fn run(args: &[String]) -> ExitCode {
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        super::print_out(USAGE);
+        return ExitCode::SUCCESS;
+    }
+    let args = match parse_args(args) {
+        Ok(args) => args,
+        Err(message) => return super::usage_error(&format!("rustbuild llb: {message}\n\n{USAGE}")),
+    };
+    if !args.json && std::io::stdout().is_terminal() {
+        return super::usage_error(
+            "rustbuild llb: refusing to write the binary Definition to a terminal; pipe it to `buildctl build` or use --json",
+        );
+    }
+    let file = match read_source(&args.file) {
+        Ok(file) => file,
+        Err(message) => {
+            eprintln!("rustbuild llb: {message}");
+            return ExitCode::from(super::EXIT_USAGE);
+        }
+    };
+    let analysis = rustbuild::analyze(&file);
+    report(&analysis.diagnostics, &file);
+    let Some(buildfile) = analysis.buildfile else {
+        return ExitCode::from(1);
+    };
+    let opts = LowerOptions {
+        build_platform: Platform::linux_amd64(),
+        target_platform: args.platform,
+        target: args.target,
+        build_args: args.build_args,
+        context_excludes: ignore_patterns(&args.file),
+        filename: file.name.clone(),
+        ..LowerOptions::default()
+    };
+    let lowered = match lower::lower(&file, &buildfile, &ResolvedImages::new(), &opts) {
+        Ok(lowered) => lowered,
+        Err(diagnostics) => {
+            report(&diagnostics, &file);
+            return ExitCode::from(1);
+        }
+    };
+    let bytes = if args.json {
+        let doc = serde_json::json!({
+            "platform": lowered.platform.id(),
+            "ops": rustbuild::llb::definition_json(&lowered.definition),
+            "image_config": lowered.image_config,
+        });
+        let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        text.push('\n');
+        text.into_bytes()
+    } else {
+        lowered.definition.encode_to_vec()
+    };
+    let mut out = std::io::stdout().lock();
+    match out.write_all(&bytes).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("rustbuild llb: writing stdout: {err}");
+            ExitCode::from(super::EXIT_USAGE)
+        }
+    }
+}
+
+fn report(diagnostics: &Diagnostics, file: &SourceFile) {
+    if diagnostics.is_empty() {
+        return;
+    }
+    let style = if std::io::stderr().is_terminal() {
+        Style::Fancy
+    } else {
+        Style::Plain
+    };
+    eprint!("{}", render(diagnostics, file, style));
+}
+
+fn read_source(path: &str) -> Result<SourceFile, String> {
+    let (name, bytes) = if path == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("reading stdin: {e}"))?;
+        ("Buildfile".to_string(), buf)
+    } else {
+        let bytes = std::fs::read(path).map_err(|e| format!("reading {path}: {e}"))?;
+        let name = Path::new(path)
+            .file_name()
+            .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned());
+        (name, bytes)
+    };
+    let text = String::from_utf8(bytes).map_err(|_| format!("{path} is not UTF-8"))?;
+    Ok(SourceFile::new(name, text))
+}
+
+/// `<FILE>.dockerignore` beside the file, else `.dockerignore` in the current directory
+/// (the context `buildctl --local context=.` sends).
+fn ignore_patterns(file: &str) -> Vec<String> {
+    let beside = format!("{file}.dockerignore");
+    let text =
+        std::fs::read_to_string(&beside).or_else(|_| std::fs::read_to_string(".dockerignore"));
+    text.map(|t| parse_ignore(&t)).unwrap_or_default()
+}
+
+/// moby's `ignorefile.ReadAll`: a pattern a line, comments and blanks skipped, `!`
+/// exceptions kept, leading `/` dropped.
+fn parse_ignore(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let pattern = line.trim();
+            if pattern.is_empty() {
+                return None;
+            }
+            let (bang, pattern) = match pattern.strip_prefix('!') {
+                Some(rest) => ("!", rest.trim()),
+                None => ("", pattern),
+            };
+            let pattern = pattern.trim_start_matches('/');
+            Some(format!("{bang}{pattern}"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| (*s).to_string()).collect()
+    }
+
+    #[test]
+    fn parses_options_in_both_forms() {
+        let args = parse_args(&strings(&[
+            "Buildfile",
+            "--platform=windows/amd64",
+            "--target",
+            "app",
+            "--build-arg",
+            "A=1",
+            "--build-arg=B=x=y",
+            "--json",
+        ]))
+        .unwrap();
+        assert_eq!(args.platform, Platform::new("windows", "amd64"));
+        assert_eq!(args.target.as_deref(), Some("app"));
+        assert_eq!(args.build_args["B"], "x=y");
+        assert!(args.json);
+    }
+
+    #[test]
+    fn rejects_bad_usage() {
+        for bad in [
+            &["--json"][..],
+            &["a", "b"],
+            &["a", "--build-arg", "novalue"],
+            &["a", "--platform", "plan9/x"],
+            &["a", "--nope"],
+            &["a", "--target"],
+        ] {
+            assert!(parse_args(&strings(bad)).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn ignore_files_parse_like_moby() {
+        assert_eq!(
+            parse_ignore("# comment\n\n/target\n!keep.txt\n  *.log  \n"),
+            ["target", "!keep.txt", "*.log"]
+        );
+    }
 }

@@ -1,1 +1,420 @@
-//! A deterministic LLB builder over the protobuf types. (Being written.)
+//! A deterministic LLB builder over the protobuf types in [`crate::pb::pb`].
+//!
+//! A [`Graph`] collects ops as they are created, inputs before the ops that use them,
+//! each encoded once the way BuildKit's Go client encodes it
+//! ([`crate::pb::encode_op_go_order`]) and named by the sha256 of those bytes. The same
+//! op added twice is stored once. [`Graph::into_definition`] appends the terminal op and
+//! the source map, giving the `Definition` that `Solve` and `buildctl build` take.
+//!
+//! The helpers ([`Graph::source`], [`Graph::exec`], [`Graph::file`], [`Graph::merge`])
+//! apply the marshalling rules of `client/llb` that the daemon relies on: which ops carry
+//! a platform, input deduplication and indexing, mount order and output numbering,
+//! file-action chaining, and the capabilities each op needs.
+
+mod describe;
+mod exec;
+mod file;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use sha2::{Digest as _, Sha256};
+
+pub use describe::{definition_json, definition_text};
+pub use exec::{Exec, ExecMount, ExecOutputs, MountKind};
+pub use file::FileAction;
+
+use crate::pb::pb;
+use crate::platform::Platform;
+
+/// One output of an op: what another op's `Input` points at.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Output {
+    /// `sha256:<hex>` of the op's bytes.
+    pub digest: String,
+    pub index: i64,
+}
+
+impl Output {
+    fn to_input(&self) -> pb::Input {
+        pb::Input {
+            digest: self.digest.clone(),
+            index: self.index,
+        }
+    }
+}
+
+/// What goes into an op's `OpMetadata` and the source map besides the op itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OpMeta {
+    /// Shown in progress output (`llb.customname`).
+    pub custom_name: Option<String>,
+    /// Extra description entries, e.g. `com.docker.dockerfile.v1.command`.
+    pub description: BTreeMap<String, String>,
+    /// Capabilities the op needs beyond those the helpers add themselves.
+    pub caps: BTreeSet<String>,
+    pub ignore_cache: bool,
+    pub progress_group: Option<pb::ProgressGroup>,
+    /// First and last 1-based line of the instruction in the build file.
+    pub location: Option<(u32, u32)>,
+}
+
+impl OpMeta {
+    /// Metadata with only a progress name.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            custom_name: Some(name.into()),
+            ..Self::default()
+        }
+    }
+
+    #[must_use]
+    pub fn with_location(mut self, first: u32, last: u32) -> Self {
+        self.location = Some((first, last));
+        self
+    }
+
+    #[must_use]
+    pub fn with_description(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.description.insert(key.to_string(), value.into());
+        self
+    }
+}
+
+/// The ops of one build, in creation order, deduplicated by digest.
+#[derive(Clone, Debug, Default)]
+pub struct Graph {
+    ops: Vec<(String, Vec<u8>)>,
+    seen: HashMap<String, usize>,
+    metadata: BTreeMap<String, pb::OpMetadata>,
+    locations: BTreeMap<String, Vec<(u32, u32)>>,
+    /// When set, only these capabilities are listed in metadata (the daemon's enabled set).
+    cap_filter: Option<BTreeSet<String>>,
+}
+
+/// `sha256:<hex>` of some bytes, the digest BuildKit gives an op.
+pub fn digest_of(bytes: &[u8]) -> String {
+    let hash = Sha256::digest(bytes);
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for byte in hash {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    out
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// The protobuf form of a platform.
+pub fn pb_platform(platform: &Platform) -> pb::Platform {
+    pb::Platform {
+        architecture: platform.architecture.clone(),
+        os: platform.os.clone(),
+        variant: platform.variant.clone().unwrap_or_default(),
+        os_version: platform.os_version.clone().unwrap_or_default(),
+        os_features: Vec::new(),
+    }
+}
+
+impl Graph {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A graph that lists in `OpMetadata.caps` only the capabilities in `enabled`, so a
+    /// definition never names a cap the daemon does not report (BuildKit rejects those).
+    pub fn with_caps(enabled: BTreeSet<String>) -> Self {
+        Self {
+            cap_filter: Some(enabled),
+            ..Self::default()
+        }
+    }
+
+    /// Number of distinct ops so far (the terminal op excluded).
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// Adds an op as it is and returns its digest. Every op gets `constraints: {}` as the
+    /// Go client writes it. Adding an op that exists keeps the first metadata and adds the
+    /// location.
+    pub fn add(&mut self, mut op: pb::Op, meta: OpMeta) -> String {
+        op.constraints = Some(pb::WorkerConstraints::default());
+        let bytes = crate::pb::encode_op_go_order(&op);
+        let digest = digest_of(&bytes);
+        if let Some(location) = meta.location {
+            self.locations
+                .entry(digest.clone())
+                .or_default()
+                .push(location);
+        }
+        if !self.seen.contains_key(&digest) {
+            self.seen.insert(digest.clone(), self.ops.len());
+            self.ops.push((digest.clone(), bytes));
+            let metadata = self.op_metadata(meta);
+            self.metadata.insert(digest.clone(), metadata);
+        }
+        digest
+    }
+
+    fn op_metadata(&self, meta: OpMeta) -> pb::OpMetadata {
+        let mut description = meta.description;
+        if let Some(name) = meta.custom_name {
+            description.insert("llb.customname".to_string(), name);
+        }
+        let caps = meta
+            .caps
+            .into_iter()
+            .filter(|cap| self.cap_filter.as_ref().is_none_or(|set| set.contains(cap)))
+            .map(|cap| (cap, true))
+            .collect();
+        pb::OpMetadata {
+            ignore_cache: meta.ignore_cache,
+            description,
+            caps,
+            progress_group: meta.progress_group,
+            ..pb::OpMetadata::default()
+        }
+    }
+
+    /// A source op (`local://context`, `docker-image://…`). Only image sources carry a
+    /// platform, as in the Go client; pass `None` for the others.
+    pub fn source(
+        &mut self,
+        identifier: &str,
+        attrs: BTreeMap<String, String>,
+        platform: Option<&Platform>,
+        mut meta: OpMeta,
+    ) -> Output {
+        meta.caps.extend(source_caps(identifier, &attrs));
+        let op = pb::Op {
+            inputs: Vec::new(),
+            op: Some(pb::op::Op::Source(pb::SourceOp {
+                identifier: identifier.to_string(),
+                attrs,
+            })),
+            platform: platform.map(pb_platform),
+            constraints: None,
+        };
+        Output {
+            digest: self.add(op, meta),
+            index: 0,
+        }
+    }
+
+    /// The Definition: every op, then the terminal op pointing at `head`; `None` (scratch)
+    /// gives an empty definition. With `source`, the build file is attached as the source
+    /// map and every op's location refers to it.
+    pub fn into_definition(
+        self,
+        head: Option<Output>,
+        source: Option<pb::SourceInfo>,
+    ) -> pb::Definition {
+        let Some(head) = head else {
+            return pb::Definition::default();
+        };
+        let Graph {
+            ops,
+            mut metadata,
+            locations,
+            ..
+        } = self;
+        let mut def: Vec<Vec<u8>> = ops.into_iter().map(|(_, bytes)| bytes).collect();
+
+        let terminal = pb::Op {
+            inputs: vec![head.to_input()],
+            ..pb::Op::default()
+        };
+        let bytes = crate::pb::encode_op_go_order(&terminal);
+        let digest = digest_of(&bytes);
+        let mut caps: BTreeMap<String, bool> = [("constraints", true), ("platform", true)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        if metadata.values().any(|m| m.ignore_cache) {
+            caps.insert("meta.ignorecache".into(), true);
+        }
+        if metadata.values().any(|m| !m.description.is_empty()) {
+            caps.insert("meta.description".into(), true);
+        }
+        def.push(bytes);
+        metadata.insert(
+            digest,
+            pb::OpMetadata {
+                caps,
+                ..pb::OpMetadata::default()
+            },
+        );
+
+        let source = source.map(|info| pb::Source {
+            locations: locations
+                .into_iter()
+                .map(|(digest, ranges)| (digest, source_locations(&ranges)))
+                .collect(),
+            infos: vec![info],
+        });
+        pb::Definition {
+            def,
+            metadata,
+            source,
+        }
+    }
+}
+
+/// The source map entry of one op: one location per time it was created.
+fn source_locations(ranges: &[(u32, u32)]) -> pb::Locations {
+    let position = |line: u32| pb::Position {
+        line: i32::try_from(line).unwrap_or(i32::MAX),
+        character: 0,
+    };
+    pb::Locations {
+        locations: ranges
+            .iter()
+            .map(|&(first, last)| pb::Location {
+                source_index: 0,
+                ranges: vec![pb::Range {
+                    start: Some(position(first)),
+                    end: Some(position(last)),
+                }],
+            })
+            .collect(),
+    }
+}
+
+/// The capabilities a source op needs, from its scheme and attributes.
+fn source_caps(identifier: &str, attrs: &BTreeMap<String, String>) -> Vec<String> {
+    let mut caps = Vec::new();
+    if identifier.starts_with("docker-image://") {
+        caps.push("source.image".to_string());
+        if attrs.get("image.resolvemode").is_some_and(|m| m == "pull") {
+            caps.push("source.image.resolvemode".to_string());
+        }
+    } else if identifier.starts_with("local://") {
+        caps.push("source.local".to_string());
+        for (attr, cap) in [
+            ("local.session", "source.local.sessionid"),
+            ("local.includepattern", "source.local.includepatterns"),
+            ("local.excludepatterns", "source.local.excludepatterns"),
+            ("local.followpaths", "source.local.followpaths"),
+            ("local.sharedkeyhint", "source.local.sharedkeyhint"),
+            ("local.differ", "source.local.differ"),
+        ] {
+            if attrs.contains_key(attr) {
+                caps.push(cap.to_string());
+            }
+        }
+    }
+    caps
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::Message;
+
+    use super::*;
+
+    fn local(graph: &mut Graph, name: &str) -> Output {
+        let attrs = BTreeMap::from([("local.session".to_string(), "s".to_string())]);
+        graph.source(
+            &format!("local://{name}"),
+            attrs,
+            None,
+            OpMeta::named("load").with_location(2, 3),
+        )
+    }
+
+    #[test]
+    fn digests_are_sha256_of_the_go_ordered_bytes() {
+        let mut graph = Graph::new();
+        let out = local(&mut graph, "context");
+        let def = graph.into_definition(Some(out.clone()), None);
+        assert_eq!(def.def.len(), 2);
+        assert_eq!(digest_of(&def.def[0]), out.digest);
+        let op = pb::Op::decode(def.def[0].as_slice()).unwrap();
+        assert_eq!(crate::pb::encode_op_go_order(&op), def.def[0]);
+        assert_eq!(op.constraints, Some(pb::WorkerConstraints::default()));
+        assert_eq!(op.platform, None, "local sources carry no platform");
+    }
+
+    #[test]
+    fn the_same_op_is_stored_once() {
+        let mut graph = Graph::new();
+        let a = local(&mut graph, "context");
+        let b = local(&mut graph, "context");
+        let c = local(&mut graph, "other");
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(graph.len(), 2);
+    }
+
+    #[test]
+    fn terminal_op_points_at_the_head_and_lists_caps() {
+        let mut graph = Graph::new();
+        let out = local(&mut graph, "context");
+        let def = graph.into_definition(Some(out.clone()), None);
+        let terminal = pb::Op::decode(def.def[1].as_slice()).unwrap();
+        assert_eq!(terminal.inputs, vec![out.to_input()]);
+        assert_eq!(
+            (terminal.op, terminal.platform, terminal.constraints),
+            (None, None, None)
+        );
+        let meta = &def.metadata[&digest_of(&def.def[1])];
+        let caps: Vec<&str> = meta.caps.keys().map(String::as_str).collect();
+        assert_eq!(caps, ["constraints", "meta.description", "platform"]);
+        let source_meta = &def.metadata[&out.digest];
+        assert_eq!(source_meta.description["llb.customname"], "load");
+        assert!(source_meta.caps.contains_key("source.local.sessionid"));
+    }
+
+    #[test]
+    fn scratch_is_an_empty_definition() {
+        let mut graph = Graph::new();
+        local(&mut graph, "context");
+        assert_eq!(graph.into_definition(None, None), pb::Definition::default());
+    }
+
+    #[test]
+    fn source_map_has_one_based_lines_keyed_by_digest() {
+        let mut graph = Graph::new();
+        let out = local(&mut graph, "context");
+        let info = pb::SourceInfo {
+            filename: "Buildfile".into(),
+            data: b"FROM a\n".to_vec(),
+            definition: None,
+            language: "Buildfile".into(),
+        };
+        let def = graph.into_definition(Some(out.clone()), Some(info));
+        let source = def.source.unwrap();
+        let range = &source.locations[&out.digest].locations[0].ranges[0];
+        assert_eq!(range.start.unwrap().line, 2);
+        assert_eq!(range.end.unwrap().line, 3);
+        assert_eq!(source.infos[0].language, "Buildfile");
+    }
+
+    #[test]
+    fn image_sources_carry_the_platform_and_caps_are_filtered() {
+        let enabled = BTreeSet::from(["source.image".to_string()]);
+        let mut graph = Graph::with_caps(enabled);
+        let attrs = BTreeMap::from([("image.resolvemode".to_string(), "pull".to_string())]);
+        let platform = Platform::linux_amd64();
+        let out = graph.source(
+            "docker-image://docker.io/library/alpine:3.19",
+            attrs,
+            Some(&platform),
+            OpMeta::default(),
+        );
+        let def = graph.into_definition(Some(out.clone()), None);
+        let op = pb::Op::decode(def.def[0].as_slice()).unwrap();
+        assert_eq!(op.platform.unwrap().os, "linux");
+        let caps: Vec<&str> = def.metadata[&out.digest]
+            .caps
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(caps, ["source.image"], "resolvemode is not enabled");
+    }
+}

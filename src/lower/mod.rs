@@ -1,1 +1,218 @@
-//! Stage 3: IR -> LLB. (Being written.)
+//! Stage 3: IR -> LLB. Pure: the Buildfile, the target platform, the build options and
+//! the base-image configs the gateway resolved go in; a `Definition` and the image config
+//! come out. The meaning follows dockerfile.v0's converter instruction by instruction,
+//! and so do the ops wherever the meaning is the same, so a Dockerfile built by either
+//! frontend shares its cache.
+//!
+//! - [`images`] lists the base images the target needs, for the gateway to resolve.
+//! - [`lower`] builds the Definition; images it was not given are used unpinned with an
+//!   empty config (offline `rustbuild llb`).
+
+mod args;
+mod context;
+mod copy;
+mod dispatch;
+mod env;
+mod expand;
+mod history;
+mod image;
+mod metadata;
+mod paths;
+mod plan;
+mod reference;
+mod run;
+#[cfg(test)]
+mod testing;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostic::Diagnostics;
+use crate::ir;
+use crate::pb::pb;
+use crate::platform::Platform;
+use crate::source::SourceFile;
+
+/// Everything besides the Buildfile that decides what a build is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LowerOptions {
+    pub target_platform: Platform,
+    pub build_platform: Platform,
+    /// Stage name to build; `None` builds the last stage.
+    pub target: Option<String>,
+    /// `build-arg:*` options, `SOURCE_DATE_EPOCH` included.
+    pub build_args: BTreeMap<String, String>,
+    /// `label:*` options, applied to the image config last.
+    pub labels: BTreeMap<String, String>,
+    /// The LLB caps the daemon reports as enabled; offline, [`default_llb_caps`].
+    pub llb_caps: BTreeSet<String>,
+    /// `BUILDKIT_SESSION_ID` (empty offline).
+    pub session_id: String,
+    /// Patterns from the ignore file, already read.
+    pub context_excludes: Vec<String>,
+    pub no_cache: NoCache,
+    pub image_resolve_mode: ResolveMode,
+    /// Progress names get a `[linux/arm64] ` prefix.
+    pub multi_platform: bool,
+    /// `context:NAME` options.
+    pub named_contexts: BTreeMap<String, NamedContext>,
+    /// The build file's name, for the source map.
+    pub filename: String,
+}
+
+impl Default for LowerOptions {
+    fn default() -> Self {
+        Self {
+            target_platform: Platform::linux_amd64(),
+            build_platform: Platform::linux_amd64(),
+            target: None,
+            build_args: BTreeMap::new(),
+            labels: BTreeMap::new(),
+            llb_caps: default_llb_caps(),
+            session_id: String::new(),
+            context_excludes: Vec::new(),
+            no_cache: NoCache::None,
+            image_resolve_mode: ResolveMode::Default,
+            multi_platform: false,
+            named_contexts: BTreeMap::new(),
+            filename: "Buildfile".to_string(),
+        }
+    }
+}
+
+/// Which stages run without the cache.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum NoCache {
+    #[default]
+    None,
+    All,
+    Stages(BTreeSet<String>),
+}
+
+impl NoCache {
+    fn applies_to(&self, stage_name: Option<&str>) -> bool {
+        match self {
+            NoCache::None => false,
+            NoCache::All => true,
+            NoCache::Stages(names) => stage_name.is_some_and(|n| names.contains(n)),
+        }
+    }
+}
+
+/// `image-resolve-mode`: how image sources pick a manifest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ResolveMode {
+    #[default]
+    Default,
+    Pull,
+    Local,
+}
+
+/// A `context:NAME` option: a stage or image name replaced by another source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NamedContext {
+    /// `docker-image://REF`.
+    Image(String),
+    /// `local:NAME`: a directory the client sends.
+    Local(String),
+}
+
+/// A base image to resolve: FROM, `COPY --from` and `--mount from=` images.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ImageRequest {
+    /// Normalised, e.g. `docker.io/library/alpine:3.19`.
+    pub reference: String,
+    pub platform: Platform,
+}
+
+/// What `ResolveImageConfig` returned for an [`ImageRequest`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedImage {
+    /// The reference as resolved (may differ from the request after policies).
+    pub reference: String,
+    /// The manifest digest the image op is pinned to (`sha256:…`); empty to leave it unpinned.
+    pub digest: String,
+    pub config: serde_json::Value,
+}
+
+pub type ResolvedImages = BTreeMap<ImageRequest, ResolvedImage>;
+
+/// The result of lowering one platform.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lowered {
+    pub definition: pb::Definition,
+    /// OCI image config JSON for `containerimage.config`.
+    pub image_config: serde_json::Value,
+    /// The exported platform; on Windows with the base image's `os.version`.
+    pub platform: Platform,
+}
+
+/// The caps a modern daemon enables that lowering can use: what offline `rustbuild llb`
+/// assumes.
+pub fn default_llb_caps() -> BTreeSet<String> {
+    [
+        "constraints",
+        "platform",
+        "meta.description",
+        "meta.ignorecache",
+        "source.image",
+        "source.image.resolvemode",
+        "source.local",
+        "source.local.sessionid",
+        "source.local.sharedkeyhint",
+        "source.local.followpaths",
+        "source.local.excludepatterns",
+        "source.local.includepatterns",
+        "source.local.differ",
+        "exec.meta.base",
+        "exec.meta.network",
+        "exec.meta.security",
+        "exec.meta.setsdefaultpath",
+        "exec.mount.bind",
+        "exec.mount.bind.readwrite-nooutput",
+        "exec.mount.cache",
+        "exec.mount.cache.sharing",
+        "exec.mount.selector",
+        "exec.mount.tmpfs",
+        "exec.mount.tmpfs.size",
+        "exec.mount.secret",
+        "exec.mount.ssh",
+        "exec.secretenv",
+        "file.base",
+        "file.copy.modestring",
+        "mergeop",
+    ]
+    .into_iter()
+    .map(str::to_string)
+    .collect()
+}
+
+/// Every image the target needs resolved (FROM, `COPY --from`, `--mount from=`), once
+/// each, only for the stages the target depends on.
+pub fn images(
+    file: &SourceFile,
+    buildfile: &ir::Buildfile,
+    opts: &LowerOptions,
+) -> Result<Vec<ImageRequest>, Diagnostics> {
+    let plan = plan::Plan::new(file, buildfile, opts)?;
+    Ok(plan.image_requests(buildfile))
+}
+
+/// Lowers the target stage and those it needs. Pure: no I/O.
+pub fn lower(
+    file: &SourceFile,
+    buildfile: &ir::Buildfile,
+    images: &ResolvedImages,
+    opts: &LowerOptions,
+) -> Result<Lowered, Diagnostics> {
+    let plan = plan::Plan::new(file, buildfile, opts)?;
+    // The context source lists the paths the whole build reads, so it can only be made
+    // once every stage is lowered; but ops that copy from it need its digest. Lower
+    // once to collect the paths, then again with the finished context source.
+    let first = dispatch::Lowerer::new(file, buildfile, images, opts, &plan, None).lower_all()?;
+    let paths = first.context_paths;
+    let second =
+        dispatch::Lowerer::new(file, buildfile, images, opts, &plan, Some(paths)).lower_all()?;
+    Ok(second.finish(file, opts))
+}

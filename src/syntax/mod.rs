@@ -1,12 +1,79 @@
-//! Stage 1: Buildfile text -> IR. (Being written.)
+//! Stage 1: Buildfile text -> [`ir::Buildfile`](crate::ir::Buildfile).
+//!
+//! [`decode`] turns bytes into a [`SourceFile`] (UTF-8 only, byte-order mark dropped);
+//! [`parse`] reads it. Reading happens in three layers:
+//! - [`lines`]: physical lines to logical instructions (directives, comments,
+//!   continuations, heredoc bodies), exactly as BuildKit's Dockerfile parser does;
+//! - the pest grammar (`grammar/buildfile.pest`, through [`instruction`], [`exec`],
+//!   [`heredoc`] and the value rules): keyword, flags, exec-form JSON, heredoc markers,
+//!   ports, modes, names;
+//! - [`word`]: quotes, escapes and variable references inside words.
+//!
+//! One instruction per module family ([`from`], [`run`]/[`mount`], [`copy`], [`vars`],
+//! [`config`], [`command`]) turns those into IR. Every error is collected: a bad instruction
+//! is reported and skipped, and reading goes on. Errors emitted: invalid-utf8,
+//! unexpected-token, unknown-instruction, unsupported-instruction, unknown-flag,
+//! duplicate-flag, invalid-flag-value, missing-argument, extra-argument, invalid-json,
+//! unterminated-quote, unterminated-heredoc, invalid-variable, invalid-directive,
+//! invalid-stage-name, invalid-port, invalid-chmod, invalid-key-value, no-instructions,
+//! instruction-before-from; and the legacy-key-value warning.
+//!
+//! Invariants: every span is within the file and on character boundaries; no input makes
+//! the parser panic, recurse without bound, or take more than linear time per line.
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+mod command;
+mod config;
+mod copy;
+mod cx;
+mod error;
+mod exec;
+mod file;
+mod flags;
+mod from;
+mod grammar;
+mod heredoc;
+mod instruction;
+mod lines;
+mod mount;
+mod run;
+mod suggest;
+mod text;
+mod vars;
+mod word;
+
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::Buildfile;
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Span};
 
-pub fn parse(_file: &SourceFile) -> (Option<Buildfile>, Diagnostics) {
-    (
-        None,
-        Diagnostics::from(Diagnostic::internal("the parser is not written yet")),
-    )
+const BOM: char = '\u{FEFF}';
+
+/// Reads a Buildfile. The IR comes back whenever there is at least one stage, even with
+/// errors (so `check` can report more); callers must look at the diagnostics.
+pub fn parse(file: &SourceFile) -> (Option<Buildfile>, Diagnostics) {
+    let start = if file.text.starts_with(BOM) {
+        BOM.len_utf8()
+    } else {
+        0
+    };
+    file::read(&file.text, start)
+}
+
+/// Bytes as a [`SourceFile`]: UTF-8 required, a leading byte-order mark dropped.
+pub fn decode(name: &str, bytes: &[u8]) -> Result<SourceFile, Diagnostic> {
+    let bytes = bytes
+        .strip_prefix(BOM.to_string().as_bytes())
+        .unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile::new(name, text)),
+        Err(error) => {
+            let at = error.valid_up_to();
+            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            Err(Diagnostic::error(
+                Code::InvalidUtf8,
+                format!("{name} is not UTF-8 text (invalid byte at offset {at}, line {line})"),
+            )
+            .with_label(Span::from_range(at..at + 1), "not UTF-8")
+            .with_help("save the file as UTF-8"))
+        }
+    }
 }

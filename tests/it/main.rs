@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod check_cli;
+mod gateway_cli;
 mod llb_cli;
 mod lower_corpus;
 mod syntax_corpus;

@@ -1,0 +1,143 @@
+//! The build flow against mock_bridge, on a hand-made IR (`FROM local/busybox`), so it does
+//! not depend on the parser.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::*;
+use crate::gateway::mock_bridge::{MODERN_GATEWAY, MockBridge, State};
+use crate::source::{SourceFile, Span};
+
+const IMAGE: &str = "docker.io/local/busybox:latest";
+
+fn mock() -> MockBridge {
+    let config = |arch: &str| {
+        json!({"architecture": arch, "os": "linux",
+               "config": {"Env": ["PATH=/bin"], "Cmd": ["/bin/sh"]},
+               "rootfs": {"type": "layers", "diff_ids": []}})
+    };
+    MockBridge::new(State {
+        gateway_caps: MODERN_GATEWAY.iter().map(|s| s.to_string()).collect(),
+        llb_caps: crate::lower::default_llb_caps().into_iter().collect(),
+        images: BTreeMap::from([(IMAGE.to_string(), config("amd64"))]),
+        ..State::default()
+    })
+}
+
+fn source() -> (BuildSource, ir::Buildfile) {
+    let text = "FROM local/busybox\n";
+    let file = SourceFile::new("Buildfile", text);
+    let stage = ir::Stage {
+        base: ir::Word::literal("local/busybox", Span::new(5, 18)),
+        platform: None,
+        name: None,
+        description: None,
+        steps: Vec::new(),
+        span: Span::new(0, 18),
+    };
+    let buildfile = ir::Buildfile {
+        directives: ir::Directives::default(),
+        global_args: Vec::new(),
+        stages: vec![stage],
+    };
+    let source = BuildSource {
+        file,
+        excludes: Vec::new(),
+        vertex: String::new(),
+    };
+    (source, buildfile)
+}
+
+fn opts(pairs: &[(&str, &str)]) -> FrontendOptions {
+    let map = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    FrontendOptions::parse(&map).unwrap()
+}
+
+async fn run(mock: &MockBridge, opts: &FrontendOptions) -> Result<gw::Result, Status> {
+    let (source, buildfile) = source();
+    let mut bridge = mock.connect().await;
+    let build_platform = Platform::linux_amd64();
+    build(
+        &mut bridge,
+        &source,
+        &buildfile,
+        opts,
+        "sid",
+        &build_platform,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn one_platform_resolves_pins_and_returns_the_config() {
+    let mock = mock();
+    let result = run(
+        &mock,
+        &opts(&[("image-resolve-mode", "pull"), ("cache-from", "c/d:e")]),
+    )
+    .await
+    .unwrap();
+    let state = mock.state();
+    assert_eq!(state.resolves.len(), 1);
+    let resolve = &state.resolves[0];
+    assert_eq!(resolve.r#ref, IMAGE);
+    assert_eq!(resolve.resolve_mode, "pull");
+    assert_eq!(resolve.platform.as_ref().unwrap().architecture, "amd64");
+    assert_eq!(state.solves.len(), 1);
+    assert_eq!(state.solves[0].cache_imports[0].attrs["ref"], "c/d:e");
+    assert!(state.solves[0].allow_result_array_ref && state.solves[0].allow_result_return);
+    let config: Value = serde_json::from_slice(&result.metadata["containerimage.config"]).unwrap();
+    assert_eq!(
+        config["config"]["Cmd"],
+        json!(["/bin/sh"]),
+        "inherited from the base"
+    );
+    assert!(matches!(result.result, Some(gw::result::Result::Ref(_))));
+}
+
+#[tokio::test]
+async fn two_platforms_give_two_refs_and_resolve_each() {
+    let mock = mock();
+    let result = run(&mock, &opts(&[("platform", "linux/amd64,linux/arm64")]))
+        .await
+        .unwrap();
+    let state = mock.state();
+    let arches: Vec<&str> = state
+        .resolves
+        .iter()
+        .map(|r| r.platform.as_ref().unwrap().architecture.as_str())
+        .collect();
+    assert_eq!(arches, ["amd64", "arm64"]);
+    let Some(gw::result::Result::Refs(refs)) = &result.result else {
+        panic!("expected refs");
+    };
+    assert_eq!(
+        refs.refs.keys().collect::<Vec<_>>(),
+        ["linux/amd64", "linux/arm64"]
+    );
+    let arm: Value =
+        serde_json::from_slice(&result.metadata["containerimage.config/linux/arm64"]).unwrap();
+    assert_eq!(arm["architecture"], "arm64");
+}
+
+#[tokio::test]
+async fn a_failed_resolve_is_passed_on() {
+    let mock = mock();
+    mock.state().images.clear();
+    let status = run(&mock, &opts(&[])).await.unwrap_err();
+    assert_eq!(status.code, tonic::Code::NotFound as i32);
+    assert!(status.message.contains(IMAGE), "{}", status.message);
+    assert!(mock.state().solves.is_empty());
+}
+
+#[tokio::test]
+async fn an_unknown_target_is_a_diagnostic() {
+    let mock = mock();
+    let status = run(&mock, &opts(&[("target", "nope")])).await.unwrap_err();
+    assert_eq!(status.code, 2);
+    assert!(status.message.contains("nope"), "{}", status.message);
+}

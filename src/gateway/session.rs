@@ -1,0 +1,149 @@
+//! One frontend run: connect, answer what BuildKit asked (a build or a subrequest), `Return`
+//! exactly once, exit.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::Diagnostics;
+use crate::pb::google::rpc::Status;
+use crate::pb::moby::buildkit::v1::frontend as gw;
+use crate::platform::Platform;
+
+use super::client::Bridge;
+use super::files::{self, BuildSource};
+use super::options::{Environment, FrontendOptions};
+use super::{build, log, report, stdio, subrequests};
+
+/// Runs the frontend on this process's stdin/stdout. Exits the process with 0 once `Return`
+/// went through, whatever it carried: BuildKit waits for the exit, a non-zero code would fail
+/// a successful build, and waiting for the runtime to wind down could hang it. Returns only
+/// when no `Return` could be made, with the exit code for that.
+pub fn run() -> u8 {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            log!("cannot start the async runtime: {e}");
+            return 2;
+        }
+    };
+    match runtime.block_on(serve()) {
+        Ok(()) => std::process::exit(0),
+        Err(message) => {
+            log!("{message}");
+            2
+        }
+    }
+}
+
+async fn serve() -> Result<(), String> {
+    let env = Environment::from_vars(std::env::vars());
+    let stdio = stdio::Stdio::open().map_err(|e| e.to_string())?;
+    let mut bridge = Bridge::connect(stdio).await.map_err(|e| e.to_string())?;
+    answer(&mut bridge, &env).await
+}
+
+/// Responds to what BuildKit asked and makes the one `Return`.
+pub(crate) async fn answer(bridge: &mut Bridge, env: &Environment) -> Result<(), String> {
+    let outcome = respond(bridge, env).await;
+    if let Err(status) = &outcome {
+        let first = status.message.lines().next().unwrap_or_default();
+        log!("returning an error: {first}");
+    }
+    bridge
+        .return_outcome(outcome)
+        .await
+        .map_err(|e| format!("Return failed: {e}"))
+}
+
+/// Everything between `Ping` and `Return`.
+async fn respond(bridge: &mut Bridge, env: &Environment) -> Result<gw::Result, Status> {
+    let opts = FrontendOptions::parse(&env.opts).map_err(|e| report::plain_error(e.to_string()))?;
+    if let Some(request) = &opts.request_id {
+        if request == subrequests::DESCRIBE {
+            return Ok(metadata_only(subrequests::describe()));
+        }
+        if !subrequests::is_known(request) {
+            return Err(report::unsupported_subrequest(request));
+        }
+    }
+    let source = files::read(bridge, &opts, &env.session_id).await?;
+    let analysis = crate::analyze(&source.file);
+    if let Some(request) = &opts.request_id {
+        return subrequest(request, &source, &analysis, &opts);
+    }
+    warn(bridge, &source, &analysis.diagnostics).await;
+    let Some(buildfile) = &analysis.buildfile else {
+        return Err(report::diagnostics_error(
+            &analysis.diagnostics,
+            &source.file,
+        ));
+    };
+    let build_platform = env
+        .worker_platforms
+        .first()
+        .or(bridge.workers.first())
+        .cloned()
+        .unwrap_or_else(Platform::linux_amd64);
+    build::build(
+        bridge,
+        &source,
+        buildfile,
+        &opts,
+        &env.session_id,
+        &build_platform,
+    )
+    .await
+}
+
+/// Answers a known subrequest from the Buildfile alone.
+fn subrequest(
+    request: &str,
+    source: &BuildSource,
+    analysis: &crate::Analysis,
+    opts: &FrontendOptions,
+) -> Result<gw::Result, Status> {
+    let file = &source.file;
+    if request == subrequests::LINT {
+        return Ok(metadata_only(subrequests::lint(
+            file,
+            &analysis.diagnostics,
+        )));
+    }
+    let Some(buildfile) = &analysis.buildfile else {
+        return Err(report::diagnostics_error(&analysis.diagnostics, file));
+    };
+    let answer = if request == subrequests::TARGETS {
+        subrequests::targets(file, buildfile)
+    } else {
+        subrequests::outline(file, buildfile, opts.target.as_deref())
+            .map_err(report::plain_error)?
+    };
+    Ok(metadata_only(answer))
+}
+
+/// A result with no filesystem, only metadata. The ref is present but empty, as the Go
+/// client sends it.
+fn metadata_only(metadata: BTreeMap<String, Vec<u8>>) -> gw::Result {
+    gw::Result {
+        result: Some(gw::result::Result::Ref(gw::Ref::default())),
+        metadata,
+        attestations: BTreeMap::new(),
+    }
+}
+
+/// Sends the Buildfile's warnings to the user's progress output, attached to the vertex that
+/// loaded the file. A failed `Warn` is logged, not fatal.
+async fn warn(bridge: &mut Bridge, source: &BuildSource, diagnostics: &Diagnostics) {
+    for diagnostic in diagnostics.iter().filter(|d| !d.is_error()) {
+        let request = report::warn_request(diagnostic, &source.file, &source.vertex);
+        if let Err(e) = bridge.warn(request).await {
+            log!("Warn failed: {e}");
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "session_tests.rs"]
+mod tests;

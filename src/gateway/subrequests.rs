@@ -1,0 +1,320 @@
+//! Subrequests (`requestid=frontend.…`, what `docker buildx build --call=…` sends): answers
+//! computed from the Buildfile alone, never by building it. The JSON follows the shapes of
+//! BuildKit's `frontend/subrequests` packages, so buildx formats them as for dockerfile.v0.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+
+use crate::diagnostic::Diagnostics;
+use crate::ir::{self, MountKind, StepKind};
+use crate::source::{SourceFile, Span};
+
+use super::report;
+
+pub(crate) const DESCRIBE: &str = "frontend.subrequests.describe";
+pub(crate) const OUTLINE: &str = "frontend.outline";
+pub(crate) const TARGETS: &str = "frontend.targets";
+pub(crate) const LINT: &str = "frontend.lint";
+
+/// The answer's result metadata (`result.json`, `result.txt`, `version`, …).
+pub(crate) type Answer = BTreeMap<String, Vec<u8>>;
+
+/// Whether `name` is a subrequest this frontend answers.
+pub(crate) fn is_known(name: &str) -> bool {
+    [DESCRIBE, OUTLINE, TARGETS, LINT].contains(&name)
+}
+
+fn answer(json: &Value, text: String) -> Answer {
+    let pretty = serde_json::to_string_pretty(json).unwrap_or_default();
+    BTreeMap::from([
+        ("result.json".into(), pretty.into_bytes()),
+        ("result.txt".into(), text.into_bytes()),
+        ("version".into(), b"1.0.0".to_vec()),
+    ])
+}
+
+/// `frontend.subrequests.describe`: the requests answered here.
+pub(crate) fn describe() -> Answer {
+    let requests = [
+        (
+            OUTLINE,
+            "List all parameters current build target supports",
+            true,
+        ),
+        (TARGETS, "List all targets current build supports", false),
+        (LINT, "Lint the Buildfile", true),
+        (DESCRIBE, "List available subrequest types", false),
+    ];
+    let list: Vec<Value> = requests
+        .iter()
+        .map(|(name, description, target)| {
+            let opts = if *target {
+                json!([{"name": "target", "description": "Target build stage"}])
+            } else {
+                json!([])
+            };
+            json!({"name": name, "version": "1.0.0", "type": "rpc",
+                   "description": description, "opts": opts,
+                   "metadata": [{"name": "result.json"}, {"name": "result.txt"}]})
+        })
+        .collect();
+    let mut text = format!("{:<20}{:<10}{}\n", "NAME", "VERSION", "DESCRIPTION");
+    for (name, description, _) in requests {
+        let short = name.strip_prefix("frontend.").unwrap_or(name);
+        text.push_str(&format!("{short:<20}{:<10}{description}\n", "1.0.0"));
+    }
+    answer(&Value::Array(list), text)
+}
+
+/// A `pb.Location` in Go's JSON.
+fn location(file: &SourceFile, span: Span) -> Value {
+    json!({"sourceIndex": 0, "ranges": [report::range_json(report::line_range(file, span))]})
+}
+
+/// A word as written: its literal text, or the source when it holds variables.
+fn word_text(file: &SourceFile, word: &ir::Word) -> String {
+    word.as_literal()
+        .unwrap_or_else(|| file.slice(word.span).to_string())
+}
+
+fn sources(file: &SourceFile) -> Value {
+    json!([report::base64(file.text.as_bytes())])
+}
+
+/// `frontend.targets`: every named stage, and the last (the default) even unnamed.
+pub(crate) fn targets(file: &SourceFile, buildfile: &ir::Buildfile) -> Answer {
+    let last = buildfile.stages.len().saturating_sub(1);
+    let mut list = Vec::new();
+    let mut text = format!("{:<24}{}\n", "TARGET", "DESCRIPTION");
+    for (i, stage) in buildfile.stages.iter().enumerate() {
+        let name = stage.name.as_ref().map(|n| n.node.clone());
+        if name.is_none() && i != last {
+            continue;
+        }
+        let mut target = json!({
+            "name": name.clone().unwrap_or_default(),
+            "base": word_text(file, &stage.base),
+            "location": location(file, stage.span),
+        });
+        if i == last {
+            target["default"] = json!(true);
+        }
+        if let Some(description) = &stage.description {
+            target["description"] = json!(description);
+        }
+        if let Some(platform) = &stage.platform {
+            target["platform"] = json!(word_text(file, platform));
+        }
+        list.push(target);
+        let shown = match (name, i == last) {
+            (Some(n), true) => format!("{n} (default)"),
+            (Some(n), false) => n,
+            (None, _) => "(default)".into(),
+        };
+        let description = stage.description.as_deref().unwrap_or_default();
+        text.push_str(&format!("{shown:<24}{description}\n"));
+    }
+    answer(&json!({"targets": list, "sources": sources(file)}), text)
+}
+
+/// The stages a target needs: itself, its base stages and every stage it copies or mounts
+/// from, in file order.
+fn needed_stages(buildfile: &ir::Buildfile, target: usize) -> BTreeSet<usize> {
+    let mut needed = BTreeSet::new();
+    let mut todo = vec![target];
+    while let Some(i) = todo.pop() {
+        if !needed.insert(i) {
+            continue;
+        }
+        let stage = &buildfile.stages[i];
+        let mut refs: Vec<String> = stage.base.as_literal().into_iter().collect();
+        for step in &stage.steps {
+            match &step.kind {
+                StepKind::Copy(copy) => {
+                    refs.extend(copy.from.iter().filter_map(ir::Word::as_literal))
+                }
+                StepKind::Run(run) => refs.extend(
+                    run.mounts
+                        .iter()
+                        .filter_map(|m| m.from.as_ref().map(|f| f.node.clone())),
+                ),
+                _ => {}
+            }
+        }
+        todo.extend(
+            refs.iter()
+                .filter_map(|r| buildfile.stage_index(r).or_else(|| r.parse().ok()))
+                .filter(|&j| j < i),
+        );
+    }
+    needed
+}
+
+/// The stage `target` names, or the last one.
+pub(crate) fn target_index(
+    buildfile: &ir::Buildfile,
+    target: Option<&str>,
+) -> Result<usize, String> {
+    match target {
+        Some(name) => buildfile
+            .stage_index(name)
+            .ok_or_else(|| format!("target stage `{name}` could not be found in the Buildfile")),
+        None => buildfile
+            .stages
+            .len()
+            .checked_sub(1)
+            .ok_or_else(|| "the Buildfile has no stages".to_string()),
+    }
+}
+
+/// `frontend.outline`: the build arguments, secrets and ssh sockets the target uses.
+pub(crate) fn outline(
+    file: &SourceFile,
+    buildfile: &ir::Buildfile,
+    target: Option<&str>,
+) -> Result<Answer, String> {
+    let index = target_index(buildfile, target)?;
+    let stage = &buildfile.stages[index];
+    let needed = needed_stages(buildfile, index);
+    let mut args: Vec<Value> = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut add_arg = |decl: &ir::ArgDecl| {
+        if seen.insert(decl.name.node.clone()) {
+            let mut arg = json!({"name": decl.name.node, "location": location(file, decl.span)});
+            if let Some(default) = &decl.default {
+                arg["value"] = json!(word_text(file, default));
+            }
+            args.push(arg);
+        }
+    };
+    buildfile.global_args.iter().for_each(&mut add_arg);
+    let (mut secrets, mut ssh) = (Vec::new(), Vec::new());
+    for &i in &needed {
+        for step in &buildfile.stages[i].steps {
+            match &step.kind {
+                StepKind::Arg(decls) => decls.iter().for_each(&mut add_arg),
+                StepKind::Run(run) => {
+                    for mount in &run.mounts {
+                        let entry = |default: String| {
+                            let name = mount.id.as_ref().map_or(default, |id| word_text(file, id));
+                            json!({"name": name, "required": mount.required, "location": location(file, mount.span)})
+                        };
+                        match mount.kind {
+                            MountKind::Secret => {
+                                secrets.push(entry(secret_default_id(file, mount)))
+                            }
+                            MountKind::Ssh => ssh.push(entry("default".into())),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut json = json!({"args": args, "sources": sources(file)});
+    if let Some(name) = &stage.name {
+        json["name"] = json!(name.node);
+    }
+    if let Some(description) = &stage.description {
+        json["description"] = json!(description);
+    }
+    if !secrets.is_empty() {
+        json["secrets"] = json!(secrets);
+    }
+    if !ssh.is_empty() {
+        json["ssh"] = json!(ssh);
+    }
+    let text = outline_text(&json);
+    Ok(answer(&json, text))
+}
+
+/// A secret without `id` is named after its target's file name, as in Dockerfile.
+fn secret_default_id(file: &SourceFile, mount: &ir::Mount) -> String {
+    mount
+        .target
+        .as_ref()
+        .map(|t| word_text(file, t))
+        .and_then(|t| t.rsplit('/').next().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn outline_text(json: &Value) -> String {
+    let mut text = format!("{:<24}{:<24}{}\n", "BUILD ARG", "VALUE", "DESCRIPTION");
+    for arg in json["args"].as_array().into_iter().flatten() {
+        let name = arg["name"].as_str().unwrap_or_default();
+        let value = arg["value"].as_str().unwrap_or_default();
+        text.push_str(&format!("{name:<24}{value:<24}\n"));
+    }
+    for (key, title) in [("secrets", "SECRET"), ("ssh", "SSH")] {
+        if let Some(list) = json[key].as_array() {
+            text.push_str(&format!("\n{:<24}{}\n", title, "REQUIRED"));
+            for entry in list {
+                let name = entry["name"].as_str().unwrap_or_default();
+                let required = if entry["required"] == json!(true) {
+                    "true"
+                } else {
+                    ""
+                };
+                text.push_str(&format!("{name:<24}{required}\n"));
+            }
+        }
+    }
+    text
+}
+
+/// `frontend.lint`: every diagnostic as a warning, the first error as the build error.
+/// `result.statuscode` is 1 when there is anything to report.
+pub(crate) fn lint(file: &SourceFile, diagnostics: &Diagnostics) -> Answer {
+    let warnings: Vec<Value> = diagnostics
+        .iter()
+        .filter(|d| !d.is_error())
+        .map(|d| {
+            let detail = match &d.help {
+                Some(help) => format!("{} ({help})", d.message),
+                None => d.message.clone(),
+            };
+            // buildx dereferences every warning's location; -1 means "no source to show".
+            let location = d
+                .span()
+                .map_or_else(|| json!({"sourceIndex": -1}), |span| location(file, span));
+            json!({"ruleName": d.code.as_str(), "description": d.message,
+                   "detail": detail, "location": location})
+        })
+        .collect();
+    let mut json = json!({
+        "warnings": warnings,
+        "sources": [{"filename": file.name, "data": report::base64(file.text.as_bytes()),
+                     "language": report::LANGUAGE}],
+    });
+    let mut text = String::new();
+    for d in diagnostics.iter() {
+        let line = d.span().map(|s| report::line_range(file, s).0).unwrap_or(0);
+        text.push_str(&format!(
+            "{}:{line}: {} {}: {}\n",
+            file.name,
+            d.severity.as_str(),
+            d.code,
+            d.message
+        ));
+    }
+    if let Some(error) = diagnostics.iter().find(|d| d.is_error()) {
+        let mut build_error = json!({"message": error.message});
+        if let Some(span) = error.span() {
+            build_error["location"] = location(file, span);
+        }
+        json["buildError"] = build_error;
+    }
+    if diagnostics.is_empty() {
+        text.push_str("Check complete, no warnings found.\n");
+    }
+    let mut out = answer(&json, text);
+    let status = if diagnostics.is_empty() { "0" } else { "1" };
+    out.insert("result.statuscode".into(), status.as_bytes().to_vec());
+    out
+}
+
+#[cfg(test)]
+#[path = "subrequests_tests.rs"]
+mod tests;

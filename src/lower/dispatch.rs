@@ -1,0 +1,489 @@
+//! Lowering stage by stage: each needed stage starts from its base (image, scratch or an
+//! earlier stage) and each instruction changes its LLB state and image config, as
+//! dockerfile.v0's `dispatch` does.
+
+use std::collections::BTreeSet;
+
+use super::context::BuildContext;
+use super::env::{Env, split_key_value};
+use super::image::{DEFAULT_PATH, ImageConfig};
+use super::plan::{Plan, Source};
+use super::{LowerOptions, Lowered, NamedContext, ResolveMode, ResolvedImages, history, paths};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::ir::{self, StepKind};
+use crate::llb::{Graph, OpMeta, Output};
+use crate::pb::pb;
+use crate::platform::Platform;
+use crate::source::{LineIndex, SourceFile, Span};
+
+/// The description key dockerfile.v0 puts the instruction text under.
+pub(super) const COMMAND_DESCRIPTION: &str = "com.docker.dockerfile.v1.command";
+
+/// The LLB state and image config of one stage while it is lowered.
+#[derive(Clone, Debug)]
+pub(super) struct StageState {
+    /// `None` is scratch.
+    pub(super) output: Option<Output>,
+    pub(super) env: Env,
+    /// POSIX form; empty when the base image sets none.
+    pub(super) workdir: String,
+    pub(super) user: String,
+    pub(super) image: ImageConfig,
+    pub(super) platform: Platform,
+    /// The ARGs declared so far (name, value): RUN history lists them.
+    pub(super) args: Vec<(String, Option<String>)>,
+    pub(super) display_name: Option<String>,
+    pub(super) cmd_index: usize,
+    pub(super) cmd_total: usize,
+    pub(super) cmd_set: bool,
+    pub(super) ignore_cache: bool,
+}
+
+impl StageState {
+    pub(super) fn windows(&self) -> bool {
+        self.platform.is_windows()
+    }
+}
+
+/// One lowering pass over the needed stages.
+pub(super) struct Lowerer<'a> {
+    pub(super) file: &'a SourceFile,
+    pub(super) buildfile: &'a ir::Buildfile,
+    pub(super) images: &'a ResolvedImages,
+    pub(super) opts: &'a LowerOptions,
+    pub(super) plan: &'a Plan,
+    pub(super) lines: LineIndex,
+    pub(super) graph: Graph,
+    pub(super) context: BuildContext,
+    pub(super) diagnostics: Diagnostics,
+    /// `SOURCE_DATE_EPOCH` in seconds.
+    pub(super) epoch: Option<i64>,
+    stages: Vec<Option<StageState>>,
+}
+
+/// What a pass produces.
+pub(super) struct Done {
+    pub(super) context_paths: BTreeSet<String>,
+    graph: Graph,
+    target: StageState,
+}
+
+impl<'a> Lowerer<'a> {
+    /// `context_paths`: the paths the first pass found, to make the context source
+    /// from; `None` on the first pass.
+    pub(super) fn new(
+        file: &'a SourceFile,
+        buildfile: &'a ir::Buildfile,
+        images: &'a ResolvedImages,
+        opts: &'a LowerOptions,
+        plan: &'a Plan,
+        context_paths: Option<BTreeSet<String>>,
+    ) -> Self {
+        Self {
+            file,
+            buildfile,
+            images,
+            opts,
+            plan,
+            lines: LineIndex::new(&file.text),
+            graph: Graph::with_caps(opts.llb_caps.clone()),
+            context: BuildContext::new(context_paths),
+            diagnostics: Diagnostics::new(),
+            epoch: None,
+            stages: vec![None; buildfile.stages.len()],
+        }
+    }
+
+    pub(super) fn lower_all(mut self) -> Result<Done, Diagnostics> {
+        self.epoch = self.source_date_epoch();
+        for index in 0..self.buildfile.stages.len() {
+            if !self.plan.needed[index] {
+                continue;
+            }
+            let stage = &self.buildfile.stages[index];
+            let mut state = self.start_stage(index, stage);
+            for step in &stage.steps {
+                self.dispatch(index, &mut state, step);
+            }
+            self.stages[index] = Some(state);
+        }
+        if self.diagnostics.has_errors() {
+            return Err(self.diagnostics.sorted());
+        }
+        let target = self.stages[self.plan.target].take().ok_or_else(|| {
+            Diagnostics::from(Diagnostic::internal("the target stage was not lowered"))
+        })?;
+        Ok(Done {
+            context_paths: self.context.collected(),
+            graph: self.graph,
+            target,
+        })
+    }
+
+    fn source_date_epoch(&mut self) -> Option<i64> {
+        let value = self.opts.build_args.get("SOURCE_DATE_EPOCH")?;
+        match value.trim().parse::<i64>() {
+            Ok(seconds) => Some(seconds),
+            Err(_) => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        Code::InvalidExpandedValue,
+                        format!("SOURCE_DATE_EPOCH `{value}` is not a number of seconds"),
+                    )
+                    .with_help("pass the Unix time, e.g. `--build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`"),
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn created(&self) -> Option<String> {
+        self.epoch.map(history::rfc3339)
+    }
+
+    /// First and last line of a span, for the source map.
+    pub(super) fn location(&self, span: Span) -> (u32, u32) {
+        let first = self.lines.line(span.start);
+        let last = self.lines.line(span.end.saturating_sub(1).max(span.start));
+        (first, last)
+    }
+
+    pub(super) fn error(
+        &mut self,
+        code: Code,
+        span: Span,
+        message: String,
+        label: &str,
+        help: &str,
+    ) {
+        self.diagnostics.push(
+            Diagnostic::error(code, message)
+                .with_label(span, label)
+                .with_help(help),
+        );
+    }
+
+    /// A capability the daemon must have for an instruction; reports when it lacks it.
+    pub(super) fn require_cap(&mut self, cap: &str, span: Span, what: &str) -> bool {
+        if self.opts.llb_caps.contains(cap) {
+            return true;
+        }
+        self.error(
+            Code::NotSupportedByDaemon,
+            span,
+            format!("{what} needs the BuildKit capability `{cap}`, which this daemon lacks"),
+            "not supported by this BuildKit",
+            "upgrade BuildKit, or build without this feature",
+        );
+        false
+    }
+
+    /// `[stage-0 2/5] RUN …`: dockerfile.v0's `prefixCommand`. Counts the step.
+    pub(super) fn step_name(&self, state: &mut StageState, text: &str) -> String {
+        if state.cmd_total == 0 {
+            return text.to_string();
+        }
+        state.cmd_index += 1;
+        self.numbered_name(state, state.cmd_index, text)
+    }
+
+    pub(super) fn numbered_name(&self, state: &StageState, index: usize, text: &str) -> String {
+        let mut out = String::from("[");
+        if self.opts.multi_platform {
+            out.push_str(&super::args::format_all(&state.platform));
+            out.push(' ');
+        }
+        if let Some(name) = &state.display_name {
+            out.push_str(name);
+            out.push(' ');
+        }
+        let width = state.cmd_total.to_string().len();
+        out.push_str(&format!("{index:>width$}/{}] {text}", state.cmd_total));
+        out
+    }
+
+    /// The state of another stage or image for COPY --from and mounts.
+    pub(super) fn source_state(&mut self, source: &Source) -> Option<Output> {
+        match source {
+            Source::Scratch => None,
+            Source::Stage(index) => self.stages[*index].as_ref().and_then(|s| s.output.clone()),
+            Source::Image(reference) => {
+                let platform = self.opts.target_platform.clone();
+                let (output, _) = self.image_source(reference, &platform, None, None);
+                output
+            }
+            Source::Named(named) => {
+                self.named_source(named, &self.opts.target_platform.clone())
+                    .0
+            }
+        }
+    }
+
+    /// An image source op (pinned when resolved) and its config, or scratch when the
+    /// resolved image has no layers.
+    fn image_source(
+        &mut self,
+        reference: &str,
+        platform: &Platform,
+        state: Option<&mut StageState>,
+        from_span: Option<Span>,
+    ) -> (Option<Output>, ImageConfig) {
+        let request = super::ImageRequest {
+            reference: reference.to_string(),
+            platform: platform.clone(),
+        };
+        let resolved = self.images.get(&request);
+        let (pinned, image) = match resolved {
+            Some(resolved) => {
+                let base = if resolved.reference.is_empty() {
+                    reference
+                } else {
+                    resolved.reference.as_str()
+                };
+                let pinned = if resolved.digest.is_empty() || base.contains('@') {
+                    base.to_string()
+                } else {
+                    format!("{base}@{}", resolved.digest)
+                };
+                let image = ImageConfig::from_base(&resolved.config);
+                if !image.has_layers() {
+                    return (None, image);
+                }
+                (pinned, image)
+            }
+            None => {
+                let mut image = ImageConfig::from_base(&serde_json::Value::Null);
+                image.set_platform(platform);
+                (reference.to_string(), image)
+            }
+        };
+        let text = format!("FROM {pinned}");
+        let name = match state {
+            Some(state) => self.step_name(state, &text),
+            None => text,
+        };
+        let mut meta = OpMeta::named(name);
+        if let Some(span) = from_span {
+            let (first, last) = self.location(span);
+            meta = meta
+                .with_location(first, last)
+                .with_description(COMMAND_DESCRIPTION, self.instruction_text(span));
+        }
+        let mut attrs = std::collections::BTreeMap::new();
+        match self.opts.image_resolve_mode {
+            ResolveMode::Default => {}
+            ResolveMode::Pull => {
+                attrs.insert("image.resolvemode".to_string(), "pull".to_string());
+            }
+            ResolveMode::Local => {
+                attrs.insert("image.resolvemode".to_string(), "local".to_string());
+            }
+        }
+        let output = self.graph.source(
+            &format!("docker-image://{pinned}"),
+            attrs,
+            Some(platform),
+            meta,
+        );
+        (Some(output), image)
+    }
+
+    fn named_source(
+        &mut self,
+        named: &NamedContext,
+        platform: &Platform,
+    ) -> (Option<Output>, ImageConfig) {
+        match named {
+            NamedContext::Image(reference) => {
+                let reference =
+                    super::reference::normalize(reference).unwrap_or_else(|_| reference.clone());
+                self.image_source(&reference, platform, None, None)
+            }
+            NamedContext::Local(name) => {
+                let mut attrs = std::collections::BTreeMap::new();
+                if !self.opts.session_id.is_empty() {
+                    attrs.insert("local.session".to_string(), self.opts.session_id.clone());
+                }
+                attrs.insert("local.sharedkeyhint".to_string(), name.clone());
+                let meta = OpMeta::named(format!("[context {name}] load from client"));
+                let output = self
+                    .graph
+                    .source(&format!("local://{name}"), attrs, None, meta);
+                (Some(output), ImageConfig::empty(platform))
+            }
+        }
+    }
+
+    /// A stage's starting state: its base, then the base config's env, workdir and user.
+    fn start_stage(&mut self, index: usize, stage: &ir::Stage) -> StageState {
+        let plan = &self.plan.stages[index];
+        let cmd_total = usize::from(matches!(plan.base, Source::Image(_) | Source::Named(_)))
+            + stage
+                .steps
+                .iter()
+                .filter(|s| {
+                    matches!(
+                        s.kind,
+                        StepKind::Run(_) | StepKind::Copy(_) | StepKind::Workdir(_)
+                    )
+                })
+                .count();
+        let mut state = StageState {
+            output: None,
+            env: Env::new(),
+            workdir: String::new(),
+            user: String::new(),
+            image: ImageConfig::empty(&plan.platform),
+            platform: plan.platform.clone(),
+            args: Vec::new(),
+            display_name: plan.display_name.clone(),
+            cmd_index: 0,
+            cmd_total,
+            cmd_set: false,
+            ignore_cache: self
+                .opts
+                .no_cache
+                .applies_to(stage.name.as_ref().map(|n| n.node.as_str())),
+        };
+        match plan.base.clone() {
+            Source::Scratch => {}
+            Source::Stage(base) => {
+                if let Some(base) = &self.stages[base] {
+                    state.output = base.output.clone();
+                    state.env = base.env.clone();
+                    state.workdir = base.workdir.clone();
+                    state.user = base.user.clone();
+                    state.image = base.image.clone();
+                    state.image.remove("OnBuild");
+                    state.platform = base.platform.clone();
+                    state.args = base.args.clone();
+                }
+            }
+            Source::Image(reference) => {
+                let platform = state.platform.clone();
+                let (output, image) =
+                    self.image_source(&reference, &platform, Some(&mut state), Some(stage.span));
+                state.output = output;
+                state.image = image;
+            }
+            Source::Named(named) => {
+                let platform = state.platform.clone();
+                let (output, image) = self.named_source(&named, &platform);
+                state.cmd_index += 1;
+                state.output = output;
+                state.image = image;
+            }
+        }
+        self.init_from_config(&mut state, stage.span);
+        state
+    }
+
+    /// dockerfile.v0's stage init: PATH when missing (not on Windows), the config's env
+    /// into the state, its workdir and user.
+    fn init_from_config(&mut self, state: &mut StageState, span: Span) {
+        let mut env = state.image.env();
+        if !state.windows() && !env.iter().any(|e| split_key_value(e).0 == "PATH") {
+            env.push(format!("PATH={DEFAULT_PATH}"));
+            state.image.set("Env", serde_json::json!(env));
+        }
+        for entry in &env {
+            let (key, value) = split_key_value(entry);
+            state.env.set(key, value);
+        }
+        if let Some(workdir) = state.image.get_str("WorkingDir").filter(|w| !w.is_empty()) {
+            let workdir = workdir.to_string();
+            self.set_workdir(state, &workdir, span);
+        }
+        if let Some(user) = state.image.get_str("User").filter(|u| !u.is_empty()) {
+            state.user = user.to_string();
+        }
+    }
+
+    /// Sets the working directory in the config (Windows form) and the state (POSIX).
+    pub(super) fn set_workdir(
+        &mut self,
+        state: &mut StageState,
+        requested: &str,
+        span: Span,
+    ) -> bool {
+        let current = state.image.get_str("WorkingDir").unwrap_or("").to_string();
+        match paths::normalize_workdir(&current, requested, state.windows()) {
+            Ok(workdir) => {
+                state.workdir = if state.windows() {
+                    workdir.replace('\\', "/")
+                } else {
+                    workdir.clone()
+                };
+                state.image.set("WorkingDir", serde_json::json!(workdir));
+                true
+            }
+            Err(why) => {
+                self.error(
+                    Code::InvalidExpandedValue,
+                    span,
+                    format!("invalid working directory `{requested}`: {why}"),
+                    "this directory",
+                    "on Windows, use a path on C:, like `C:\\app`",
+                );
+                false
+            }
+        }
+    }
+
+    fn dispatch(&mut self, index: usize, state: &mut StageState, step: &ir::Step) {
+        match &step.kind {
+            StepKind::Run(run) => self.run(index, state, run, step.span),
+            StepKind::Copy(copy) => self.copy(index, state, copy, step.span),
+            StepKind::Workdir(word) => self.workdir(state, word, step.span),
+            other => self.metadata(state, other, step.span),
+        }
+    }
+
+    /// The instruction as dockerfile.v0's `Original`: continuation lines joined, comment
+    /// lines dropped, heredoc bodies left out.
+    pub(super) fn instruction_text(&self, span: Span) -> String {
+        let escape = self.buildfile.directives.escape;
+        let mut out = String::new();
+        for (i, line) in self.file.slice(span).lines().enumerate() {
+            let line = if i == 0 { line.trim_start() } else { line };
+            if i > 0 && line.trim_start().starts_with('#') {
+                continue;
+            }
+            let trimmed = line.trim_end_matches([' ', '\t']);
+            match trimmed.strip_suffix(escape) {
+                Some(rest) => out.push_str(rest),
+                None => {
+                    out.push_str(line);
+                    break;
+                }
+            }
+        }
+        out.trim_end().to_string()
+    }
+}
+
+impl Done {
+    pub(super) fn finish(self, file: &SourceFile, opts: &LowerOptions) -> Lowered {
+        let Done { graph, target, .. } = self;
+        let mut image = target.image;
+        for (key, value) in &opts.labels {
+            image.insert_into("Labels", key, serde_json::json!(value));
+        }
+        image.apply_target_platform(&opts.target_platform);
+        let mut platform = opts.target_platform.clone();
+        if platform.is_windows() && platform.os_version.is_none() {
+            platform.os_version = image.os_version();
+        }
+        let source = pb::SourceInfo {
+            filename: opts.filename.clone(),
+            data: file.text.as_bytes().to_vec(),
+            definition: None,
+            language: "Buildfile".to_string(),
+        };
+        Lowered {
+            definition: graph.into_definition(target.output, Some(source)),
+            image_config: image.into_value(),
+            platform,
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! Instructions that only change the stage's variables and image config: ENV, ARG, USER,
+//! LABEL, EXPOSE, CMD, ENTRYPOINT, SHELL, VOLUME, STOPSIGNAL, HEALTHCHECK, MAINTAINER.
+
+use serde_json::{Value, json};
+
+use super::dispatch::{Lowerer, StageState};
+use super::expand::expand;
+use super::history::{plain_list, quoted_list};
+use super::run::with_shell;
+use crate::diagnostic::Code;
+use crate::ir::{self, Command, StepKind};
+use crate::source::Span;
+
+impl Lowerer<'_> {
+    pub(super) fn metadata(&mut self, state: &mut StageState, kind: &StepKind, span: Span) {
+        let created_by = match kind {
+            StepKind::Env(pairs) => Some(self.env(state, pairs)),
+            StepKind::Arg(decls) => Some(self.arg(state, decls)),
+            StepKind::User(word) => {
+                let user = expand(word, &state.env);
+                state.user = user.clone();
+                state.image.set("User", json!(user));
+                Some(format!("USER {user}"))
+            }
+            StepKind::Label(pairs) => {
+                let mut text = String::from("LABEL");
+                for pair in pairs {
+                    let key = expand(&pair.key, &state.env);
+                    let value = expand(&pair.value, &state.env);
+                    text.push_str(&format!(" {key}={value}"));
+                    state.image.insert_into("Labels", &key, json!(value));
+                }
+                Some(text)
+            }
+            StepKind::Expose(words) => self.expose(state, words),
+            StepKind::Cmd(command) => {
+                let args = command_args(state, command);
+                state.image.set("Cmd", json!(args));
+                state.image.set("ArgsEscaped", json!(true));
+                state.cmd_set = true;
+                Some(format!("CMD {}", quoted_list(&args)))
+            }
+            StepKind::Entrypoint(command) => {
+                let args = command_args(state, command);
+                state.image.set("Entrypoint", json!(args));
+                if !state.cmd_set {
+                    state.image.remove("Cmd");
+                }
+                Some(format!("ENTRYPOINT {}", quoted_list(&args)))
+            }
+            StepKind::Shell(words) => {
+                let shell: Vec<String> = words.iter().map(|w| w.node.clone()).collect();
+                state.image.set("Shell", json!(shell));
+                Some(format!("SHELL {}", plain_list(&shell)))
+            }
+            StepKind::Volume(words) => self.volume(state, words),
+            StepKind::StopSignal(word) => self.stop_signal(state, word, span),
+            StepKind::Healthcheck(check) => Some(healthcheck(state, check)),
+            StepKind::Maintainer(word) => {
+                let author = expand(word, &state.env);
+                state.image.set_author(&author);
+                Some(format!("MAINTAINER {author}"))
+            }
+            StepKind::Run(_) | StepKind::Copy(_) | StepKind::Workdir(_) => None,
+        };
+        if let Some(created_by) = created_by {
+            let created = self.created();
+            state
+                .image
+                .push_history(created_by, true, created.as_deref());
+        }
+    }
+
+    /// ENV: each value expanded with the variables before the instruction.
+    fn env(&mut self, state: &mut StageState, pairs: &[ir::KeyValue]) -> String {
+        let before = state.env.clone();
+        let mut text = String::from("ENV");
+        for pair in pairs {
+            let key = expand(&pair.key, &before);
+            let value = expand(&pair.value, &before);
+            text.push_str(&format!(" {key}={value}"));
+            state.env.set(&key, &value);
+            state.image.add_env(&key, &value);
+        }
+        text
+    }
+
+    /// ARG in a stage: the build argument, else the default, else the global value.
+    /// The value is in the environment of later RUNs, not in the image config.
+    fn arg(&mut self, state: &mut StageState, decls: &[ir::ArgDecl]) -> String {
+        let mut parts = Vec::new();
+        for decl in decls {
+            let name = &decl.name.node;
+            let value = match (self.opts.build_args.get(name), &decl.default) {
+                (Some(value), _) => Some(value.clone()),
+                (None, Some(default)) => Some(expand(default, &state.env)),
+                (None, None) => self.plan.globals.get(name).map(str::to_string),
+            };
+            if let Some(value) = &value {
+                state.env.set(name, value);
+                parts.push(format!("{name}={value}"));
+            } else {
+                parts.push(name.clone());
+            }
+            state.args.push((name.clone(), value));
+        }
+        format!("ARG {}", parts.join(" "))
+    }
+
+    fn expose(&mut self, state: &mut StageState, words: &[ir::Word]) -> Option<String> {
+        let mut ports = Vec::new();
+        for word in words {
+            let text = expand(word, &state.env);
+            for spec in text.split_whitespace() {
+                match parse_port(spec) {
+                    Some(expanded) => ports.extend(expanded),
+                    None => {
+                        self.error(
+                            Code::InvalidExpandedValue,
+                            word.span,
+                            format!("`{spec}` is not a port"),
+                            "expands to this",
+                            "write a port like `80`, `8080/tcp` or `53/udp`",
+                        );
+                        return None;
+                    }
+                }
+            }
+        }
+        for port in &ports {
+            state.image.insert_into("ExposedPorts", port, json!({}));
+        }
+        Some(format!("EXPOSE {}", plain_list(&ports)))
+    }
+
+    fn volume(&mut self, state: &mut StageState, words: &[ir::Word]) -> Option<String> {
+        let mut volumes = Vec::new();
+        for word in words {
+            let volume = expand(word, &state.env);
+            if volume.is_empty() {
+                self.error(
+                    Code::InvalidExpandedValue,
+                    word.span,
+                    "a VOLUME cannot be an empty string".to_string(),
+                    "expands to nothing",
+                    "check the variables this path uses",
+                );
+                return None;
+            }
+            state.image.insert_into("Volumes", &volume, json!({}));
+            volumes.push(volume);
+        }
+        Some(format!("VOLUME {}", plain_list(&volumes)))
+    }
+
+    fn stop_signal(
+        &mut self,
+        state: &mut StageState,
+        word: &ir::Word,
+        span: Span,
+    ) -> Option<String> {
+        if state.windows() {
+            self.error(
+                Code::NotSupportedOnPlatform,
+                span,
+                "STOPSIGNAL is not supported on Windows".to_string(),
+                "not for a Windows image",
+                "remove STOPSIGNAL for Windows targets",
+            );
+            return None;
+        }
+        let signal = expand(word, &state.env);
+        if !is_signal(&signal) {
+            self.error(
+                Code::InvalidExpandedValue,
+                word.span,
+                format!("`{signal}` is not a signal"),
+                "expands to this",
+                "use a name like `SIGTERM` or a number like `15`",
+            );
+            return None;
+        }
+        state.image.set("StopSignal", json!(signal));
+        Some(format!("STOPSIGNAL {signal}"))
+    }
+}
+
+/// CMD/ENTRYPOINT arguments: exec form as written, shell form through the shell.
+fn command_args(state: &StageState, command: &Command) -> Vec<String> {
+    match command {
+        Command::Exec(words) => words.iter().map(|w| w.node.clone()).collect(),
+        Command::Shell(text) => with_shell(state, &text.node),
+    }
+}
+
+/// `80`, `80/tcp`, `8000-8002/udp` (a range gives each port), `[ip:]public:private`.
+fn parse_port(spec: &str) -> Option<Vec<String>> {
+    let (port, proto) = match spec.split_once('/') {
+        Some((port, proto)) => (port, proto.to_ascii_lowercase()),
+        None => (spec, "tcp".to_string()),
+    };
+    if !matches!(proto.as_str(), "tcp" | "udp" | "sctp") {
+        return None;
+    }
+    let port = port.rsplit(':').next()?;
+    let (start, end) = match port.split_once('-') {
+        Some((a, b)) => (a.parse::<u16>().ok()?, b.parse::<u16>().ok()?),
+        None => {
+            let p = port.parse::<u16>().ok()?;
+            (p, p)
+        }
+    };
+    if start == 0 || end < start {
+        return None;
+    }
+    Some((start..=end).map(|p| format!("{p}/{proto}")).collect())
+}
+
+fn is_signal(signal: &str) -> bool {
+    if let Ok(number) = signal.parse::<u32>() {
+        return (1..=64).contains(&number);
+    }
+    let name = signal.strip_prefix("SIG").unwrap_or(signal);
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '+' || c == '-')
+}
+
+/// HEALTHCHECK into the config, with a history text close to Go's `%+v`.
+fn healthcheck(state: &mut StageState, check: &ir::Healthcheck) -> String {
+    let (test, durations) = match check {
+        ir::Healthcheck::None => (vec!["NONE".to_string()], [None; 5]),
+        ir::Healthcheck::Check {
+            command,
+            interval,
+            timeout,
+            start_period,
+            start_interval,
+            retries,
+        } => {
+            let test = match command {
+                Command::Exec(words) => std::iter::once("CMD".to_string())
+                    .chain(words.iter().map(|w| w.node.clone()))
+                    .collect(),
+                Command::Shell(text) => vec!["CMD-SHELL".to_string(), text.node.clone()],
+            };
+            (
+                test,
+                [
+                    *interval,
+                    *timeout,
+                    *start_period,
+                    *start_interval,
+                    *retries,
+                ],
+            )
+        }
+    };
+    let keys = [
+        "Interval",
+        "Timeout",
+        "StartPeriod",
+        "StartInterval",
+        "Retries",
+    ];
+    let mut config = serde_json::Map::new();
+    config.insert("Test".into(), json!(test));
+    for (key, value) in keys.iter().zip(durations) {
+        if let Some(value) = value.filter(|v| *v != 0) {
+            config.insert((*key).to_string(), json!(value));
+        }
+    }
+    state.image.set("Healthcheck", Value::Object(config));
+    let fields: Vec<String> = keys
+        .iter()
+        .zip(durations)
+        .map(|(key, value)| {
+            let value = value.unwrap_or(0);
+            if *key == "Retries" {
+                format!("{key}:{value}")
+            } else {
+                format!("{key}:{}", go_duration(value))
+            }
+        })
+        .collect();
+    format!(
+        "HEALTHCHECK {{Test:{} {}}}",
+        plain_list(&test),
+        fields.join(" ")
+    )
+}
+
+/// Go's `time.Duration.String` for whole milliseconds and up: `1m30s`, `500ms`, `0s`.
+fn go_duration(nanos: i64) -> String {
+    if nanos == 0 {
+        return "0s".to_string();
+    }
+    if nanos.abs() < 1_000_000_000 {
+        return format!("{}ms", nanos / 1_000_000);
+    }
+    let total_ms = nanos / 1_000_000;
+    let (hours, rest) = (total_ms / 3_600_000, total_ms % 3_600_000);
+    let (minutes, rest) = (rest / 60_000, rest % 60_000);
+    let seconds = if rest % 1000 == 0 {
+        format!("{}s", rest / 1000)
+    } else {
+        format!("{}s", rest as f64 / 1000.0)
+    };
+    match (hours, minutes) {
+        (0, 0) => seconds,
+        (0, m) => format!("{m}m{seconds}"),
+        (h, m) => format!("{h}h{m}m{seconds}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_and_signals() {
+        assert_eq!(parse_port("80"), Some(vec!["80/tcp".to_string()]));
+        assert_eq!(parse_port("53/UDP"), Some(vec!["53/udp".to_string()]));
+        assert_eq!(
+            parse_port("8000-8001"),
+            Some(vec!["8000/tcp".to_string(), "8001/tcp".to_string()])
+        );
+        assert_eq!(
+            parse_port("0.0.0.0:80:8080"),
+            Some(vec!["8080/tcp".to_string()])
+        );
+        for bad in ["http", "80/xyz", "0", "90-80", ""] {
+            assert_eq!(parse_port(bad), None, "{bad}");
+        }
+        assert!(is_signal("SIGTERM") && is_signal("9") && is_signal("SIGRTMIN+3"));
+        assert!(!is_signal("term") && !is_signal("0") && !is_signal(""));
+    }
+
+    #[test]
+    fn durations_like_go() {
+        assert_eq!(go_duration(0), "0s");
+        assert_eq!(go_duration(30_000_000_000), "30s");
+        assert_eq!(go_duration(90_000_000_000), "1m30s");
+        assert_eq!(go_duration(500_000_000), "500ms");
+        assert_eq!(go_duration(3_600_000_000_000), "1h0m0s");
+    }
+}

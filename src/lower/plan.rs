@@ -1,0 +1,324 @@
+//! Before lowering: the global ARGs, what each stage is based on, the target, and which
+//! stages the target needs (only those are lowered and only their images resolved).
+
+use super::env::Env;
+use super::expand::expand;
+use super::{ImageRequest, LowerOptions, NamedContext, args, reference};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::ir::{self, StepKind};
+use crate::platform::Platform;
+use crate::source::{SourceFile, Span};
+
+/// What a stage starts from, or what a `COPY --from`/`--mount from=` reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    Scratch,
+    /// An earlier stage, by index.
+    Stage(usize),
+    /// A normalised image reference.
+    Image(String),
+    Named(NamedContext),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct StagePlan {
+    pub(crate) base: Source,
+    /// `FROM --platform`, else the target platform.
+    pub(crate) platform: Platform,
+    /// The name in progress output: the stage name, `stage-N`, or none for a one-stage file.
+    pub(crate) display_name: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Plan {
+    pub(crate) globals: Env,
+    pub(crate) stages: Vec<StagePlan>,
+    pub(crate) target: usize,
+    /// `needed[i]`: the target depends on stage `i`.
+    pub(crate) needed: Vec<bool>,
+    named_contexts: std::collections::BTreeMap<String, NamedContext>,
+    target_platform: Platform,
+}
+
+impl Plan {
+    pub(crate) fn new(
+        _file: &SourceFile,
+        buildfile: &ir::Buildfile,
+        opts: &LowerOptions,
+    ) -> Result<Self, Diagnostics> {
+        let mut diagnostics = Diagnostics::new();
+        let globals = args::globals(&buildfile.global_args, opts);
+        let target = target_index(buildfile, opts)?;
+        let mut plan = Plan {
+            globals,
+            stages: Vec::with_capacity(buildfile.stages.len()),
+            target,
+            needed: Vec::new(),
+            named_contexts: opts.named_contexts.clone(),
+            target_platform: opts.target_platform.clone(),
+        };
+        // Resolve every stage's base, keeping errors per stage: only needed stages report.
+        let mut base_errors = Vec::new();
+        for (index, stage) in buildfile.stages.iter().enumerate() {
+            let platform = match &stage.platform {
+                Some(word) => match Platform::parse(&expand(word, &plan.globals)) {
+                    Ok(p) => p,
+                    Err(err) => {
+                        diagnostics.push(
+                            Diagnostic::error(Code::InvalidPlatform, err.to_string())
+                                .with_label(word.span, "this platform")
+                                .with_help("write it as `os/arch[/variant]`, e.g. `linux/arm64`"),
+                        );
+                        opts.target_platform.clone()
+                    }
+                },
+                None => opts.target_platform.clone(),
+            };
+            let name = expand(&stage.base, &plan.globals);
+            let base = if name.eq_ignore_ascii_case("scratch") {
+                Ok(Source::Scratch)
+            } else {
+                plan.resolve(buildfile, index, &name, false)
+            };
+            let base = base.unwrap_or_else(|message| {
+                base_errors.push((index, stage.base.span, message));
+                Source::Scratch
+            });
+            let display_name = (buildfile.stages.len() > 1).then(|| {
+                stage
+                    .name
+                    .as_ref()
+                    .map_or_else(|| format!("stage-{index}"), |n| n.node.clone())
+            });
+            plan.stages.push(StagePlan {
+                base,
+                platform,
+                display_name,
+            });
+        }
+        plan.needed = plan.reachable(buildfile, &mut diagnostics);
+        for (index, span, message) in base_errors {
+            if plan.needed[index] {
+                diagnostics.push(invalid_source(span, message));
+            }
+        }
+        if diagnostics.has_errors() {
+            return Err(diagnostics.sorted());
+        }
+        Ok(plan)
+    }
+
+    /// What `name` (a FROM base, `--from` or `from=`) refers to from stage `current`:
+    /// a stage index (with `numeric`), an earlier stage, a named context or an image.
+    pub(crate) fn resolve(
+        &self,
+        buildfile: &ir::Buildfile,
+        current: usize,
+        name: &str,
+        numeric: bool,
+    ) -> Result<Source, String> {
+        if numeric && !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
+            return match name.parse::<usize>() {
+                Ok(index) if index < current => Ok(Source::Stage(index)),
+                _ => Err(format!("stage {name} is not an earlier stage")),
+            };
+        }
+        if let Some(index) = buildfile.stage_index(name) {
+            return if index < current {
+                Ok(Source::Stage(index))
+            } else {
+                Err(format!(
+                    "stage `{name}` must be defined before the stage that uses it"
+                ))
+            };
+        }
+        if let Some(named) = self.named_context(name) {
+            return Ok(Source::Named(named));
+        }
+        if name.eq_ignore_ascii_case("scratch") {
+            return Ok(Source::Scratch);
+        }
+        reference::normalize(name)
+            .map(Source::Image)
+            .map_err(|why| format!("`{name}` is not a stage or an image reference: {why}"))
+    }
+
+    fn named_context(&self, name: &str) -> Option<NamedContext> {
+        if let Some(named) = self.named_contexts.get(name) {
+            return Some(named.clone());
+        }
+        let normalized = reference::normalize(name).ok()?;
+        self.named_contexts.get(&normalized).cloned()
+    }
+
+    /// The source of `COPY --from` in stage `current`; `None` for the build context.
+    pub(crate) fn copy_source(
+        &self,
+        buildfile: &ir::Buildfile,
+        current: usize,
+        copy: &ir::Copy,
+    ) -> Option<Result<Source, (Span, String)>> {
+        let word = copy.from.as_ref()?;
+        let name = expand(word, &self.globals);
+        Some(
+            self.resolve(buildfile, current, &name, true)
+                .map_err(|m| (word.span, m)),
+        )
+    }
+
+    /// The source of a `--mount from=`; `None` for the build context. A cache mount
+    /// without `from` starts empty.
+    pub(crate) fn mount_source(
+        &self,
+        buildfile: &ir::Buildfile,
+        current: usize,
+        mount: &ir::Mount,
+    ) -> Option<Result<Source, (Span, String)>> {
+        match &mount.from {
+            Some(from) => Some(
+                self.resolve(buildfile, current, &from.node, true)
+                    .map_err(|m| (from.span, m)),
+            ),
+            None if mount.kind == ir::MountKind::Cache => Some(Ok(Source::Scratch)),
+            None => None,
+        }
+    }
+
+    /// The stages `index` reads from.
+    fn dependencies(
+        &self,
+        buildfile: &ir::Buildfile,
+        index: usize,
+        diagnostics: &mut Diagnostics,
+    ) -> Vec<usize> {
+        let mut deps = Vec::new();
+        if let Source::Stage(base) = self.stages[index].base {
+            deps.push(base);
+        }
+        let mut add = |source: Option<Result<Source, (Span, String)>>| match source {
+            Some(Ok(Source::Stage(dep))) => deps.push(dep),
+            Some(Err((span, message))) => diagnostics.push(invalid_source(span, message)),
+            _ => {}
+        };
+        for step in &buildfile.stages[index].steps {
+            match &step.kind {
+                StepKind::Copy(copy) => add(self.copy_source(buildfile, index, copy)),
+                StepKind::Run(run) => {
+                    for mount in &run.mounts {
+                        add(self.mount_source(buildfile, index, mount));
+                    }
+                }
+                _ => {}
+            }
+        }
+        deps
+    }
+
+    fn reachable(&self, buildfile: &ir::Buildfile, diagnostics: &mut Diagnostics) -> Vec<bool> {
+        let mut needed = vec![false; buildfile.stages.len()];
+        let mut todo = vec![self.target];
+        while let Some(index) = todo.pop() {
+            if needed[index] {
+                continue;
+            }
+            needed[index] = true;
+            todo.extend(self.dependencies(buildfile, index, diagnostics));
+        }
+        needed
+    }
+
+    /// The images the needed stages use, each once, in file order.
+    pub(crate) fn image_requests(&self, buildfile: &ir::Buildfile) -> Vec<ImageRequest> {
+        let mut out: Vec<ImageRequest> = Vec::new();
+        let mut push = |reference: &str, platform: &Platform| {
+            let request = ImageRequest {
+                reference: reference.to_string(),
+                platform: platform.clone(),
+            };
+            if !out.contains(&request) {
+                out.push(request);
+            }
+        };
+        for (index, stage) in buildfile.stages.iter().enumerate() {
+            if !self.needed[index] {
+                continue;
+            }
+            let plan = &self.stages[index];
+            if let Some(reference) = self.image_of(&plan.base) {
+                push(&reference, &plan.platform);
+            }
+            for step in &stage.steps {
+                let sources: Vec<_> = match &step.kind {
+                    StepKind::Copy(copy) => self
+                        .copy_source(buildfile, index, copy)
+                        .into_iter()
+                        .collect(),
+                    StepKind::Run(run) => run
+                        .mounts
+                        .iter()
+                        .filter_map(|m| self.mount_source(buildfile, index, m))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                for source in sources.into_iter().flatten() {
+                    if let Some(reference) = self.image_of(&source) {
+                        push(&reference, &self.target_platform);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The image reference a source needs resolved, if any.
+    pub(crate) fn image_of(&self, source: &Source) -> Option<String> {
+        match source {
+            Source::Image(reference) => Some(reference.clone()),
+            Source::Named(NamedContext::Image(reference)) => reference::normalize(reference).ok(),
+            _ => None,
+        }
+    }
+}
+
+fn invalid_source(span: Span, message: String) -> Diagnostic {
+    Diagnostic::error(Code::InvalidExpandedValue, message)
+        .with_label(span, "expanded from here")
+        .with_help("name an earlier stage or an image like `alpine:3.19`")
+}
+
+/// The stage `--target` names, or the last stage.
+fn target_index(buildfile: &ir::Buildfile, opts: &LowerOptions) -> Result<usize, Diagnostics> {
+    let last = buildfile.stages.len().checked_sub(1);
+    match (&opts.target, last) {
+        (_, None) => Err(Diagnostic::error(
+            Code::UnknownTarget,
+            "the Buildfile has no stages to build",
+        )
+        .into()),
+        (None, Some(last)) => Ok(last),
+        (Some(target), Some(_)) => buildfile.stage_index(target).ok_or_else(|| {
+            let names: Vec<&str> = buildfile
+                .stages
+                .iter()
+                .filter_map(|s| s.name.as_ref().map(|n| n.node.as_str()))
+                .collect();
+            let help = if names.is_empty() {
+                "no stage has a name; name one with `FROM image AS name`".to_string()
+            } else {
+                format!("the stages are: {}", names.join(", "))
+            };
+            let diagnostic = Diagnostic::error(
+                Code::UnknownTarget,
+                format!("target stage `{target}` could not be found"),
+            )
+            .with_help(help);
+            let diagnostic = match buildfile.stages.first() {
+                Some(first) => {
+                    diagnostic.with_label(first.span, "no stage of that name in this file")
+                }
+                None => diagnostic,
+            };
+            Diagnostics::from(diagnostic)
+        }),
+    }
+}

@@ -1,0 +1,447 @@
+//! RUN: an exec op on the stage's root, with the shell, env, working directory, user,
+//! mounts and network mode dockerfile.v0 gives it.
+
+use super::dispatch::{COMMAND_DESCRIPTION, Lowerer, StageState};
+use super::expand::{expand, expand_text};
+use super::paths;
+use crate::diagnostic::Code;
+use crate::ir::{self, Command, MountKind as IrMount};
+use crate::llb::{Exec, ExecMount, FileAction, MountKind, OpMeta, Output};
+use crate::pb::pb;
+use crate::source::Span;
+
+/// The shell of shell-form commands: the config's SHELL, else the platform default.
+pub(super) fn shell(state: &StageState) -> Vec<String> {
+    match state.image.strings("Shell").filter(|s| !s.is_empty()) {
+        Some(shell) => shell,
+        None if state.windows() => vec!["cmd".into(), "/S".into(), "/C".into()],
+        None => vec!["/bin/sh".into(), "-c".into()],
+    }
+}
+
+/// `withShell`: the shell followed by the command text as one argument.
+pub(super) fn with_shell(state: &StageState, text: &str) -> Vec<String> {
+    let mut args = shell(state);
+    args.push(text.to_string());
+    args
+}
+
+/// True when the shell-form command is nothing but the heredoc marker (`<<EOT`).
+fn is_bare_heredoc(text: &str, heredoc: &ir::Heredoc) -> bool {
+    let Some(rest) = text.trim().strip_prefix("<<") else {
+        return false;
+    };
+    let rest = rest.strip_prefix('-').unwrap_or(rest);
+    let unquoted = rest.trim_matches(|c| c == '"' || c == '\'');
+    unquoted == heredoc.name
+}
+
+/// First line of a heredoc and `...` when there are more, for progress names.
+fn summarize(body: &str) -> String {
+    let body = body.trim();
+    let mut lines = body.lines();
+    let first = lines.next().unwrap_or("");
+    if lines.next().is_some() {
+        format!("{first}...")
+    } else {
+        first.to_string()
+    }
+}
+
+/// `|N K=V …` prefix dockerfile.v0 gives RUN history when ARGs are in scope.
+fn run_history(args: &[String], state: &StageState) -> String {
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for (key, value) in &state.args {
+        let value = state
+            .env
+            .get(key)
+            .map(str::to_string)
+            .or_else(|| value.clone())
+            .unwrap_or_default();
+        match seen.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => entry.1 = value,
+            None => seen.push((key.clone(), value)),
+        }
+    }
+    let mut parts: Vec<String> = Vec::new();
+    if !seen.is_empty() {
+        parts.push(format!("|{}", seen.len()));
+        parts.extend(seen.into_iter().map(|(k, v)| format!("{k}={v}")));
+    }
+    parts.extend(args.iter().cloned());
+    parts.join(" ")
+}
+
+impl Lowerer<'_> {
+    pub(super) fn run(&mut self, index: usize, state: &mut StageState, run: &ir::Run, span: Span) {
+        let mut mounts = vec![ExecMount::root(state.output.clone())];
+        let mut text = self.instruction_text(span);
+        let args = match (&run.command, run.heredocs.as_slice()) {
+            (Command::Exec(words), _) => words.iter().map(|w| w.node.clone()).collect(),
+            (Command::Shell(cmd), [heredoc]) if is_bare_heredoc(&cmd.node, heredoc) => {
+                text = format!("{text} ({})", summarize(&heredoc.content));
+                if !state.windows() && heredoc.content.starts_with("#!") {
+                    mounts.push(self.script_mount(heredoc));
+                    vec![paths::join(&["/dev/pipes/", &heredoc.name])]
+                } else {
+                    with_shell(state, &heredoc.content)
+                }
+            }
+            (Command::Shell(cmd), []) => with_shell(state, &cmd.node),
+            (Command::Shell(cmd), heredocs) => {
+                let mut script = cmd.node.clone();
+                for heredoc in heredocs {
+                    script.push('\n');
+                    script.push_str(&heredoc.content);
+                    script.push_str(&heredoc.name);
+                }
+                with_shell(state, &script)
+            }
+        };
+
+        let mut env = state.env.clone();
+        let mut secret_env = Vec::new();
+        let mut ssh_count = 0;
+        for mount in &run.mounts {
+            if let Some(m) = self.mount(
+                index,
+                state,
+                mount,
+                &mut secret_env,
+                &mut ssh_count,
+                &mut env,
+            ) {
+                mounts.push(m);
+            }
+        }
+        let mut meta = OpMeta::default();
+        if !state.windows()
+            && !env.contains("PATH")
+            && !self.opts.llb_caps.contains("exec.meta.setsdefaultpath")
+        {
+            env.set("PATH", super::image::DEFAULT_PATH);
+        }
+        if self.opts.llb_caps.contains("exec.meta.setsdefaultpath") {
+            meta.caps.insert("exec.meta.setsdefaultpath".to_string());
+        }
+        let proxy_env = self.proxy_env();
+        if proxy_env.is_some() {
+            meta.caps.insert("exec.meta.proxyenv".to_string());
+        }
+        let network = match run.network.as_ref().map(|n| n.node) {
+            Some(ir::Network::None) => pb::NetMode::None,
+            Some(ir::Network::Host) => pb::NetMode::Host,
+            Some(ir::Network::Default) | None => pb::NetMode::Unset,
+        };
+        if let Some(n) = &run.network {
+            if network != pb::NetMode::Unset {
+                self.require_cap("exec.meta.network", n.span, "RUN --network");
+            }
+        }
+        let security = match run.security.as_ref().map(|s| s.node) {
+            Some(ir::Security::Insecure) => pb::SecurityMode::Insecure,
+            _ => pb::SecurityMode::Sandbox,
+        };
+        if let (Some(s), pb::SecurityMode::Insecure) = (&run.security, security) {
+            self.require_cap("exec.meta.security", s.span, "RUN --security=insecure");
+        }
+
+        let name = self.step_name(state, &expand_text(&text, &state.env));
+        let (first, last) = self.location(span);
+        meta.custom_name = Some(name);
+        meta.location = Some((first, last));
+        meta.ignore_cache = state.ignore_cache;
+        meta.description
+            .insert(COMMAND_DESCRIPTION.to_string(), text);
+
+        let exec = Exec {
+            meta: pb::Meta {
+                args: args.clone(),
+                env: env.to_strings(),
+                cwd: state.workdir.clone(),
+                user: state.user.clone(),
+                proxy_env,
+                ..pb::Meta::default()
+            },
+            mounts,
+            network,
+            security,
+            secret_env,
+            platform: state.platform.clone(),
+        };
+        let outputs = self.graph.exec(exec, meta);
+        state.output = outputs.root().cloned();
+        let created = self.created();
+        state.image.push_history(
+            format!("RUN {} # buildkit", run_history(&args, state)),
+            false,
+            created.as_deref(),
+        );
+    }
+
+    /// A heredoc starting with `#!` is written to a file and run directly.
+    fn script_mount(&mut self, heredoc: &ir::Heredoc) -> ExecMount {
+        let mkfile = pb::FileActionMkFile {
+            path: paths::join(&["/", &heredoc.name]),
+            mode: 0o755,
+            data: heredoc.content.clone().into_bytes(),
+            owner: None,
+            timestamp: -1,
+        };
+        let script = self.graph.file(
+            None,
+            vec![FileAction::Mkfile(mkfile)],
+            OpMeta::named("[internal] preparing inline document"),
+        );
+        ExecMount {
+            dest: "/dev/pipes/".to_string(),
+            source: Some(script),
+            selector: "/".to_string(),
+            readonly: true,
+            kind: MountKind::Bind { output: false },
+        }
+    }
+
+    /// `HTTP_PROXY` and friends from the build arguments, kept out of the cache key.
+    fn proxy_env(&self) -> Option<pb::ProxyEnv> {
+        let get = |upper: &str| {
+            let args = &self.opts.build_args;
+            args.get(upper)
+                .or_else(|| args.get(&upper.to_ascii_lowercase()))
+                .cloned()
+                .unwrap_or_default()
+        };
+        let proxy = pb::ProxyEnv {
+            http_proxy: get("HTTP_PROXY"),
+            https_proxy: get("HTTPS_PROXY"),
+            ftp_proxy: get("FTP_PROXY"),
+            no_proxy: get("NO_PROXY"),
+            all_proxy: get("ALL_PROXY"),
+        };
+        (proxy != pb::ProxyEnv::default()).then_some(proxy)
+    }
+
+    /// One `--mount`; secrets as env go to `secret_env`, ssh sets `SSH_AUTH_SOCK`.
+    fn mount(
+        &mut self,
+        index: usize,
+        state: &StageState,
+        mount: &ir::Mount,
+        secret_env: &mut Vec<pb::SecretEnv>,
+        ssh_count: &mut usize,
+        env: &mut super::env::Env,
+    ) -> Option<ExecMount> {
+        let target = mount.target.as_ref().map(|t| expand(t, &state.env));
+        let source = mount.source.as_ref().map(|s| expand(s, &state.env));
+        let id = mount
+            .id
+            .as_ref()
+            .map(|i| expand(i, &state.env))
+            .filter(|i| !i.is_empty());
+        match mount.kind {
+            IrMount::Secret => {
+                if !self.require_cap("exec.mount.secret", mount.span, "a secret mount") {
+                    return None;
+                }
+                let id = source
+                    .clone()
+                    .filter(|s| !s.is_empty())
+                    .or(id)
+                    .or_else(|| target.as_deref().map(basename))
+                    .unwrap_or_default();
+                let optional = !mount.required;
+                if let Some(name) = &mount.env {
+                    if self.require_cap("exec.secretenv", mount.span, "a secret as env") {
+                        secret_env.push(pb::SecretEnv {
+                            id: id.clone(),
+                            name: name.clone(),
+                            optional,
+                        });
+                    }
+                    target.as_ref()?;
+                }
+                let dest = target.unwrap_or_else(|| format!("/run/secrets/{}", basename(&id)));
+                Some(ExecMount {
+                    dest,
+                    source: None,
+                    selector: String::new(),
+                    readonly: false,
+                    kind: MountKind::Secret(pb::SecretOpt {
+                        id,
+                        uid: mount.uid.unwrap_or(0),
+                        gid: mount.gid.unwrap_or(0),
+                        mode: mount.mode.unwrap_or(0o400),
+                        optional,
+                    }),
+                })
+            }
+            IrMount::Ssh => {
+                if !self.require_cap("exec.mount.ssh", mount.span, "an ssh mount") {
+                    return None;
+                }
+                let dest = target.unwrap_or_else(|| format!("/run/buildkit/ssh_agent.{ssh_count}"));
+                *ssh_count += 1;
+                if !env.contains("SSH_AUTH_SOCK") {
+                    env.set("SSH_AUTH_SOCK", &dest);
+                }
+                Some(ExecMount {
+                    dest,
+                    source: None,
+                    selector: String::new(),
+                    readonly: false,
+                    kind: MountKind::Ssh(pb::SshOpt {
+                        id: id.unwrap_or_default(),
+                        uid: mount.uid.unwrap_or(0),
+                        gid: mount.gid.unwrap_or(0),
+                        mode: mount.mode.unwrap_or(0o600),
+                        optional: !mount.required,
+                    }),
+                })
+            }
+            IrMount::Bind | IrMount::Cache | IrMount::Tmpfs => {
+                self.fs_mount(index, state, mount, target?, source, id)
+            }
+        }
+    }
+
+    fn fs_mount(
+        &mut self,
+        index: usize,
+        state: &StageState,
+        mount: &ir::Mount,
+        target: String,
+        source: Option<String>,
+        id: Option<String>,
+    ) -> Option<ExecMount> {
+        let dest = if target.starts_with('/') {
+            paths::clean(&target)
+        } else {
+            paths::join(&["/", &state.workdir, &target])
+        };
+        if dest == "/" {
+            self.error(
+                Code::InvalidExpandedValue,
+                mount.span,
+                format!("invalid mount target `{target}`"),
+                "mounts over the root filesystem",
+                "mount somewhere below `/`",
+            );
+            return None;
+        }
+        let from = match self.plan.mount_source(self.buildfile, index, mount) {
+            Some(Ok(from)) => Some(from),
+            Some(Err(_)) => return None, // reported by the plan
+            None => None,
+        };
+        let selector_path = paths::join(&["/", source.as_deref().unwrap_or("")]);
+        let mut base: Option<Output> = match (&from, mount.kind) {
+            (_, IrMount::Tmpfs) => None,
+            (Some(from), _) => self.source_state(from),
+            (None, _) => {
+                self.context.use_path(source.as_deref().unwrap_or(""));
+                Some(self.context.output(&mut self.graph, self.opts))
+            }
+        };
+        let mut selector = String::new();
+        if selector_path != "/" && !selector_path.is_empty() {
+            selector = selector_path;
+        } else if mount.kind == IrMount::Cache
+            && (mount.uid.is_some() || mount.gid.is_some() || mount.mode.is_some())
+        {
+            base = Some(self.cache_permissions(base, mount));
+            selector = "/cache".to_string();
+        }
+        let kind = match mount.kind {
+            IrMount::Cache => {
+                if !self.require_cap("exec.mount.cache", mount.span, "a cache mount") {
+                    return None;
+                }
+                let namespace = self
+                    .opts
+                    .build_args
+                    .get("BUILDKIT_CACHE_MOUNT_NS")
+                    .map_or("", String::as_str);
+                let id = id.unwrap_or_else(|| paths::clean(&target));
+                MountKind::Cache {
+                    id: format!("{namespace}/{id}"),
+                    sharing: match mount.sharing {
+                        Some(ir::Sharing::Private) => pb::CacheSharingOpt::Private,
+                        Some(ir::Sharing::Locked) => pb::CacheSharingOpt::Locked,
+                        Some(ir::Sharing::Shared) | None => pb::CacheSharingOpt::Shared,
+                    },
+                }
+            }
+            IrMount::Tmpfs => {
+                if !self.require_cap("exec.mount.tmpfs", mount.span, "a tmpfs mount") {
+                    return None;
+                }
+                let size = i64::try_from(mount.size.unwrap_or(0)).unwrap_or(i64::MAX);
+                MountKind::Tmpfs { size }
+            }
+            _ => MountKind::Bind {
+                // A writable bind's changes are thrown away; the cap says so explicitly.
+                output: mount.readonly
+                    || !self
+                        .opts
+                        .llb_caps
+                        .contains("exec.mount.bind.readwrite-nooutput"),
+            },
+        };
+        Some(ExecMount {
+            dest,
+            source: base,
+            selector,
+            readonly: mount.readonly,
+            kind,
+        })
+    }
+
+    /// `uid`, `gid` and `mode` of a cache mount: a directory made with them, mounted by
+    /// selector, as dockerfile.v0's `setCacheUIDGID`.
+    fn cache_permissions(&mut self, base: Option<Output>, mount: &ir::Mount) -> Output {
+        let id = |n: Option<u32>| pb::UserOpt {
+            user: Some(pb::user_opt::User::ById(n.unwrap_or(0))),
+        };
+        let mkdir = pb::FileActionMkDir {
+            path: "/cache".to_string(),
+            mode: i32::try_from(mount.mode.unwrap_or(0o755) & 0o777).unwrap_or(0o755),
+            make_parents: false,
+            owner: Some(pb::ChownOpt {
+                user: Some(id(mount.uid)),
+                group: Some(id(mount.gid)),
+            }),
+            timestamp: -1,
+        };
+        self.graph.file(
+            base.as_ref(),
+            vec![FileAction::Mkdir(mkdir)],
+            OpMeta::named("[internal] setting cache mount permissions"),
+        )
+    }
+}
+
+fn basename(path: &str) -> String {
+    let cleaned = paths::clean(path);
+    cleaned.rsplit('/').next().unwrap_or("").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heredoc_helpers() {
+        let heredoc = ir::Heredoc {
+            name: "EOT".into(),
+            content: "set -e\necho hi\n".into(),
+            expand: true,
+            strip_tabs: false,
+            span: Span::default(),
+        };
+        assert!(is_bare_heredoc("<<EOT", &heredoc));
+        assert!(is_bare_heredoc(" <<-\"EOT\" ", &heredoc));
+        assert!(!is_bare_heredoc("cat <<EOT > x", &heredoc));
+        assert_eq!(summarize(&heredoc.content), "set -e...");
+        assert_eq!(basename("/run/secrets/a/"), "a");
+    }
+}

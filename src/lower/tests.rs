@@ -1,0 +1,701 @@
+//! The op fields PROTOCOL.md section 4 describes, pinned on small hand-written IR.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::json;
+
+use super::testing::*;
+use super::*;
+use crate::diagnostic::Code;
+use crate::ir::{MountKind, StepKind};
+use crate::source::Spanned;
+
+const HELLO: &str =
+    "FROM alpine\nWORKDIR /app\nCOPY hello.txt ./\nRUN echo hi\nENV GREETING=hello\nCMD [\"sh\"]\n";
+
+fn hello(fx: &Fixture) -> ir::Buildfile {
+    let steps = vec![
+        fx.step("WORKDIR", StepKind::Workdir(fx.word("/app"))),
+        fx.step("COPY", StepKind::Copy(fx.copy(&["hello.txt"], "./"))),
+        fx.shell_run("RUN", "echo hi"),
+        fx.step("ENV", StepKind::Env(vec![fx.kv("GREETING", "hello")])),
+        fx.step("CMD", StepKind::Cmd(fx.exec(&["sh"]))),
+    ];
+    buildfile(Vec::new(), vec![fx.stage("FROM", "alpine", None, steps)])
+}
+
+fn lower_ok(
+    fx: &Fixture,
+    bf: &ir::Buildfile,
+    images: &ResolvedImages,
+    opts: &LowerOptions,
+) -> Lowered {
+    match lower(&fx.file, bf, images, opts) {
+        Ok(lowered) => lowered,
+        Err(d) => panic!("{d:?}"),
+    }
+}
+
+fn lower_err(fx: &Fixture, bf: &ir::Buildfile, opts: &LowerOptions) -> Vec<Code> {
+    match lower(&fx.file, bf, &ResolvedImages::new(), opts) {
+        Ok(_) => panic!("expected diagnostics"),
+        Err(d) => d.iter().map(|d| d.code).collect(),
+    }
+}
+
+#[test]
+fn from_image_is_a_platform_source_named_like_dockerfile() {
+    let fx = Fixture::new(HELLO);
+    let lowered = lower_ok(
+        &fx,
+        &hello(&fx),
+        &ResolvedImages::new(),
+        &LowerOptions::default(),
+    );
+    let def = &lowered.definition;
+    let images: Vec<_> = sources(def)
+        .into_iter()
+        .filter(|(_, _, s)| s.identifier.starts_with("docker-image://"))
+        .collect();
+    assert_eq!(images.len(), 1);
+    let (digest, op, source) = &images[0];
+    assert_eq!(
+        source.identifier,
+        "docker-image://docker.io/library/alpine:latest"
+    );
+    assert!(source.attrs.is_empty());
+    assert_eq!(op.platform.as_ref().unwrap().os, "linux");
+    assert_eq!(
+        custom_name(def, digest),
+        "[1/4] FROM docker.io/library/alpine:latest"
+    );
+    assert_eq!(
+        def.metadata[digest].description[dispatch::COMMAND_DESCRIPTION],
+        "FROM alpine"
+    );
+    assert_eq!(caps(def, digest), ["source.image"]);
+    assert_eq!(lines(def, digest), (1, 1));
+}
+
+#[test]
+fn workdir_copy_run_have_dockerfile_fields() {
+    let fx = Fixture::new(HELLO);
+    let opts = LowerOptions {
+        session_id: "sid".into(),
+        context_excludes: vec!["*.tmp".into()],
+        ..LowerOptions::default()
+    };
+    let lowered = lower_ok(&fx, &hello(&fx), &ResolvedImages::new(), &opts);
+    let def = &lowered.definition;
+
+    let file_ops = files(def);
+    assert_eq!(file_ops.len(), 2);
+    let (mkdir_digest, mkdir_op, mkdir) = &file_ops[0];
+    assert_eq!(mkdir_op.platform, None);
+    let Some(pb::file_action::Action::Mkdir(m)) = &mkdir.actions[0].action else {
+        panic!("not a mkdir")
+    };
+    assert_eq!(
+        (m.path.as_str(), m.mode, m.make_parents, m.timestamp),
+        ("/app", 0o755, true, -1)
+    );
+    assert_eq!(custom_name(def, mkdir_digest), "[2/4] WORKDIR /app");
+
+    let context: Vec<_> = sources(def)
+        .into_iter()
+        .filter(|(_, _, s)| s.identifier == "local://context")
+        .collect();
+    let (context_digest, context_op, context_source) = &context[0];
+    assert_eq!(context_op.platform, None);
+    let attrs: Vec<(&str, &str)> = context_source
+        .attrs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        attrs,
+        [
+            ("local.excludepatterns", r#"["*.tmp"]"#),
+            ("local.followpaths", r#"["hello.txt"]"#),
+            ("local.session", "sid"),
+            ("local.sharedkeyhint", "context"),
+        ]
+    );
+    assert_eq!(
+        custom_name(def, context_digest),
+        "[internal] load build context"
+    );
+
+    let (copy_digest, copy_op, copy) = &file_ops[1];
+    assert_eq!(copy_op.inputs[0].digest, *mkdir_digest);
+    assert_eq!(copy_op.inputs[1].digest, *context_digest);
+    let action = &copy.actions[0];
+    assert_eq!(
+        (action.input, action.secondary_input, action.output),
+        (0, 1, 0)
+    );
+    let Some(pb::file_action::Action::Copy(c)) = &action.action else {
+        panic!("not a copy")
+    };
+    assert_eq!((c.src.as_str(), c.dest.as_str()), ("/hello.txt", "/app/"));
+    assert_eq!((c.mode, c.timestamp), (-1, -1));
+    assert!(c.follow_symlink && c.dir_copy_contents && c.create_dest_path);
+    assert!(c.allow_wildcard && c.allow_empty_wildcard && !c.attempt_unpack_docker_compatibility);
+    assert_eq!(custom_name(def, copy_digest), "[3/4] COPY hello.txt ./");
+    assert_eq!(caps(def, copy_digest), ["file.base"]);
+    assert_eq!(lines(def, copy_digest), (3, 3));
+
+    let runs = execs(def);
+    let (run_digest, run_op, exec) = &runs[0];
+    let meta = exec.meta.as_ref().unwrap();
+    assert_eq!(meta.args, ["/bin/sh", "-c", "echo hi"]);
+    assert_eq!(meta.env, [format!("PATH={}", image::DEFAULT_PATH)]);
+    assert_eq!(meta.cwd, "/app");
+    assert!(meta.remove_mount_stubs_recursive);
+    assert_eq!(run_op.inputs[0].digest, *copy_digest);
+    let mount = &exec.mounts[0];
+    assert_eq!(
+        (mount.dest.as_str(), mount.input, mount.output),
+        ("/", 0, 0)
+    );
+    assert_eq!(custom_name(def, run_digest), "[4/4] RUN echo hi");
+    assert_eq!(
+        def.metadata[run_digest].description[dispatch::COMMAND_DESCRIPTION],
+        "RUN echo hi"
+    );
+    assert_eq!(run_op.platform.as_ref().unwrap().architecture, "amd64");
+    assert_eq!(run_op.constraints, Some(pb::WorkerConstraints::default()));
+}
+
+#[test]
+fn image_config_gets_instructions_and_history() {
+    let fx = Fixture::new(HELLO);
+    let opts = LowerOptions {
+        labels: BTreeMap::from([("org.example".to_string(), "x".to_string())]),
+        build_args: BTreeMap::from([("SOURCE_DATE_EPOCH".to_string(), "1700000000".to_string())]),
+        ..LowerOptions::default()
+    };
+    let config = lower_ok(&fx, &hello(&fx), &ResolvedImages::new(), &opts).image_config;
+    assert_eq!(config["os"], json!("linux"));
+    assert_eq!(config["architecture"], json!("amd64"));
+    assert_eq!(config["config"]["WorkingDir"], json!("/app"));
+    assert_eq!(
+        config["config"]["Env"],
+        json!([format!("PATH={}", image::DEFAULT_PATH), "GREETING=hello"])
+    );
+    assert_eq!(config["config"]["Cmd"], json!(["sh"]));
+    assert_eq!(config["config"]["Labels"]["org.example"], json!("x"));
+    let history: Vec<(&str, bool)> = config["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["created_by"].as_str().unwrap(),
+                h.get("empty_layer").is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        history,
+        [
+            ("WORKDIR /app", false),
+            ("COPY hello.txt ./ # buildkit", false),
+            ("RUN /bin/sh -c echo hi # buildkit", false),
+            ("ENV GREETING=hello", true),
+            ("CMD [\"sh\"]", true),
+        ]
+    );
+    assert_eq!(
+        config["history"][0]["created"],
+        json!("2023-11-14T22:13:20Z")
+    );
+}
+
+#[test]
+fn resolved_images_are_pinned_and_their_config_inherited() {
+    let fx = Fixture::new(HELLO);
+    let digest = format!("sha256:{}", "ab".repeat(32));
+    let request = ImageRequest {
+        reference: "docker.io/library/alpine:latest".into(),
+        platform: Platform::linux_amd64(),
+    };
+    let bf = hello(&fx);
+    assert_eq!(
+        images(&fx.file, &bf, &LowerOptions::default()).unwrap(),
+        std::slice::from_ref(&request)
+    );
+    let resolved = ResolvedImage {
+        reference: request.reference.clone(),
+        digest: digest.clone(),
+        config: json!({"created": "2024-01-01T00:00:00Z", "os": "linux", "architecture": "amd64",
+            "config": {"Env": ["PATH=/bin", "LANG=C"], "User": "nobody", "WorkingDir": "/srv"},
+            "rootfs": {"type": "layers", "diff_ids": ["sha256:1"]},
+            "history": [{"created_by": "base"}]}),
+    };
+    let images = ResolvedImages::from([(request, resolved)]);
+    let lowered = lower_ok(&fx, &bf, &images, &LowerOptions::default());
+    let def = &lowered.definition;
+    let (_, _, source) = &sources(def)[0];
+    assert_eq!(
+        source.identifier,
+        format!("docker-image://docker.io/library/alpine:latest@{digest}")
+    );
+    let (_, _, exec) = &execs(def)[0];
+    let meta = exec.meta.as_ref().unwrap();
+    assert_eq!(meta.env, ["PATH=/bin", "LANG=C"]);
+    assert_eq!(meta.user, "nobody");
+    let config = &lowered.image_config;
+    assert_eq!(config.get("created"), None);
+    assert_eq!(config["history"][0]["created_by"], json!("base"));
+    assert_eq!(config["history"].as_array().unwrap().len(), 6);
+    // WORKDIR /app is absolute: the base's /srv does not matter.
+    assert_eq!(config["config"]["WorkingDir"], json!("/app"));
+}
+
+#[test]
+fn lowering_is_deterministic() {
+    let fx = Fixture::new(HELLO);
+    let bf = hello(&fx);
+    let a = lower_ok(&fx, &bf, &ResolvedImages::new(), &LowerOptions::default());
+    let b = lower_ok(&fx, &bf, &ResolvedImages::new(), &LowerOptions::default());
+    assert_eq!(a.definition, b.definition);
+    assert_eq!(
+        serde_json::to_string(&a.image_config).unwrap(),
+        serde_json::to_string(&b.image_config).unwrap()
+    );
+}
+
+const ARGS: &str = "ARG BASE=alpine\nARG V=1\nFROM ${BASE}\nARG V\nARG W=${V}-w\nRUN echo $V\n";
+
+fn args_file(fx: &Fixture) -> ir::Buildfile {
+    let steps = vec![
+        fx.step("ARG V\n", StepKind::Arg(vec![fx.arg("V", None)])),
+        fx.step("ARG W", StepKind::Arg(vec![fx.arg("W", Some("${V}-w"))])),
+        fx.shell_run("RUN", "echo $V"),
+    ];
+    let globals = vec![fx.arg("BASE", Some("alpine")), fx.arg("V", Some("1"))];
+    buildfile(globals, vec![fx.stage("FROM", "${BASE}", None, steps)])
+}
+
+#[test]
+fn args_scope_override_and_reach_run_env_only() {
+    let fx = Fixture::new(ARGS);
+    let bf = args_file(&fx);
+    let opts = LowerOptions {
+        build_args: BTreeMap::from([("BASE".to_string(), "busybox".to_string())]),
+        ..LowerOptions::default()
+    };
+    let lowered = lower_ok(&fx, &bf, &ResolvedImages::new(), &opts);
+    let def = &lowered.definition;
+    assert_eq!(
+        sources(def)[0].2.identifier,
+        "docker-image://docker.io/library/busybox:latest"
+    );
+    let (_, _, exec) = &execs(def)[0];
+    let meta = exec.meta.as_ref().unwrap();
+    assert_eq!(
+        meta.env,
+        [
+            format!("PATH={}", image::DEFAULT_PATH),
+            "V=1".into(),
+            "W=1-w".into()
+        ]
+    );
+    let config = &lowered.image_config;
+    assert_eq!(
+        config["config"]["Env"].as_array().unwrap().len(),
+        1,
+        "ARGs stay out of the config"
+    );
+    let history = config["history"].as_array().unwrap();
+    assert_eq!(history[0]["created_by"], json!("ARG V=1"));
+    assert_eq!(
+        history[2]["created_by"],
+        json!("RUN |2 V=1 W=1-w /bin/sh -c echo $V # buildkit")
+    );
+}
+
+const STAGES: &str = "FROM alpine AS build\nRUN make\nFROM alpine AS unused\nRUN sleep\nFROM scratch\nCOPY --from=build /out /bin/\n";
+
+fn stages_file(fx: &Fixture) -> ir::Buildfile {
+    let mut copy = fx.copy(&["/out"], "/bin/");
+    copy.from = Some(fx.word("build"));
+    buildfile(
+        Vec::new(),
+        vec![
+            fx.stage(
+                "FROM alpine AS build",
+                "alpine",
+                Some("build"),
+                vec![fx.shell_run("RUN make", "make")],
+            ),
+            fx.stage(
+                "FROM alpine AS unused",
+                "alpine",
+                Some("unused"),
+                vec![fx.shell_run("RUN sleep", "sleep")],
+            ),
+            fx.stage(
+                "FROM scratch",
+                "scratch",
+                None,
+                vec![fx.step("COPY", StepKind::Copy(copy))],
+            ),
+        ],
+    )
+}
+
+#[test]
+fn only_needed_stages_are_lowered_and_named() {
+    let fx = Fixture::new(STAGES);
+    let bf = stages_file(&fx);
+    let def = lower_ok(&fx, &bf, &ResolvedImages::new(), &LowerOptions::default()).definition;
+    let runs = execs(&def);
+    assert_eq!(runs.len(), 1, "the unused stage is not lowered");
+    assert_eq!(runs[0].2.meta.as_ref().unwrap().args[2], "make");
+    assert_eq!(custom_name(&def, &runs[0].0), "[build 2/2] RUN make");
+    let (copy_digest, copy_op, copy) = &files(&def)[0];
+    assert_eq!(
+        custom_name(&def, copy_digest),
+        "[stage-2 1/1] COPY --from=build /out /bin/"
+    );
+    assert_eq!(copy_op.inputs.len(), 1);
+    assert_eq!(
+        (copy.actions[0].input, copy.actions[0].secondary_input),
+        (-1, 0)
+    );
+    assert!(
+        sources(&def)
+            .iter()
+            .all(|(_, _, s)| s.identifier != "local://context")
+    );
+
+    let target = LowerOptions {
+        target: Some("unused".into()),
+        ..LowerOptions::default()
+    };
+    let def = lower_ok(&fx, &bf, &ResolvedImages::new(), &target).definition;
+    assert_eq!(execs(&def)[0].2.meta.as_ref().unwrap().args[2], "sleep");
+    let missing = LowerOptions {
+        target: Some("nope".into()),
+        ..LowerOptions::default()
+    };
+    assert_eq!(lower_err(&fx, &bf, &missing), [Code::UnknownTarget]);
+}
+
+const MOUNTS: &str = "FROM alpine\nRUN --mount=type=cache,target=/root/.cache x\n";
+
+fn mounts_file(
+    fx: &Fixture,
+    mounts: Vec<ir::Mount>,
+    network: Option<ir::Network>,
+) -> ir::Buildfile {
+    let mut run = fx.run(ir::Command::Shell(Spanned::new("x".into(), fx.span("x\n"))));
+    run.mounts = mounts;
+    run.network = network.map(|n| Spanned::new(n, fx.span("RUN")));
+    buildfile(
+        Vec::new(),
+        vec![fx.stage(
+            "FROM",
+            "alpine",
+            None,
+            vec![fx.step("RUN", StepKind::Run(run))],
+        )],
+    )
+}
+
+#[test]
+fn run_mounts_are_sorted_with_dockerfile_ids_and_defaults() {
+    let fx = Fixture::new(MOUNTS);
+    let mut cache = fx.mount(MountKind::Cache, Some("/root/.cache"));
+    cache.sharing = Some(ir::Sharing::Locked);
+    let mut tmpfs = fx.mount(MountKind::Tmpfs, Some("/root/.cache"));
+    tmpfs.target = Some(ir::Word::literal("/tmp", fx.span("x")));
+    tmpfs.size = Some(1024);
+    let mut secret = fx.mount(MountKind::Secret, None);
+    secret.id = Some(ir::Word::literal("token", fx.span("x")));
+    let ssh = fx.mount(MountKind::Ssh, None);
+    let mut bind = fx.mount(MountKind::Bind, None);
+    bind.target = Some(ir::Word::literal("src", fx.span("x")));
+    bind.readonly = true;
+    let bf = mounts_file(
+        &fx,
+        vec![secret, tmpfs, ssh, cache, bind],
+        Some(ir::Network::None),
+    );
+    let def = lower_ok(&fx, &bf, &ResolvedImages::new(), &LowerOptions::default()).definition;
+    let (digest, _, exec) = &execs(&def)[0];
+    let layout: Vec<(&str, i64, i64, i32)> = exec
+        .mounts
+        .iter()
+        .map(|m| (m.dest.as_str(), m.input, m.output, m.mount_type))
+        .collect();
+    let (bind_t, secret_t, ssh_t, cache_t, tmpfs_t) = (
+        pb::MountType::Bind as i32,
+        pb::MountType::Secret as i32,
+        pb::MountType::Ssh as i32,
+        pb::MountType::Cache as i32,
+        pb::MountType::Tmpfs as i32,
+    );
+    assert_eq!(
+        layout,
+        [
+            ("/", 0, 0, bind_t),
+            ("/root/.cache", -1, -1, cache_t),
+            ("/src", 1, -1, bind_t),
+            ("/tmp", -1, -1, tmpfs_t),
+            ("/run/secrets/token", -1, 0, secret_t),
+            ("/run/buildkit/ssh_agent.0", -1, 0, ssh_t),
+        ]
+    );
+    let cache = exec.mounts[1].cache_opt.as_ref().unwrap();
+    assert_eq!(
+        (cache.id.as_str(), cache.sharing),
+        ("//root/.cache", pb::CacheSharingOpt::Locked as i32)
+    );
+    assert_eq!(exec.mounts[3].tmpfs_opt.as_ref().unwrap().size, 1024);
+    let secret = exec.mounts[4].secret_opt.as_ref().unwrap();
+    assert_eq!((secret.mode, secret.optional), (0o400, true));
+    assert_eq!(exec.mounts[5].ssh_opt.as_ref().unwrap().mode, 0o600);
+    assert_eq!(exec.network, pb::NetMode::None as i32);
+    let env = &exec.meta.as_ref().unwrap().env;
+    assert!(env.contains(&"SSH_AUTH_SOCK=/run/buildkit/ssh_agent.0".to_string()));
+    let listed = caps(&def, digest);
+    for cap in [
+        "exec.meta.network",
+        "exec.mount.cache",
+        "exec.mount.tmpfs.size",
+        "exec.mount.secret",
+        "exec.mount.ssh",
+        "exec.mount.bind",
+    ] {
+        assert!(listed.contains(&cap.to_string()), "{cap} in {listed:?}");
+    }
+    // The bind mount from the context reads all of it: no follow paths.
+    let context = sources(&def)
+        .into_iter()
+        .find(|(_, _, s)| s.identifier == "local://context")
+        .unwrap();
+    assert!(!context.2.attrs.contains_key("local.followpaths"));
+}
+
+#[test]
+fn cache_mount_permissions_make_a_directory() {
+    let fx = Fixture::new(MOUNTS);
+    let mut cache = fx.mount(MountKind::Cache, Some("/root/.cache"));
+    cache.uid = Some(1000);
+    cache.mode = Some(0o700);
+    let bf = mounts_file(&fx, vec![cache], None);
+    let def = lower_ok(&fx, &bf, &ResolvedImages::new(), &LowerOptions::default()).definition;
+    let (mkdir_digest, _, file) = &files(&def)[0];
+    assert_eq!(
+        custom_name(&def, mkdir_digest),
+        "[internal] setting cache mount permissions"
+    );
+    let Some(pb::file_action::Action::Mkdir(m)) = &file.actions[0].action else {
+        panic!("not a mkdir")
+    };
+    assert_eq!((m.path.as_str(), m.mode), ("/cache", 0o700));
+    let (_, _, exec) = &execs(&def)[0];
+    assert_eq!(exec.mounts[1].selector, "/cache");
+}
+
+#[test]
+fn missing_caps_are_reported_at_the_instruction() {
+    let fx = Fixture::new(MOUNTS);
+    let bf = mounts_file(
+        &fx,
+        vec![fx.mount(MountKind::Cache, Some("/root/.cache"))],
+        None,
+    );
+    let mut caps = default_llb_caps();
+    caps.remove("exec.mount.cache");
+    let opts = LowerOptions {
+        llb_caps: caps,
+        ..LowerOptions::default()
+    };
+    assert_eq!(lower_err(&fx, &bf, &opts), [Code::NotSupportedByDaemon]);
+}
+
+const LINK: &str = "FROM alpine\nCOPY --link a /a\n";
+
+#[test]
+fn link_merges_only_when_the_daemon_has_mergeop() {
+    let fx = Fixture::new(LINK);
+    let mut copy = fx.copy(&["a"], "/a");
+    copy.link = true;
+    let bf = buildfile(
+        Vec::new(),
+        vec![fx.stage(
+            "FROM",
+            "alpine",
+            None,
+            vec![fx.step("COPY", StepKind::Copy(copy))],
+        )],
+    );
+    let def = lower_ok(&fx, &bf, &ResolvedImages::new(), &LowerOptions::default()).definition;
+    let merges: Vec<_> = ops(&def)
+        .into_iter()
+        .filter(|(_, op)| matches!(op.op, Some(pb::op::Op::Merge(_))))
+        .collect();
+    assert_eq!(merges.len(), 1);
+    assert_eq!(
+        custom_name(&def, &merges[0].0),
+        "[2/2] LINK COPY --link a /a"
+    );
+    let (copy_digest, copy_op, _) = &files(&def)[0];
+    assert_eq!(copy_op.inputs.len(), 1, "the copy is onto scratch");
+    assert!(
+        def.metadata[copy_digest]
+            .progress_group
+            .as_ref()
+            .unwrap()
+            .weak
+    );
+
+    let mut caps = default_llb_caps();
+    caps.remove("mergeop");
+    let opts = LowerOptions {
+        llb_caps: caps,
+        ..LowerOptions::default()
+    };
+    let def = lower_ok(&fx, &bf, &ResolvedImages::new(), &opts).definition;
+    assert!(
+        ops(&def)
+            .iter()
+            .all(|(_, op)| !matches!(op.op, Some(pb::op::Op::Merge(_))))
+    );
+    assert_eq!(
+        files(&def)[0].1.inputs.len(),
+        2,
+        "a plain copy onto the stage"
+    );
+}
+
+const WINDOWS: &str = "FROM nanoserver\nWORKDIR C:\\app\nRUN dir\n";
+
+#[test]
+fn windows_targets_use_cmd_posix_llb_paths_and_backslash_config() {
+    let fx = Fixture::new(WINDOWS);
+    let steps = vec![
+        fx.step(
+            "WORKDIR",
+            StepKind::Workdir(ir::Word::literal("C:\\app", fx.span("C:"))),
+        ),
+        fx.shell_run("RUN", "dir"),
+    ];
+    let bf = buildfile(
+        Vec::new(),
+        vec![fx.stage("FROM", "nanoserver", None, steps)],
+    );
+    let platform = Platform::new("windows", "amd64");
+    let request = ImageRequest {
+        reference: "docker.io/library/nanoserver:latest".into(),
+        platform: platform.clone(),
+    };
+    let resolved = ResolvedImage {
+        reference: request.reference.clone(),
+        digest: String::new(),
+        config: json!({"os": "windows", "architecture": "amd64", "os.version": "10.0.20348.1",
+            "config": {"User": "ContainerUser"}, "rootfs": {"type": "layers", "diff_ids": ["sha256:1"]}}),
+    };
+    let opts = LowerOptions {
+        target_platform: platform,
+        ..LowerOptions::default()
+    };
+    let lowered = lower_ok(
+        &fx,
+        &bf,
+        &ResolvedImages::from([(request, resolved)]),
+        &opts,
+    );
+    let (_, _, exec) = &execs(&lowered.definition)[0];
+    let meta = exec.meta.as_ref().unwrap();
+    assert_eq!(meta.args, ["cmd", "/S", "/C", "dir"]);
+    assert!(meta.env.is_empty(), "no default PATH on Windows");
+    assert_eq!(meta.cwd, "/app");
+    assert_eq!(meta.user, "ContainerUser");
+    assert_eq!(lowered.image_config["config"]["WorkingDir"], json!("\\app"));
+    assert_eq!(lowered.image_config["os.version"], json!("10.0.20348.1"));
+    assert_eq!(lowered.platform.os_version.as_deref(), Some("10.0.20348.1"));
+}
+
+#[test]
+fn windows_rejects_other_drives_and_stopsignal() {
+    let fx = Fixture::new("FROM nanoserver\nWORKDIR D:\\app\nSTOPSIGNAL SIGTERM\n");
+    let steps = vec![
+        fx.step(
+            "WORKDIR",
+            StepKind::Workdir(ir::Word::literal("D:\\app", fx.span("D:"))),
+        ),
+        fx.step("STOPSIGNAL", StepKind::StopSignal(fx.word("SIGTERM"))),
+    ];
+    let bf = buildfile(
+        Vec::new(),
+        vec![fx.stage("FROM", "nanoserver", None, steps)],
+    );
+    let opts = LowerOptions {
+        target_platform: Platform::new("windows", "amd64"),
+        ..LowerOptions::default()
+    };
+    assert_eq!(
+        lower_err(&fx, &bf, &opts),
+        [Code::InvalidExpandedValue, Code::NotSupportedOnPlatform]
+    );
+}
+
+#[test]
+fn expanded_values_are_checked() {
+    let fx = Fixture::new("FROM alpine\nEXPOSE $PORT\n");
+    let steps = vec![
+        fx.step("ENV", StepKind::Env(vec![])),
+        fx.step("EXPOSE", StepKind::Expose(vec![fx.word("$PORT")])),
+    ];
+    let bf = buildfile(vec![], vec![fx.stage("FROM", "alpine", None, steps)]);
+    // An unset PORT exposes nothing; the bad SOURCE_DATE_EPOCH is the one error.
+    let opts = LowerOptions {
+        build_args: BTreeMap::from([("SOURCE_DATE_EPOCH".to_string(), "soon".to_string())]),
+        ..LowerOptions::default()
+    };
+    assert_eq!(lower_err(&fx, &bf, &opts), [Code::InvalidExpandedValue]);
+    let fx = Fixture::new("FROM alpine\nENV PORT=http\nEXPOSE $PORT\n");
+    let steps = vec![
+        fx.step("ENV", StepKind::Env(vec![fx.kv("PORT", "http")])),
+        fx.step("EXPOSE", StepKind::Expose(vec![fx.word("$PORT")])),
+    ];
+    let bf = buildfile(vec![], vec![fx.stage("FROM", "alpine", None, steps)]);
+    assert_eq!(
+        lower_err(&fx, &bf, &LowerOptions::default()),
+        [Code::InvalidExpandedValue]
+    );
+}
+
+#[test]
+fn bad_image_references_are_reported_for_needed_stages_only() {
+    let fx = Fixture::new("FROM Bad:Ref AS a\nFROM alpine\n");
+    let bf = buildfile(
+        vec![],
+        vec![
+            fx.stage("FROM Bad", "Bad:Ref", Some("a"), vec![]),
+            fx.stage("FROM alpine", "alpine", None, vec![]),
+        ],
+    );
+    assert!(
+        lower(
+            &fx.file,
+            &bf,
+            &ResolvedImages::new(),
+            &LowerOptions::default()
+        )
+        .is_ok()
+    );
+    let opts = LowerOptions {
+        target: Some("a".into()),
+        ..LowerOptions::default()
+    };
+    assert_eq!(lower_err(&fx, &bf, &opts), [Code::InvalidExpandedValue]);
+    let requests = images(&fx.file, &bf, &LowerOptions::default()).unwrap();
+    let names: BTreeSet<_> = requests.iter().map(|r| r.reference.as_str()).collect();
+    assert_eq!(names, BTreeSet::from(["docker.io/library/alpine:latest"]));
+}

@@ -1,0 +1,217 @@
+//! `COPY [--from=…] [--chown=…] [--chmod=…] [--link] SRC… DEST` and `ADD` of local files.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir::{Chmod, Copy, Heredoc, StepKind, Word};
+use crate::source::Spanned;
+
+use super::cx::{Cx, missing};
+use super::exec::{Form, classify};
+use super::flags::{self, Kind, Unsupported, spec};
+use super::from::empty_value;
+use super::grammar::Rule;
+use super::heredoc;
+use super::instruction::Instruction;
+use super::text::Text;
+
+const COPY_USAGE: &str =
+    "COPY [--from=STAGE] [--chown=USER[:GROUP]] [--chmod=MODE] [--link] SRC... DEST";
+const ADD_USAGE: &str = "ADD [--chown=USER[:GROUP]] [--chmod=MODE] [--link] SRC... DEST";
+
+pub(super) fn copy(cx: &mut Cx, ins: &Instruction<'_>, heredocs: Vec<Heredoc>) -> Option<StepKind> {
+    let flags = flags::check(
+        "COPY",
+        &ins.flags,
+        &[
+            spec("from", Kind::Value),
+            spec("chown", Kind::Value),
+            spec("chmod", Kind::Value),
+            spec("link", Kind::Switch),
+        ],
+        &[
+            Unsupported {
+                name: "parents",
+                help: "copy each directory with its own COPY for now",
+            },
+            Unsupported {
+                name: "exclude",
+                help: "list the files to copy, or exclude them in the .dockerignore file, for now",
+            },
+        ],
+        &mut cx.diagnostics,
+    );
+    let from = flags.value("from").and_then(|found| {
+        let value = found.value.as_ref()?;
+        if value.is_empty() {
+            cx.error(empty_value("--from", &found.whole, "--from=build"));
+            return None;
+        }
+        cx.word(value)
+    });
+    let common = common(cx, ins, &flags, heredocs, false, COPY_USAGE)?;
+    Some(StepKind::Copy(Copy { from, ..common }))
+}
+
+pub(super) fn add(cx: &mut Cx, ins: &Instruction<'_>, heredocs: Vec<Heredoc>) -> Option<StepKind> {
+    let remote = "ADD from a URL or git repository is not supported yet; \
+                  download it in a RUN step, or use COPY";
+    let flags = flags::check(
+        "ADD",
+        &ins.flags,
+        &[
+            spec("chown", Kind::Value),
+            spec("chmod", Kind::Value),
+            spec("link", Kind::Switch),
+        ],
+        &[
+            Unsupported {
+                name: "checksum",
+                help: remote,
+            },
+            Unsupported {
+                name: "keep-git-dir",
+                help: remote,
+            },
+            Unsupported {
+                name: "unpack",
+                help: "local archives are always unpacked; use COPY to copy one as it is",
+            },
+            Unsupported {
+                name: "exclude",
+                help: "list the files to add, or exclude them in the .dockerignore file, for now",
+            },
+        ],
+        &mut cx.diagnostics,
+    );
+    let copy = common(cx, ins, &flags, heredocs, true, ADD_USAGE)?;
+    let mut remote_sources = copy.sources.iter().filter(|source| {
+        source
+            .as_literal()
+            .is_some_and(|text| text.starts_with("git@") || text.contains("://"))
+    });
+    if let Some(source) = remote_sources.next() {
+        cx.error(
+            Diagnostic::error(
+                Code::UnsupportedInstruction,
+                "ADD from a URL is not supported yet",
+            )
+            .with_label(source.span, "a remote source")
+            .with_help(
+                "download it in a RUN step (curl, wget, git clone), or use COPY for local files",
+            ),
+        );
+        return None;
+    }
+    Some(StepKind::Copy(copy))
+}
+
+/// Sources, destination, `--chown`, `--chmod` and `--link`, shared by COPY and ADD.
+fn common(
+    cx: &mut Cx,
+    ins: &Instruction<'_>,
+    flags: &flags::Flags<'_>,
+    heredocs: Vec<Heredoc>,
+    add: bool,
+    usage: &str,
+) -> Option<Copy> {
+    let name = if add { "ADD" } else { "COPY" };
+    let chown = flags.value("chown").and_then(|found| {
+        let value = found.value.as_ref()?;
+        if value.is_empty() {
+            cx.error(empty_value("--chown", &found.whole, "--chown=1000:1000"));
+            return None;
+        }
+        cx.word(value)
+    });
+    let chmod = flags
+        .value("chmod")
+        .and_then(|found| chmod(cx, found.value.as_ref()?));
+    let link = flags.switch("link");
+    let errors_before = cx.diagnostics.0.len();
+
+    let (mut words, markers): (Vec<Option<Word>>, Vec<Option<heredoc::Marker>>) =
+        match classify(&ins.args) {
+            Form::Exec(strings) => strings
+                .iter()
+                .map(|s| (cx.word(&s.value.view()), None))
+                .unzip(),
+            Form::Invalid(diagnostic) => {
+                cx.error(diagnostic);
+                return None;
+            }
+            Form::Shell => heredoc::words(&ins.args, cx.escape)
+                .iter()
+                .map(|text| match heredoc::marker(text) {
+                    Some(marker) => (None, Some(marker)),
+                    None => (cx.word(text), None),
+                })
+                .unzip(),
+        };
+    if words.len() < 2 {
+        let at = if ins.args.is_empty() {
+            &ins.keyword
+        } else {
+            &ins.args
+        };
+        cx.error(missing(
+            &format!("{name} needs a source and a destination"),
+            at.span(),
+            usage,
+        ));
+        return None;
+    }
+    if markers.last().is_some_and(Option::is_some) {
+        let dest = heredocs.last().map_or(ins.args.span(), |h| h.span);
+        cx.error(
+            Diagnostic::error(
+                Code::UnexpectedToken,
+                format!("the destination of {name} cannot be a heredoc"),
+            )
+            .with_label(dest, "a heredoc")
+            .with_help(format!(
+                "write the heredoc before the destination: `{name} <<EOT /path/to/file`"
+            )),
+        );
+        return None;
+    }
+    if cx.diagnostics.0.len() != errors_before {
+        return None;
+    }
+    let dest = words.pop().flatten()?;
+    Some(Copy {
+        add,
+        sources: words.into_iter().flatten().collect(),
+        dest,
+        from: None,
+        chown,
+        chmod,
+        link,
+        heredocs,
+    })
+}
+
+/// `--chmod=0755` or `--chmod=u+x,go=rX`, literal.
+fn chmod(cx: &mut Cx, value: &Text<'_>) -> Option<Spanned<Chmod>> {
+    let text = cx.literal(value, "--chmod")?;
+    let mode = chmod_mode(&text);
+    if mode.is_none() {
+        cx.error(
+            Diagnostic::error(
+                Code::InvalidChmod,
+                format!("invalid --chmod value `{text}`"),
+            )
+            .with_label(value.span(), "not a file mode")
+            .with_help("use an octal mode like 0755 or 644, or a symbolic one like u+x,go=rX"),
+        );
+    }
+    Some(Spanned::new(mode?, value.span()))
+}
+
+fn chmod_mode(text: &str) -> Option<Chmod> {
+    use pest::Parser;
+    let pairs = super::grammar::BuildfileParser::parse(Rule::chmod, text).ok()?;
+    pairs.flatten().find_map(|pair| match pair.as_rule() {
+        Rule::chmod_octal => u32::from_str_radix(pair.as_str(), 8).ok().map(Chmod::Octal),
+        Rule::chmod_symbolic => Some(Chmod::Symbolic(pair.as_str().to_owned())),
+        _ => None,
+    })
+}

@@ -1,0 +1,422 @@
+//! `RUN --mount=type=…,key=value,…`: the five mount types and their options.
+//!
+//! Options are read in any order (Dockerfile reads them left to right, so `required` before
+//! `type=secret` is an error there). Values are words (variables kept) except `type`,
+//! `from`, `sharing`, `mode`, `uid`, `gid` and `size`, which must be literal.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir::{Mount, MountKind, Sharing, Word};
+use crate::source::Spanned;
+
+use super::cx::{Cx, matches};
+use super::grammar::Rule;
+use super::run::choice;
+use super::suggest::did_you_mean;
+use super::text::Text;
+
+const KEYS: &[&str] = &[
+    "type",
+    "from",
+    "source",
+    "src",
+    "target",
+    "dst",
+    "destination",
+    "readonly",
+    "ro",
+    "readwrite",
+    "rw",
+    "id",
+    "sharing",
+    "required",
+    "size",
+    "mode",
+    "uid",
+    "gid",
+    "env",
+];
+
+/// One `key[=value]` field.
+struct Field<'a> {
+    key: String,
+    key_text: Text<'a>,
+    value: Option<Text<'a>>,
+    whole: Text<'a>,
+}
+
+pub(super) fn mount(cx: &mut Cx, value: &Text<'_>, whole: &Text<'_>) -> Option<Mount> {
+    let fields = fields(cx, value)?;
+    let kind = match fields.iter().find(|f| f.key == "type") {
+        Some(Field { value: Some(v), .. }) => choice(
+            cx,
+            v,
+            "mount type",
+            &[
+                ("bind", MountKind::Bind),
+                ("cache", MountKind::Cache),
+                ("tmpfs", MountKind::Tmpfs),
+                ("secret", MountKind::Secret),
+                ("ssh", MountKind::Ssh),
+            ],
+        )?,
+        _ => MountKind::Bind,
+    };
+    let mut m = Mount {
+        kind,
+        target: None,
+        source: None,
+        from: None,
+        id: None,
+        sharing: None,
+        readonly: false,
+        required: false,
+        mode: None,
+        uid: None,
+        gid: None,
+        size: None,
+        env: None,
+        span: whole.span(),
+    };
+    let mut readonly = None;
+    let errors_before = cx.diagnostics.0.len();
+    for field in &fields {
+        option(cx, &mut m, &mut readonly, field);
+    }
+    if cx.diagnostics.0.len() != errors_before {
+        return None;
+    }
+    m.readonly = readonly.unwrap_or(matches!(
+        kind,
+        MountKind::Bind | MountKind::Secret | MountKind::Ssh
+    ));
+    if kind == MountKind::Secret {
+        secret_rules(cx, &m, &fields, whole)?;
+    }
+    Some(m)
+}
+
+/// Splits at commas outside quotes, and each field at its first `=`.
+fn fields<'a>(cx: &mut Cx, value: &Text<'a>) -> Option<Vec<Field<'a>>> {
+    let text = value.as_str();
+    let mut out = Vec::new();
+    let mut quote = None;
+    let mut start = 0;
+    let mut ends: Vec<usize> = Vec::new();
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (None, '"' | '\'') => quote = Some(c),
+            (None, ',') => ends.push(i),
+            _ => {}
+        }
+    }
+    ends.push(text.len());
+    for end in ends {
+        let whole = value.slice(start..end);
+        start = end + 1;
+        if whole.is_empty() {
+            cx.error(
+                Diagnostic::error(Code::InvalidFlagValue, "empty mount option")
+                    .with_label(value.span(), "two commas in a row, or a trailing comma")
+                    .with_help("remove the extra comma"),
+            );
+            return None;
+        }
+        let (key_text, value) = match whole.as_str().find('=') {
+            Some(eq) => (whole.slice(0..eq), Some(whole.slice(eq + 1..whole.len()))),
+            None => (whole.clone(), None),
+        };
+        out.push(Field {
+            key: key_text.as_str().to_ascii_lowercase(),
+            key_text,
+            value,
+            whole,
+        });
+    }
+    Some(out)
+}
+
+fn option(cx: &mut Cx, m: &mut Mount, readonly: &mut Option<bool>, field: &Field<'_>) {
+    let kind = m.kind;
+    let only = |cx: &mut Cx, allowed: &[MountKind], types: &str| {
+        if allowed.contains(&kind) {
+            return true;
+        }
+        cx.error(
+            Diagnostic::error(
+                Code::InvalidFlagValue,
+                format!(
+                    "`{}` is not an option of {} mounts",
+                    field.key,
+                    kind_name(kind)
+                ),
+            )
+            .with_label(field.whole.span(), "not allowed here")
+            .with_help(format!("`{}` is only for {types} mounts", field.key)),
+        );
+        false
+    };
+    match field.key.as_str() {
+        "type" => {}
+        "readonly" | "ro" => *readonly = flag_bool(cx, field).or(*readonly),
+        "readwrite" | "rw" => *readonly = flag_bool(cx, field).map(|rw| !rw).or(*readonly),
+        "required" => {
+            if only(cx, &[MountKind::Secret, MountKind::Ssh], "secret and ssh") {
+                m.required = flag_bool(cx, field).unwrap_or(false);
+            }
+        }
+        key => {
+            let Some(value) = &field.value else {
+                cx.error(
+                    Diagnostic::error(
+                        Code::InvalidFlagValue,
+                        format!("mount option `{key}` needs a value"),
+                    )
+                    .with_label(field.whole.span(), "no value")
+                    .with_help(format!("write `{key}=VALUE`")),
+                );
+                return;
+            };
+            match key {
+                "target" | "dst" | "destination" => m.target = cx.word(value),
+                "source" | "src" => m.source = cx.word(value),
+                "id" => m.id = cx.word(value),
+                "from" => m.from = mount_from(cx, value),
+                "env" => {
+                    if only(cx, &[MountKind::Secret], "secret") {
+                        m.env = cx.literal(value, "a secret's env name");
+                    }
+                }
+                "sharing" => {
+                    if only(cx, &[MountKind::Cache], "cache") {
+                        m.sharing = choice(
+                            cx,
+                            value,
+                            "sharing",
+                            &[
+                                ("shared", Sharing::Shared),
+                                ("private", Sharing::Private),
+                                ("locked", Sharing::Locked),
+                            ],
+                        );
+                    }
+                }
+                "mode" | "uid" | "gid" => {
+                    let file_info = [MountKind::Cache, MountKind::Secret, MountKind::Ssh];
+                    if only(cx, &file_info, "cache, secret and ssh") {
+                        let number = number(cx, value, key);
+                        match key {
+                            "mode" => m.mode = number,
+                            "uid" => m.uid = number,
+                            _ => m.gid = number,
+                        }
+                    }
+                }
+                "size" => {
+                    if only(cx, &[MountKind::Tmpfs], "tmpfs") {
+                        m.size = size(cx, value);
+                    }
+                }
+                _ => unknown_key(cx, field),
+            }
+        }
+    }
+}
+
+fn kind_name(kind: MountKind) -> &'static str {
+    match kind {
+        MountKind::Bind => "bind",
+        MountKind::Cache => "cache",
+        MountKind::Tmpfs => "tmpfs",
+        MountKind::Secret => "secret",
+        MountKind::Ssh => "ssh",
+    }
+}
+
+/// `ro` alone is true; `ro=false` is false; anything else is an error.
+fn flag_bool(cx: &mut Cx, field: &Field<'_>) -> Option<bool> {
+    let Some(value) = &field.value else {
+        return Some(true);
+    };
+    match value.as_str() {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        other => {
+            cx.error(
+                Diagnostic::error(
+                    Code::InvalidFlagValue,
+                    format!("invalid value `{other}` for mount option `{}`", field.key),
+                )
+                .with_label(value.span(), "expected true or false")
+                .with_help(format!(
+                    "write `{}` alone, or `{}=false`",
+                    field.key, field.key
+                )),
+            );
+            None
+        }
+    }
+}
+
+/// `from=` names a stage or an image and is never expanded.
+fn mount_from(cx: &mut Cx, value: &Text<'_>) -> Option<Spanned<String>> {
+    let word: Word = cx.word(value)?;
+    match word.as_literal() {
+        Some(text) if !text.is_empty() => Some(Spanned::new(text, value.span())),
+        Some(_) => {
+            cx.error(
+                Diagnostic::error(Code::InvalidFlagValue, "mount `from` is empty")
+                    .with_label(value.span(), "empty")
+                    .with_help("name a stage or an image, like `from=build`"),
+            );
+            None
+        }
+        None => {
+            cx.error(
+                Diagnostic::error(
+                    Code::InvalidFlagValue,
+                    "mount `from` does not expand variables",
+                )
+                .with_label(value.span(), "variables are not expanded here")
+                .with_help("define a stage with `FROM ${VAR} AS name` and mount `from=name`"),
+            );
+            None
+        }
+    }
+}
+
+/// `mode` is octal, `uid` and `gid` decimal; all literal.
+fn number(cx: &mut Cx, value: &Text<'_>, key: &str) -> Option<u32> {
+    let text = cx.literal(value, &format!("mount `{key}`"))?;
+    let (radix, kind) = if key == "mode" {
+        (8, "an octal number like 0755")
+    } else {
+        (10, "a number like 1000")
+    };
+    match u32::from_str_radix(&text, radix) {
+        Ok(n) => Some(n),
+        Err(_) => {
+            cx.error(
+                Diagnostic::error(
+                    Code::InvalidFlagValue,
+                    format!("invalid mount `{key}` `{text}`"),
+                )
+                .with_label(value.span(), format!("expected {kind}"))
+                .with_help(format!("write `{key}=` {kind}")),
+            );
+            None
+        }
+    }
+}
+
+/// A tmpfs size: bytes, or a number with a binary unit (`64m`, `1GiB`).
+fn size(cx: &mut Cx, value: &Text<'_>) -> Option<u64> {
+    let text = cx.literal(value, "mount `size`")?;
+    let bytes = matches(Rule::byte_size, &text)
+        .then(|| parse_size(&text))
+        .flatten();
+    if bytes.is_none() {
+        cx.error(
+            Diagnostic::error(
+                Code::InvalidFlagValue,
+                format!("invalid tmpfs size `{text}`"),
+            )
+            .with_label(value.span(), "expected a size like 64m or 1g")
+            .with_help("write a number of bytes, optionally with k, m, g, t or p (powers of 1024)"),
+        );
+    }
+    bytes
+}
+
+fn parse_size(text: &str) -> Option<u64> {
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let number: f64 = text[..split].parse().ok()?;
+    let unit = text[split..]
+        .trim_start()
+        .chars()
+        .next()
+        .map(|c| c.to_ascii_lowercase());
+    let power = match unit {
+        Some('k') => 1,
+        Some('m') => 2,
+        Some('g') => 3,
+        Some('t') => 4,
+        Some('p') => 5,
+        _ => 0,
+    };
+    let bytes = number * 1024f64.powi(power);
+    // Saturating: sizes beyond u64 are not sizes anyone means.
+    (bytes.is_finite() && bytes < 1.8e19).then_some(bytes as u64)
+}
+
+fn unknown_key(cx: &mut Cx, field: &Field<'_>) {
+    let help = match did_you_mean(&field.key, KEYS) {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => format!("mount options are {}", KEYS.join(", ")),
+    };
+    cx.error(
+        Diagnostic::error(
+            Code::InvalidFlagValue,
+            format!("unknown mount option `{}`", field.key_text.as_str()),
+        )
+        .with_label(field.key_text.span(), "unknown option")
+        .with_help(help),
+    );
+}
+
+/// Secrets name what they expose and cannot come from a stage or be shared.
+fn secret_rules(cx: &mut Cx, m: &Mount, fields: &[Field<'_>], whole: &Text<'_>) -> Option<()> {
+    let field_span = |key: &str| {
+        fields
+            .iter()
+            .find(|f| f.key == key)
+            .map_or(whole.span(), |f| f.whole.span())
+    };
+    let problem = if m.from.is_some() {
+        Some((
+            "a secret mount cannot have `from`",
+            field_span("from"),
+            "remove `from`",
+        ))
+    } else if m.source.is_none() && m.target.is_none() && m.id.is_none() {
+        Some((
+            "a secret mount needs an `id` or a `target`",
+            whole.span(),
+            "add `id=NAME` (the secret's id given to the build)",
+        ))
+    } else if m.source.is_some() && m.id.is_some() {
+        Some((
+            "a secret mount takes `source` or `id`, not both",
+            field_span("source"),
+            "keep `id` and remove `source`",
+        ))
+    } else {
+        None
+    };
+    match problem {
+        Some((message, span, help)) => {
+            cx.error(
+                Diagnostic::error(Code::InvalidFlagValue, message)
+                    .with_label(span, "here")
+                    .with_help(help),
+            );
+            None
+        }
+        None => Some(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_use_binary_units() {
+        assert_eq!(parse_size("100"), Some(100));
+        assert_eq!(parse_size("64m"), Some(64 << 20));
+        assert_eq!(parse_size("1GiB"), Some(1 << 30));
+        assert_eq!(parse_size("1.5k"), Some(1536));
+    }
+}

@@ -1,0 +1,160 @@
+//! `RUN [--mount=…]… [--network=…] [--security=…] COMMAND`, and the command forms shared by
+//! RUN, CMD, ENTRYPOINT and HEALTHCHECK.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir::{Command, Heredoc, Network, Run, Security, StepKind};
+use crate::source::Spanned;
+
+use super::cx::{Cx, missing};
+use super::exec::{Form, classify};
+use super::flags::{self, Kind, Unsupported, spec};
+use super::instruction::Instruction;
+use super::mount::mount;
+use super::suggest::did_you_mean;
+use super::text::Text;
+
+pub(super) fn run(cx: &mut Cx, ins: &Instruction<'_>, heredocs: Vec<Heredoc>) -> Option<StepKind> {
+    let flags = flags::check(
+        "RUN",
+        &ins.flags,
+        &[
+            spec("mount", Kind::Repeated),
+            spec("network", Kind::Value),
+            spec("security", Kind::Value),
+        ],
+        &[Unsupported {
+            name: "device",
+            help: "CDI devices are a Dockerfile labs feature; build this step with docker/dockerfile:1-labs for now",
+        }],
+        &mut cx.diagnostics,
+    );
+    let mounts: Vec<_> = flags
+        .values("mount")
+        .filter_map(|found| {
+            let value = found.value.clone()?;
+            mount(cx, &value, &found.whole)
+        })
+        .collect();
+    let network = flags.value("network").and_then(|found| {
+        let value = found.value.as_ref()?;
+        let network = choice(
+            cx,
+            value,
+            "--network",
+            &[
+                ("default", Network::Default),
+                ("none", Network::None),
+                ("host", Network::Host),
+            ],
+        )?;
+        Some(Spanned::new(network, found.whole.span()))
+    });
+    let security = flags.value("security").and_then(|found| {
+        let value = found.value.as_ref()?;
+        let security = choice(
+            cx,
+            value,
+            "--security",
+            &[
+                ("sandbox", Security::Sandbox),
+                ("insecure", Security::Insecure),
+            ],
+        )?;
+        Some(Spanned::new(security, found.whole.span()))
+    });
+    let command = command(
+        cx,
+        ins,
+        "RUN",
+        "RUN COMMAND or RUN [\"EXECUTABLE\", \"ARG\"]",
+    )?;
+    if mounts.len() != flags.values("mount").count() {
+        return None;
+    }
+    Some(StepKind::Run(Run {
+        mounts,
+        network,
+        security,
+        command,
+        heredocs,
+    }))
+}
+
+/// The shell or exec form of `ins.args`, or `None` after reporting why not.
+pub(super) fn command(
+    cx: &mut Cx,
+    ins: &Instruction<'_>,
+    name: &str,
+    usage: &str,
+) -> Option<Command> {
+    command_from(cx, &ins.args, &ins.keyword, name, usage)
+}
+
+/// The shell or exec form of `args` (for HEALTHCHECK, what follows `CMD`).
+pub(super) fn command_from(
+    cx: &mut Cx,
+    args: &Text<'_>,
+    at: &Text<'_>,
+    name: &str,
+    usage: &str,
+) -> Option<Command> {
+    if args.is_empty() {
+        cx.error(missing(
+            &format!("{name} needs a command"),
+            at.span(),
+            usage,
+        ));
+        return None;
+    }
+    match classify(args) {
+        Form::Exec(strings) => Some(Command::Exec(
+            strings
+                .into_iter()
+                .map(|s| Spanned::new(s.value.as_str().to_owned(), s.span))
+                .collect(),
+        )),
+        Form::Shell => Some(Command::Shell(Spanned::new(
+            args.as_str().to_owned(),
+            args.span(),
+        ))),
+        Form::Invalid(diagnostic) => {
+            cx.error(diagnostic);
+            None
+        }
+    }
+}
+
+/// A literal value that must be one of `choices`.
+pub(super) fn choice<T: Copy>(
+    cx: &mut Cx,
+    value: &Text<'_>,
+    what: &str,
+    choices: &[(&'static str, T)],
+) -> Option<T> {
+    let text = cx.literal(value, what)?;
+    if let Some(&(_, found)) = choices
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(&text))
+    {
+        return Some(found);
+    }
+    let names: Vec<&str> = choices.iter().map(|&(name, _)| name).collect();
+    let listed = names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let help = match did_you_mean(&text, &names) {
+        Some(near) => format!("did you mean `{near}`? {what} is one of {listed}"),
+        None => format!("{what} is one of {listed}"),
+    };
+    cx.error(
+        Diagnostic::error(
+            Code::InvalidFlagValue,
+            format!("invalid {what} value `{text}`"),
+        )
+        .with_label(value.span(), "not a valid value")
+        .with_help(help),
+    );
+    None
+}

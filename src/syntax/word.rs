@@ -1,0 +1,454 @@
+//! Words: quotes, escapes and variable references, read as Dockerfile's shell lexer reads
+//! them (BuildKit `frontend/dockerfile/shell/lex.go`), but into [`Word`]s that keep their
+//! variables for the lowering to expand.
+//!
+//! - `'…'` is literal; `"…"` expands variables and lets the escape character escape `"`,
+//!   `$` and itself (other escapes stay as written); outside quotes the escape character
+//!   makes the next character literal.
+//! - `$NAME`, `${NAME}`, `${NAME:-w}`, `${NAME-w}`, `${NAME:+w}`, `${NAME+w}`, `${NAME#p}`,
+//!   `${NAME##p}`, `${NAME%p}`, `${NAME%%p}`, `${NAME/p/r}`, `${NAME//p/r}`. Patterns and
+//!   replacements keep their escape characters, as Dockerfile's do, so the lowering can tell
+//!   `\*` from `*`.
+//! - `$` not followed by a name is a literal `$`.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir::{Modifier, VarRef, Word, WordPart};
+
+use super::text::Text;
+
+/// How deeply `${…}` may nest inside each other before the word is rejected.
+pub(super) const MAX_NESTING: usize = 32;
+
+/// Reads `text` as one word: quotes and escapes resolved, whitespace kept (Dockerfile's
+/// `ProcessWord`).
+pub(super) fn parse_word(text: &Text<'_>, escape: char) -> Result<Word, Diagnostic> {
+    let mut scanner = Scanner {
+        text,
+        src: text.as_str(),
+        pos: 0,
+        escape,
+        depth: 0,
+    };
+    let (parts, _) = scanner.until(None, false)?;
+    Ok(parts.into_word(text.span()))
+}
+
+/// Splits `text` into words at unquoted whitespace. A `${…}` keeps its spaces
+/// (`${X:-a b}` is one word), and so do quotes and escaped spaces. Unterminated quotes run
+/// to the end; [`parse_word`] reports them.
+pub(super) fn split_words<'a>(text: &Text<'a>, escape: char) -> Vec<Text<'a>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Context {
+        Single,
+        Double,
+        Brace,
+    }
+    let src = text.as_str();
+    let mut words = Vec::new();
+    let mut start = None;
+    let mut stack: Vec<Context> = Vec::new();
+    let mut chars = src.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if start.is_none() {
+            if c.is_whitespace() {
+                continue;
+            }
+            start = Some(i);
+        }
+        let top = stack.last().copied();
+        let opens_brace = c == '$' && chars.peek().is_some_and(|&(_, n)| n == '{');
+        let push = |stack: &mut Vec<Context>, context| {
+            if stack.len() < 4 * MAX_NESTING {
+                stack.push(context);
+            }
+        };
+        match top {
+            Some(Context::Single) => {
+                if c == '\'' {
+                    stack.pop();
+                }
+            }
+            Some(Context::Double) => {
+                if c == escape {
+                    chars.next();
+                } else if c == '"' {
+                    stack.pop();
+                } else if opens_brace {
+                    chars.next();
+                    push(&mut stack, Context::Brace);
+                }
+            }
+            Some(Context::Brace) | None => {
+                if c == escape {
+                    chars.next();
+                } else if c == '\'' {
+                    push(&mut stack, Context::Single);
+                } else if c == '"' {
+                    push(&mut stack, Context::Double);
+                } else if opens_brace {
+                    chars.next();
+                    push(&mut stack, Context::Brace);
+                } else if c == '}' && top == Some(Context::Brace) {
+                    stack.pop();
+                } else if c.is_whitespace() && top.is_none() {
+                    if let Some(s) = start.take() {
+                        words.push(text.slice(s..i));
+                    }
+                }
+            }
+        }
+    }
+    if let Some(s) = start {
+        words.push(text.slice(s..src.len()));
+    }
+    words
+}
+
+/// The literal parts of a word being built, merged as they come.
+#[derive(Default)]
+struct Parts(Vec<WordPart>);
+
+impl Parts {
+    fn push_char(&mut self, c: char) {
+        if let Some(WordPart::Literal(text)) = self.0.last_mut() {
+            text.push(c);
+        } else {
+            self.0.push(WordPart::Literal(c.to_string()));
+        }
+    }
+
+    fn push_var(&mut self, var: VarRef) {
+        self.0.push(WordPart::Var(var));
+    }
+
+    fn into_word(self, span: crate::source::Span) -> Word {
+        Word {
+            parts: self.0,
+            span,
+        }
+    }
+}
+
+/// Whether a scan ended at its stop character or at the end of the text.
+#[derive(PartialEq)]
+enum End {
+    Stop,
+    Eof,
+}
+
+struct Scanner<'a, 't> {
+    text: &'t Text<'a>,
+    src: &'a str,
+    pos: usize,
+    escape: char,
+    depth: usize,
+}
+
+impl Scanner<'_, '_> {
+    fn peek(&self) -> Option<char> {
+        self.src
+            .get(self.pos..)
+            .and_then(|rest| rest.chars().next())
+    }
+
+    fn bump(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.pos += c.len_utf8();
+        Some(c)
+    }
+
+    fn eat(&mut self, expected: char) -> bool {
+        let found = self.peek() == Some(expected);
+        if found {
+            self.bump();
+        }
+        found
+    }
+
+    /// Reads until `stop` (consumed) or the end. With `raw`, escape characters are kept.
+    fn until(&mut self, stop: Option<char>, raw: bool) -> Result<(Parts, End), Diagnostic> {
+        let mut parts = Parts::default();
+        while let Some(c) = self.peek() {
+            if Some(c) == stop {
+                self.bump();
+                return Ok((parts, End::Stop));
+            }
+            match c {
+                '$' => self.dollar(&mut parts)?,
+                '\'' => self.single_quoted(&mut parts)?,
+                '"' => self.double_quoted(&mut parts, raw)?,
+                _ => {
+                    self.bump();
+                    if c == self.escape {
+                        if raw {
+                            parts.push_char(c);
+                        }
+                        match self.bump() {
+                            Some(next) => parts.push_char(next),
+                            None => break,
+                        }
+                    } else {
+                        parts.push_char(c);
+                    }
+                }
+            }
+        }
+        Ok((parts, End::Eof))
+    }
+
+    fn single_quoted(&mut self, parts: &mut Parts) -> Result<(), Diagnostic> {
+        let start = self.pos;
+        self.bump();
+        loop {
+            match self.bump() {
+                None => return Err(self.unterminated_quote(start, '\'')),
+                Some('\'') => return Ok(()),
+                Some(c) => parts.push_char(c),
+            }
+        }
+    }
+
+    fn double_quoted(&mut self, parts: &mut Parts, raw: bool) -> Result<(), Diagnostic> {
+        let start = self.pos;
+        self.bump();
+        loop {
+            match self.peek() {
+                None => return Err(self.unterminated_quote(start, '"')),
+                Some('"') => {
+                    self.bump();
+                    return Ok(());
+                }
+                Some('$') => self.dollar(parts)?,
+                Some(c) => {
+                    self.bump();
+                    if c == self.escape {
+                        if raw {
+                            parts.push_char(c);
+                        }
+                        match self.peek() {
+                            None => continue,
+                            Some(next) if next == '"' || next == '$' || next == self.escape => {
+                                self.bump();
+                                parts.push_char(next);
+                                continue;
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                    parts.push_char(c);
+                }
+            }
+        }
+    }
+
+    /// `$NAME` or `${…}`; the `$` is next.
+    fn dollar(&mut self, parts: &mut Parts) -> Result<(), Diagnostic> {
+        let start = self.pos;
+        self.bump();
+        if self.peek() != Some('{') {
+            let name = self.name();
+            if name.is_empty() {
+                parts.push_char('$');
+            } else {
+                parts.push_var(VarRef {
+                    name,
+                    modifier: None,
+                    span: self.text.span_of(start..self.pos),
+                });
+            }
+            return Ok(());
+        }
+        self.bump();
+        if self.depth >= MAX_NESTING {
+            return Err(self.too_deep(start));
+        }
+        match self.peek() {
+            None => return Err(self.missing_close(start, '}')),
+            Some(c @ ('{' | '}' | ':')) => return Err(self.bad_substitution(start, c)),
+            Some(_) => {}
+        }
+        let name = self.name();
+        if name.is_empty() {
+            return Err(self.bad_substitution(start, self.peek().unwrap_or('}')));
+        }
+        let modifier = match self.bump() {
+            None => return Err(self.missing_close(start, '}')),
+            Some('}') => None,
+            Some(':') => match self.bump() {
+                Some('-') => Some(Modifier::Default {
+                    word: self.nested(start, '}', false)?,
+                    unset_or_empty: true,
+                }),
+                Some('+') => Some(Modifier::Alternate {
+                    word: self.nested(start, '}', false)?,
+                    unset_or_empty: true,
+                }),
+                None => return Err(self.missing_close(start, '}')),
+                Some(other) => return Err(self.unsupported_modifier(start, &format!(":{other}"))),
+            },
+            Some('-') => Some(Modifier::Default {
+                word: self.nested(start, '}', false)?,
+                unset_or_empty: false,
+            }),
+            Some('+') => Some(Modifier::Alternate {
+                word: self.nested(start, '}', false)?,
+                unset_or_empty: false,
+            }),
+            Some('#') => {
+                let longest = self.eat('#');
+                Some(Modifier::TrimPrefix {
+                    pattern: self.nested(start, '}', true)?,
+                    longest,
+                })
+            }
+            Some('%') => {
+                let longest = self.eat('%');
+                Some(Modifier::TrimSuffix {
+                    pattern: self.nested(start, '}', true)?,
+                    longest,
+                })
+            }
+            Some('/') => {
+                let all = self.eat('/');
+                let pattern = self.nested(start, '/', true)?;
+                let replacement = self.nested(start, '}', true)?;
+                Some(Modifier::Replace {
+                    pattern,
+                    replacement,
+                    all,
+                })
+            }
+            Some('?') => return Err(self.unsupported_modifier(start, "?")),
+            Some(other) => return Err(self.bad_name(start, &name, other)),
+        };
+        parts.push_var(VarRef {
+            name,
+            modifier,
+            span: self.text.span_of(start..self.pos),
+        });
+        Ok(())
+    }
+
+    /// The word inside `${NAME<op>…}`, up to `stop`.
+    fn nested(&mut self, start: usize, stop: char, raw: bool) -> Result<Word, Diagnostic> {
+        let inner_start = self.pos;
+        self.depth += 1;
+        let scanned = self.until(Some(stop), raw);
+        self.depth -= 1;
+        let (parts, end) = scanned?;
+        if end == End::Eof {
+            return Err(self.missing_close(start, stop));
+        }
+        let inner_end = self.pos - stop.len_utf8();
+        Ok(parts.into_word(self.text.span_of(inner_start..inner_end)))
+    }
+
+    /// A variable name: letters, digits and `_`; or digits (`$1`); or one special
+    /// parameter character (`$@`, `$#`, …), as the shell lexer reads them.
+    fn name(&mut self) -> String {
+        let mut name = String::new();
+        match self.peek() {
+            Some(c) if c.is_ascii_digit() => {
+                while let Some(d) = self.peek().filter(char::is_ascii_digit) {
+                    self.bump();
+                    name.push(d);
+                }
+                return name;
+            }
+            Some(c @ ('@' | '*' | '#' | '?' | '-' | '$' | '!')) => {
+                self.bump();
+                name.push(c);
+                return name;
+            }
+            _ => {}
+        }
+        while let Some(c) = self.peek().filter(|c| c.is_alphanumeric() || *c == '_') {
+            self.bump();
+            name.push(c);
+        }
+        name
+    }
+
+    fn rest_span(&self, start: usize) -> crate::source::Span {
+        self.text.span_of(start..self.src.len())
+    }
+
+    fn unterminated_quote(&self, start: usize, quote: char) -> Diagnostic {
+        let which = if quote == '"' { "double" } else { "single" };
+        Diagnostic::error(
+            Code::UnterminatedQuote,
+            format!("unterminated {which} quote"),
+        )
+        .with_label(
+            self.text.span_of(start..start + 1),
+            format!("this `{quote}` is never closed"),
+        )
+        .with_help(format!(
+            "close the quote with `{quote}`, or write `{}{quote}` for a literal quote",
+            self.escape
+        ))
+    }
+
+    fn missing_close(&self, start: usize, stop: char) -> Diagnostic {
+        Diagnostic::error(
+            Code::InvalidVariable,
+            format!("unterminated variable reference: missing `{stop}`"),
+        )
+        .with_label(self.rest_span(start), "this `${` is never closed")
+        .with_help(format!(
+            "close it with `}}`, or write `{}$` for a literal dollar sign",
+            self.escape
+        ))
+    }
+
+    fn bad_substitution(&self, start: usize, found: char) -> Diagnostic {
+        let end = (self.pos + found.len_utf8()).min(self.src.len());
+        Diagnostic::error(
+            Code::InvalidVariable,
+            "bad substitution: expected a variable name after `${`",
+        )
+        .with_label(self.text.span_of(start..end), "no variable name here")
+        .with_help(format!(
+            "write `${{NAME}}`, or `{}$` for a literal dollar sign",
+            self.escape
+        ))
+    }
+
+    fn bad_name(&self, start: usize, name: &str, found: char) -> Diagnostic {
+        Diagnostic::error(
+            Code::InvalidVariable,
+            format!("invalid variable reference: unexpected `{found}` after `${{{name}`"),
+        )
+        .with_label(self.text.span_of(start..self.pos), "not a variable name")
+        .with_help(
+            "a variable name is letters, digits and `_`, not starting with a digit; \
+             after it, `}` or one of `:-` `-` `:+` `+` `#` `##` `%` `%%` `/` `//`",
+        )
+    }
+
+    fn unsupported_modifier(&self, start: usize, modifier: &str) -> Diagnostic {
+        Diagnostic::error(
+            Code::InvalidVariable,
+            format!("unsupported modifier `{modifier}` in variable reference"),
+        )
+        .with_label(self.text.span_of(start..self.pos), "unsupported here")
+        .with_help(
+            "supported: `${X:-default}`, `${X-default}`, `${X:+alt}`, `${X+alt}`, `${X#p}`, \
+             `${X##p}`, `${X%p}`, `${X%%p}`, `${X/p/r}`, `${X//p/r}`; to require a value, \
+             check it in a RUN step",
+        )
+    }
+
+    fn too_deep(&self, start: usize) -> Diagnostic {
+        Diagnostic::error(
+            Code::InvalidVariable,
+            format!("variable references nested more than {MAX_NESTING} deep"),
+        )
+        .with_label(self.text.span_of(start..self.pos), "too deeply nested")
+        .with_help("split the value into several ARG or ENV steps")
+    }
+}
+
+#[cfg(test)]
+#[path = "word_tests.rs"]
+mod tests;

@@ -1,0 +1,133 @@
+use super::*;
+use crate::ir::Modifier;
+use crate::source::Span;
+use crate::syntax::text::Mapped;
+
+fn word(src: &str) -> Result<Word, Diagnostic> {
+    let mapped = Mapped::contiguous(src, 0);
+    parse_word(&mapped.view(), '\\')
+}
+
+fn lit(src: &str) -> String {
+    word(src).unwrap().as_literal().unwrap()
+}
+
+#[test]
+fn quotes_and_escapes() {
+    assert_eq!(lit(r#""a b"'c d'e"#), "a bc de");
+    assert_eq!(lit(r#""say \"hi\" \n""#), "say \"hi\" \\n");
+    assert_eq!(lit(r"a\ b\$c"), "a b$c");
+    assert_eq!(lit("'$X'"), "$X");
+    assert_eq!(lit("C:\\\\app"), "C:\\app");
+    assert_eq!(lit("cost$"), "cost$");
+}
+
+#[test]
+fn variables_keep_their_spans() {
+    let w = word("a${B:-x y}c$D").unwrap();
+    let vars = w.vars();
+    assert_eq!(vars[0].name, "B");
+    assert_eq!(vars[0].span, Span::new(1, 10));
+    assert!(matches!(
+        &vars[0].modifier,
+        Some(Modifier::Default { unset_or_empty: true, word }) if word.as_literal().as_deref() == Some("x y")
+    ));
+    assert_eq!(vars[1].name, "D");
+    assert_eq!(vars[1].span, Span::new(11, 13));
+}
+
+#[test]
+fn every_modifier() {
+    let modifier = |src: &str| word(src).unwrap().vars()[0].modifier.clone().unwrap();
+    assert!(matches!(
+        modifier("${X-a}"),
+        Modifier::Default {
+            unset_or_empty: false,
+            ..
+        }
+    ));
+    assert!(matches!(
+        modifier("${X:+a}"),
+        Modifier::Alternate {
+            unset_or_empty: true,
+            ..
+        }
+    ));
+    assert!(matches!(
+        modifier("${X+a}"),
+        Modifier::Alternate {
+            unset_or_empty: false,
+            ..
+        }
+    ));
+    assert!(matches!(
+        modifier("${X#a*}"),
+        Modifier::TrimPrefix { longest: false, .. }
+    ));
+    assert!(matches!(
+        modifier("${X##a*}"),
+        Modifier::TrimPrefix { longest: true, .. }
+    ));
+    assert!(matches!(
+        modifier("${X%a}"),
+        Modifier::TrimSuffix { longest: false, .. }
+    ));
+    assert!(matches!(
+        modifier("${X%%a}"),
+        Modifier::TrimSuffix { longest: true, .. }
+    ));
+    match modifier(r"${X//a\*/b}") {
+        Modifier::Replace {
+            pattern,
+            replacement,
+            all,
+        } => {
+            assert!(all);
+            assert_eq!(pattern.as_literal().unwrap(), r"a\*");
+            assert_eq!(replacement.as_literal().unwrap(), "b");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn bad_variables() {
+    for bad in [
+        "${", "${X", "${}", "${:x}", "${1bad}", "${X:?}", "${X?msg}", "${X:=y}", "${X/a",
+    ] {
+        let error = word(bad).unwrap_err();
+        assert_eq!(
+            error.code,
+            Code::InvalidVariable,
+            "{bad}: {}",
+            error.message
+        );
+    }
+}
+
+#[test]
+fn unterminated_quotes() {
+    for bad in ["\"abc", "'abc", "a\"b\\\""] {
+        assert_eq!(
+            word(bad).unwrap_err().code,
+            Code::UnterminatedQuote,
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let deep = "${A:-".repeat(10_000) + &"}".repeat(10_000);
+    assert_eq!(word(&deep).unwrap_err().code, Code::InvalidVariable);
+}
+
+#[test]
+fn splitting_respects_quotes_and_braces() {
+    let mapped = Mapped::contiguous(r#"A="a b" B=${X:-c d} C=e\ f  'g h'"#, 0);
+    let words: Vec<_> = split_words(&mapped.view(), '\\')
+        .iter()
+        .map(|w| w.as_str().to_owned())
+        .collect();
+    assert_eq!(words, [r#"A="a b""#, "B=${X:-c d}", r"C=e\ f", "'g h'"]);
+}

@@ -1,0 +1,3 @@
+FROM alpine AS build extra
+FROM alpine base
+HEALTHCHECK NONE please

@@ -1,0 +1,4 @@
+ARG BASE=alpine
+RUN echo too early
+ENV A=b
+FROM ${BASE}

@@ -1,0 +1,4 @@
+FROM alpine
+RUNN echo hi
+COPPY a b
+FETCH https://example.com

@@ -1,0 +1,4 @@
+FROM alpine
+ENV GREETING="hello world
+LABEL description='it is
+COPY "my file /dst/
