@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::daemon::{Daemon, Outcome, RUSTBUILD_IMAGE, repo_root, self_check};
+use crate::daemon::{Daemon, Outcome, repo_root, rustbuild_image, self_check};
 use crate::workspace::Workspace;
 
 pub(crate) struct Case {
@@ -112,7 +112,7 @@ pub(crate) fn builds(daemon: &'static Daemon, case: &Case) -> Arc<Builds> {
 /// must stay before any comment.
 pub(crate) fn with_syntax_line(text: &str) -> String {
     if !self_check() {
-        return format!("# syntax={RUSTBUILD_IMAGE}\n{text}");
+        return format!("# syntax={}\n{text}", rustbuild_image());
     }
     report("SELF-CHECK RUN: \"rustbuild\" builds use dockerfile.v0 (RUSTBUILD_E2E_FRONTEND)");
     if text.starts_with("# ") {
@@ -128,7 +128,7 @@ pub(crate) fn assert_ran_rustbuild(out: &Outcome) {
     if self_check() {
         return;
     }
-    let frontend = format!("docker-image://docker.io/{RUSTBUILD_IMAGE}");
+    let frontend = format!("docker-image://docker.io/{}", rustbuild_image());
     assert!(
         out.text().contains(&frontend),
         "{}: the build did not run the frontend ({frontend}):\n{}",

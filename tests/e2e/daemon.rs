@@ -11,7 +11,14 @@ const BUILD_SLOTS: usize = 2;
 const COMMAND_TIMEOUT_SECS: &str = "600";
 
 /// The frontend image `scripts/test.sh` loads into every daemon.
-pub(crate) const RUSTBUILD_IMAGE: &str = "local/rustbuild:dev";
+const RUSTBUILD_IMAGE: &str = "local/rustbuild:dev";
+/// Manual runs only: another tag of the frontend image to test (an experimental build loaded
+/// with `scripts/images.sh frontend NAME BINARY TAG`, leaving others' image alone).
+const IMAGE_VAR: &str = "RUSTBUILD_E2E_IMAGE";
+
+pub(crate) fn rustbuild_image() -> String {
+    std::env::var(IMAGE_VAR).unwrap_or_else(|_| RUSTBUILD_IMAGE.to_string())
+}
 
 /// Set to `dockerfile.v0` in manual runs only, to validate the harness before rustbuild
 /// works: the "rustbuild" builds then go through dockerfile.v0 too.
@@ -117,12 +124,19 @@ fn connect(name: &'static str) -> Result<Daemon, String> {
         ));
     }
     let frontend = daemon.run(
-        &["image", "inspect", "--format", "{{.Id}}", RUSTBUILD_IMAGE],
+        &[
+            "image",
+            "inspect",
+            "--format",
+            "{{.Id}}",
+            &rustbuild_image(),
+        ],
         None,
     );
     if !frontend.success && !self_check() {
         return Err(format!(
-            "the frontend image {RUSTBUILD_IMAGE} is not loaded"
+            "the frontend image {} is not loaded",
+            rustbuild_image()
         ));
     }
     Ok(daemon)

@@ -6,7 +6,8 @@
 //! Run: `scripts/test.sh`, or with the daemons up and local/rustbuild:dev loaded,
 //! `cargo test --test e2e`. Manual harness check without a working frontend:
 //! `RUSTBUILD_E2E_FRONTEND=dockerfile.v0 cargo test --test e2e` builds both sides of every
-//! comparison with dockerfile.v0.
+//! comparison with dockerfile.v0. `RUSTBUILD_E2E_IMAGE=local/rustbuild:TAG` tests another tag
+//! of the frontend image (loaded with `scripts/images.sh frontend NAME BINARY TAG`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cache;
