@@ -43,6 +43,11 @@ pub(crate) async fn build(
         opts.platforms.clone()
     };
     let multi = opts.is_multi_platform();
+    if targets.len() > 1 && !bridge.caps.has("returnmap") {
+        return Err(report::plain_error(
+            "this BuildKit cannot return a result for several platforms (it lacks the `returnmap` capability); build one platform at a time",
+        ));
+    }
     let mut resolved = ResolvedImages::new();
     let mut builds = Vec::new();
     for target in &targets {
@@ -66,7 +71,16 @@ pub(crate) async fn build(
         }
         let lowered = lower::lower(file, buildfile, &resolved, &lower_opts)
             .map_err(|d| report::diagnostics_error(&d, file))?;
-        log!("solving for {}", target.id());
+        log!(
+            "solving for {}: image config {}/{}{}",
+            target.id(),
+            lowered.image_config["os"].as_str().unwrap_or("?"),
+            lowered.image_config["architecture"].as_str().unwrap_or("?"),
+            lowered.image_config["os.version"]
+                .as_str()
+                .map(|v| format!(" os.version {v}"))
+                .unwrap_or_default(),
+        );
         let ref_id = bridge
             .solve(lowered.definition, opts.cache_imports.clone())
             .await

@@ -141,3 +141,14 @@ async fn an_unknown_target_is_a_diagnostic() {
     assert_eq!(status.code, 2);
     assert!(status.message.contains("nope"), "{}", status.message);
 }
+
+#[tokio::test]
+async fn several_platforms_need_returnmap() {
+    let mock = mock();
+    mock.state().gateway_caps.retain(|c| c != "returnmap");
+    let status = run(&mock, &opts(&[("platform", "linux/amd64,linux/arm64")]))
+        .await
+        .unwrap_err();
+    assert!(status.message.contains("`returnmap`"), "{}", status.message);
+    assert!(mock.state().solves.is_empty());
+}

@@ -26,6 +26,8 @@ pub(crate) struct State {
     pub(crate) llb_caps: Vec<String>,
     /// Files per local name (`dockerfile`, `context`), by path.
     pub(crate) locals: BTreeMap<String, BTreeMap<String, Vec<u8>>>,
+    /// What `Inputs` answers (definitions a forwarding frontend passed).
+    pub(crate) inputs: BTreeMap<String, pb::Definition>,
     /// Image configs by reference.
     pub(crate) images: BTreeMap<String, serde_json::Value>,
     /// Every RPC by name, in order.
@@ -224,8 +226,9 @@ impl Service<http::Request<tonic::body::Body>> for MockBridge {
                 "ReadFile" => unary(request, move |r| mock.read_file(r)).await,
                 "ResolveImageConfig" => unary(request, move |r| mock.resolve(r)).await,
                 "Inputs" => {
-                    unary(request, |_: gw::InputsRequest| {
-                        Ok(gw::InputsResponse::default())
+                    unary(request, move |_: gw::InputsRequest| {
+                        let definitions = mock.state().inputs.clone();
+                        Ok(gw::InputsResponse { definitions })
                     })
                     .await
                 }

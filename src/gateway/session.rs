@@ -41,11 +41,27 @@ async fn serve() -> Result<(), String> {
     let env = Environment::from_vars(std::env::vars());
     let stdio = stdio::Stdio::open().map_err(|e| e.to_string())?;
     let mut bridge = Bridge::connect(stdio).await.map_err(|e| e.to_string())?;
+    let caps = &bridge.caps;
+    let lacking: Vec<&str> = [
+        "proto.refarray",
+        "returnmap",
+        "frontend.inputs",
+        "gateway.warnings",
+    ]
+    .into_iter()
+    .filter(|cap| !caps.has(cap))
+    .collect();
+    log!(
+        "connected: {} gateway and {} LLB caps enabled; lacking {lacking:?}",
+        caps.gateway.len(),
+        caps.llb.len()
+    );
     answer(&mut bridge, &env).await
 }
 
 /// Responds to what BuildKit asked and makes the one `Return`.
 pub(crate) async fn answer(bridge: &mut Bridge, env: &Environment) -> Result<(), String> {
+    let started = std::time::Instant::now();
     let outcome = respond(bridge, env).await;
     if let Err(status) = &outcome {
         let first = status.message.lines().next().unwrap_or_default();
@@ -54,7 +70,9 @@ pub(crate) async fn answer(bridge: &mut Bridge, env: &Environment) -> Result<(),
     bridge
         .return_outcome(outcome)
         .await
-        .map_err(|e| format!("Return failed: {e}"))
+        .map_err(|e| format!("Return failed: {e}"))?;
+    log!("returned after {} ms", started.elapsed().as_millis());
+    Ok(())
 }
 
 /// Everything between `Ping` and `Return`.

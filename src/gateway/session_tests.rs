@@ -199,6 +199,76 @@ async fn a_daemon_without_refarray_gets_deprecated_refs() {
     );
 }
 
+#[tokio::test]
+async fn a_dockerfile_input_replaces_the_local() {
+    let mock = mock(&[]);
+    let mut graph = crate::llb::Graph::new();
+    let head = graph.source(
+        "local://forwarded",
+        BTreeMap::new(),
+        None,
+        crate::llb::OpMeta::default(),
+    );
+    let digest = head.digest.clone();
+    let definition = graph.into_definition(Some(head), None);
+    {
+        let mut state = mock.state();
+        state.inputs.insert("dockerfile".into(), definition.clone());
+        state.locals.insert(
+            "forwarded".into(),
+            BTreeMap::from([("Buildfile".to_string(), b"FROM a\n".to_vec())]),
+        );
+    }
+    let mut bridge = mock.connect().await;
+    let opts = FrontendOptions::parse(&env(&[("filename", "Buildfile")]).opts).unwrap();
+    let source = files::read(&mut bridge, &opts, "sid").await.unwrap();
+    assert_eq!(&*source.file.text, "FROM a\n");
+    assert_eq!(source.vertex, digest, "warnings attach to the input's head");
+    assert_eq!(
+        mock.state().solves[0].definition.as_ref(),
+        Some(&definition)
+    );
+}
+
+#[tokio::test]
+async fn inputs_are_not_asked_for_without_the_cap() {
+    let mock = mock(&[("Buildfile", "FROM a\n")]);
+    mock.state().gateway_caps.retain(|c| c != "frontend.inputs");
+    let mut bridge = mock.connect().await;
+    let opts = FrontendOptions::parse(&env(&[("filename", "Buildfile")]).opts).unwrap();
+    files::read(&mut bridge, &opts, "sid").await.unwrap();
+    assert!(!mock.state().calls.iter().any(|c| c == "Inputs"));
+}
+
+#[tokio::test]
+async fn warnings_go_through_warn_only_where_the_daemon_has_it() {
+    let text = "FROM scratch\nENV a b\n";
+    let mock = mock(&[("Buildfile", text)]);
+    let returned = run(&mock, &env(&[("filename", "Buildfile")])).await;
+    assert!(returned.error.is_none(), "{:?}", returned.error);
+    {
+        let state = mock.state();
+        assert_eq!(state.warnings.len(), 1);
+        let warning = &state.warnings[0];
+        let short = String::from_utf8(warning.short.clone()).unwrap();
+        assert!(short.ends_with("(line 2)"), "{short}");
+        let load = pb_source(&state.solves[0]).unwrap();
+        assert_eq!(load.identifier, "local://dockerfile");
+        assert!(warning.digest.starts_with("sha256:"));
+    }
+
+    let old = mock_without("gateway.warnings", &[("Buildfile", text)]);
+    let returned = run(&old, &env(&[("filename", "Buildfile")])).await;
+    assert!(returned.error.is_none());
+    assert!(!old.state().calls.iter().any(|c| c == "Warn"));
+}
+
+fn mock_without(cap: &str, files: &[(&str, &str)]) -> MockBridge {
+    let mock = mock(files);
+    mock.state().gateway_caps.retain(|c| c != cap);
+    mock
+}
+
 fn pb_source(solve: &gw::SolveRequest) -> Option<crate::pb::pb::SourceOp> {
     use prost::Message;
     let def = solve.definition.as_ref()?;

@@ -1,5 +1,6 @@
 use super::*;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::ir;
 
 fn json(answer: &Answer) -> Value {
     serde_json::from_slice(&answer["result.json"]).unwrap()
@@ -68,4 +69,95 @@ fn lint_warnings_without_a_span_point_nowhere() {
     let diagnostics = Diagnostics(vec![Diagnostic::warning(Code::LegacyKeyValue, "somewhere")]);
     let body = json(&lint(&file, &diagnostics));
     assert_eq!(body["warnings"][0]["location"]["sourceIndex"], -1);
+}
+
+const MULTI: &str = "\
+ARG BASE=local/busybox
+
+# Compiles things.
+FROM ${BASE} AS build
+ARG VERSION=1.0
+RUN --mount=type=secret,id=token,required=true --mount=type=ssh --mount=type=secret,target=/run/secrets/npmrc true
+
+FROM build AS test
+ARG ONLY_TEST
+RUN true
+
+FROM scratch AS unused
+ARG UNUSED
+
+# The final image.
+FROM local/busybox
+COPY --from=build / /x
+";
+
+fn parsed(text: &str) -> (SourceFile, ir::Buildfile) {
+    let file = SourceFile::new("Buildfile", text);
+    let analysis = crate::analyze(&file);
+    let buildfile = analysis
+        .buildfile
+        .unwrap_or_else(|| panic!("{:?}", analysis.diagnostics));
+    (file, buildfile)
+}
+
+#[test]
+fn targets_lists_named_stages_and_the_default() {
+    let (file, buildfile) = parsed(MULTI);
+    let body = json(&targets(&file, &buildfile));
+    let names: Vec<&str> = body["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["build", "test", "unused", ""]);
+    assert_eq!(body["targets"][0]["description"], "Compiles things.");
+    assert_eq!(body["targets"][0]["base"], "${BASE}");
+    assert_eq!(
+        body["targets"][0]["location"]["ranges"][0]["start"]["line"],
+        4
+    );
+    assert_eq!(body["targets"][3]["default"], true);
+    assert!(body["targets"][0].get("default").is_none());
+}
+
+#[test]
+fn outline_follows_the_stages_the_target_needs() {
+    let (file, buildfile) = parsed(MULTI);
+    let body = json(&outline(&file, &buildfile, None).unwrap());
+    let args: Vec<&str> = body["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(args, ["BASE", "VERSION"], "not ONLY_TEST nor UNUSED");
+    assert_eq!(body["args"][0]["value"], "local/busybox");
+    assert_eq!(body["description"], "The final image.");
+    let secrets: Vec<&str> = body["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(secrets, ["token", "npmrc"]);
+    assert_eq!(body["secrets"][0]["required"], true);
+    assert_eq!(body["ssh"][0]["name"], "default");
+
+    let test = json(&outline(&file, &buildfile, Some("test")).unwrap());
+    assert_eq!(test["name"], "test");
+    assert!(
+        test["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["name"] == "ONLY_TEST")
+    );
+}
+
+#[test]
+fn outline_of_an_unknown_target_is_an_error() {
+    let (file, buildfile) = parsed(MULTI);
+    let err = outline(&file, &buildfile, Some("nope")).unwrap_err();
+    assert!(err.contains("`nope`"), "{err}");
 }
