@@ -20,6 +20,14 @@ pub(crate) struct Case {
     pub(crate) flags: Vec<String>,
 }
 
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Frontend {
+    /// The daemon's built-in dockerfile.v0.
+    Dockerfile,
+    /// The frontend image, selected by a `# syntax=` line.
+    Rustbuild,
+}
+
 /// Both builds of one case on one daemon.
 pub(crate) struct Builds {
     pub(crate) reference: Outcome,
@@ -61,23 +69,30 @@ impl Case {
     pub(crate) fn build_reference(&self, daemon: &Daemon) -> Outcome {
         self.build(
             daemon,
-            &self.dir.join("Buildfile"),
-            &self.tag("dockerfile-v0"),
+            Frontend::Dockerfile,
+            &["-t", &self.tag("dockerfile-v0")],
         )
     }
 
-    /// The same Buildfile with a syntax line naming rustbuild, outside the context folder so
-    /// the context is the same for both builds.
     pub(crate) fn build_rustbuild(&self, daemon: &Daemon) -> Outcome {
-        let text = std::fs::read_to_string(self.dir.join("Buildfile")).unwrap_or_default();
-        let work = Workspace::new(&self.name);
-        let file = work.write("Buildfile", with_syntax_line(&text));
-        self.build(daemon, &file, &self.tag("rustbuild"))
+        self.build(daemon, Frontend::Rustbuild, &["-t", &self.tag("rustbuild")])
     }
 
-    fn build(&self, daemon: &Daemon, file: &std::path::Path, tag: &str) -> Outcome {
+    /// `docker build` of the case with its flags and `output` (`-t TAG`, `-o …`). rustbuild
+    /// gets the same text with a syntax line, in a file outside the context folder so the
+    /// context is the same for both builds.
+    pub(crate) fn build(&self, daemon: &Daemon, frontend: Frontend, output: &[&str]) -> Outcome {
+        let work = Workspace::new(&self.name);
+        let file = match frontend {
+            Frontend::Dockerfile => self.dir.join("Buildfile"),
+            Frontend::Rustbuild => {
+                let text = std::fs::read_to_string(self.dir.join("Buildfile")).unwrap_or_default();
+                work.write("Buildfile", with_syntax_line(&text))
+            }
+        };
         let file = file.to_string_lossy();
-        let mut args = vec!["build", "--progress=plain", "-f", &file, "-t", tag];
+        let mut args = vec!["build", "--progress=plain", "-f", &file];
+        args.extend(output);
         args.extend(self.flags.iter().map(String::as_str));
         args.push(".");
         daemon.build(&args, &self.dir)

@@ -15,6 +15,7 @@ mod corpus;
 mod daemon;
 mod failures;
 mod image;
+mod llb;
 mod parity;
 mod platforms;
 mod secrets;
