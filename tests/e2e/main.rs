@@ -6,8 +6,8 @@
 //! a daemon does not answer.
 //!
 //! Run: `scripts/test.sh`, or with the daemons up and local/rustbuild:dev loaded,
-//! `cargo test --test e2e`; add `-- --nocapture` to read the figures in the test log (the
-//! SKIP, CACHE and LLB lines are printed in any case). Manual harness check without a working frontend:
+//! `cargo test --test e2e`; the SKIP, CACHE and LLB lines reach stderr even while libtest
+//! captures test output. Manual harness check without a working frontend:
 //! `RUSTBUILD_E2E_FRONTEND=dockerfile.v0 cargo test --test e2e` builds both sides of every
 //! comparison with dockerfile.v0. `RUSTBUILD_E2E_IMAGE=local/rustbuild:TAG` tests another tag
 //! of the frontend image (loaded with `scripts/images.sh frontend NAME BINARY TAG`).
