@@ -158,10 +158,21 @@ pub(crate) fn repo_root() -> PathBuf {
 impl Daemon {
     /// `docker ARGS` in `dir`, under a timeout.
     pub(crate) fn run(&self, args: &[&str], dir: Option<&Path>) -> Outcome {
+        self.run_with(&[], args, dir)
+    }
+
+    /// `docker ARGS` with `extra` variables on top of the daemon's client environment.
+    pub(crate) fn run_with(
+        &self,
+        extra: &[(&str, &str)],
+        args: &[&str],
+        dir: Option<&Path>,
+    ) -> Outcome {
         let mut cmd = Command::new("timeout");
         cmd.args(["--kill-after=10", COMMAND_TIMEOUT_SECS, &self.docker])
             .args(args);
         cmd.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        cmd.envs(extra.iter().copied());
         cmd.stdin(Stdio::null());
         if let Some(dir) = dir {
             cmd.current_dir(dir);

@@ -14,13 +14,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cache;
+mod configs;
 mod corpus;
 mod daemon;
 mod failures;
 mod image;
 mod llb;
+mod locations;
+mod oci;
 mod parity;
 mod platforms;
 mod secrets;
+mod subrequests;
+mod syntax;
 mod tar;
 mod workspace;

@@ -11,11 +11,16 @@ use crate::image::{self, Tree};
 use crate::tar::{self, Entry, Kind};
 use crate::workspace::Workspace;
 
-const NAMES: (&str, &str) = ("dockerfile.v0", "rustbuild");
+pub(crate) const NAMES: (&str, &str) = ("dockerfile.v0", "rustbuild");
 
 /// Builds `buildfile` twice in `work`, through dockerfile.v0 and through rustbuild, with
 /// `args` (which name the output `OUT`), and returns both outputs' paths.
-fn build_both(daemon: &Daemon, work: &Workspace, buildfile: &str, args: &[&str]) -> [String; 2] {
+pub(crate) fn build_both(
+    daemon: &Daemon,
+    work: &Workspace,
+    buildfile: &str,
+    args: &[&str],
+) -> [String; 2] {
     work.write("dockerfile.v0/Buildfile", buildfile);
     work.write("rustbuild/Buildfile", with_syntax_line(buildfile));
     ["dockerfile.v0", "rustbuild"].map(|frontend| {
