@@ -8,10 +8,13 @@ use crate::daemon::{Outcome, daemon, self_check, tail};
 use crate::workspace::Workspace;
 
 /// Three stages: `tools` is not needed by `final`, so its ARG is not in final's outline.
-/// Line 10 (with the syntax line) uses the legacy `ENV KEY VALUE` form: a lint warning.
+/// `tools` is described in Dockerfile's way (a comment line starting with the stage name),
+/// the others by the whole comment above FROM, rustbuild's way. Line 11 (with the syntax
+/// line) uses the legacy `ENV KEY VALUE` form: a lint warning.
 const BUILDFILE: &str = "ARG GREETING=hello
 ARG REGISTRY
-# The tools stage, which final does not need.
+# Tools for later.
+# tools holds the tools, which final does not need.
 FROM local/busybox:latest AS tools
 ARG TOOLS_ONLY=yes
 # The base stage with busybox.
@@ -72,7 +75,7 @@ fn bk26_print_targets_lists_stages_with_default_and_descriptions() {
         &[
             &["TARGET", "DESCRIPTION"],
             &[
-                "tools", "The", "tools", "stage,", "which", "final", "does", "not", "need.",
+                "tools", "holds", "the", "tools,", "which", "final", "does", "not", "need.",
             ],
             &["base", "The", "base", "stage", "with", "busybox."],
             &["final", "(default)", "The", "final", "image."],
@@ -150,7 +153,7 @@ fn bk26_print_lint_reports_warnings_with_line_and_code() {
     let text = stdout(&out);
     assert!(
         text.contains(
-            "Buildfile:10: warning rustbuild::check::legacy-key-value: `ENV KEY VALUE` is the legacy form"
+            "Buildfile:11: warning rustbuild::check::legacy-key-value: `ENV KEY VALUE` is the legacy form"
         ),
         "{text}"
     );
