@@ -82,6 +82,22 @@ fn sources(file: &SourceFile) -> Value {
     json!([report::base64(file.text.as_bytes())])
 }
 
+/// What `targets` and `outline` show for a stage. Dockerfile's convention first: the comment
+/// line that starts with the stage name, without the name (`# build compiles the program`
+/// describes `build` as "compiles the program"), so a Dockerfile gets the same description
+/// as from dockerfile.v0. Otherwise the whole comment above FROM (a rustbuild extension,
+/// also for the unnamed last stage).
+fn stage_description(stage: &ir::Stage) -> Option<String> {
+    let comment = stage.description.as_deref()?;
+    let by_name = stage.name.as_ref().and_then(|name| {
+        let prefix = format!("{} ", name.node);
+        comment
+            .lines()
+            .find_map(|line| line.strip_prefix(prefix.as_str()))
+    });
+    Some(by_name.unwrap_or(comment).to_string())
+}
+
 /// `frontend.targets`: every named stage, and the last (the default) even unnamed.
 pub(crate) fn targets(file: &SourceFile, buildfile: &ir::Buildfile) -> Answer {
     let last = buildfile.stages.len().saturating_sub(1);
@@ -100,7 +116,8 @@ pub(crate) fn targets(file: &SourceFile, buildfile: &ir::Buildfile) -> Answer {
         if i == last {
             target["default"] = json!(true);
         }
-        if let Some(description) = &stage.description {
+        let description = stage_description(stage);
+        if let Some(description) = &description {
             target["description"] = json!(description);
         }
         if let Some(platform) = &stage.platform {
@@ -112,7 +129,7 @@ pub(crate) fn targets(file: &SourceFile, buildfile: &ir::Buildfile) -> Answer {
             (Some(n), false) => n,
             (None, _) => "(default)".into(),
         };
-        let description = stage.description.as_deref().unwrap_or_default();
+        let description = description.unwrap_or_default();
         text.push_str(&format!("{shown:<24}{description}\n"));
     }
     answer(&json!({"targets": list, "sources": sources(file)}), text)
@@ -217,7 +234,7 @@ pub(crate) fn outline(
     if let Some(name) = &stage.name {
         json["name"] = json!(name.node);
     }
-    if let Some(description) = &stage.description {
+    if let Some(description) = stage_description(stage) {
         json["description"] = json!(description);
     }
     if !secrets.is_empty() {

@@ -161,3 +161,20 @@ fn outline_of_an_unknown_target_is_an_error() {
     let err = outline(&file, &buildfile, Some("nope")).unwrap_err();
     assert!(err.contains("`nope`"), "{err}");
 }
+
+#[test]
+fn a_comment_starting_with_the_stage_name_describes_it_as_in_dockerfile() {
+    let text = "# Builds things.\n# build compiles the program\nFROM a AS build\n\
+                # plain words above FROM\nFROM b AS other\n";
+    let (file, buildfile) = parsed(text);
+    let body = json(&targets(&file, &buildfile));
+    assert_eq!(body["targets"][0]["description"], "compiles the program");
+    assert_eq!(body["targets"][1]["description"], "plain words above FROM");
+    let build = json(&outline(&file, &buildfile, Some("build")).unwrap());
+    assert_eq!(build["description"], "compiles the program");
+    let listed = String::from_utf8(targets(&file, &buildfile)["result.txt"].clone()).unwrap();
+    assert!(
+        listed.contains("compiles the program\n") && !listed.contains("build compiles"),
+        "{listed}"
+    );
+}
