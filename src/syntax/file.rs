@@ -180,6 +180,7 @@ fn heredocs(
 ) -> (Vec<Heredoc>, usize) {
     let mut out = Vec::new();
     let mut end = 0;
+    let mut unterminated = false;
     if !matches!(keyword, "run" | "copy" | "add")
         || !ins.args.as_str().contains("<<")
         || !matches!(classify(&ins.args), Form::Shell)
@@ -192,7 +193,10 @@ fn heredocs(
         };
         let body = reader.heredoc(&marker.name, marker.strip_tabs);
         end = body.end;
-        if !body.terminated {
+        // After one unterminated heredoc the file is used up: the ones after it on the line
+        // are unterminated as a consequence, not worth a report each.
+        if !body.terminated && !unterminated {
+            unterminated = true;
             cx.error(
                 Diagnostic::error(
                     Code::UnterminatedHeredoc,

@@ -146,3 +146,222 @@ fn byte_order_mark_is_dropped() {
     assert_eq!(&*file.text, "FROM a\n");
     assert!(rustbuild::analyze(&file).buildfile.is_some());
 }
+
+/// xorshift64*: a small deterministic generator, so a failure reproduces from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+/// Fragments that exercise the parser's special cases.
+const FRAGMENTS: &[&str] = &[
+    "FROM ",
+    "RUN ",
+    "COPY ",
+    "ADD ",
+    "ENV ",
+    "ARG ",
+    "LABEL ",
+    "EXPOSE ",
+    "CMD ",
+    "SHELL ",
+    "HEALTHCHECK ",
+    "ONBUILD ",
+    "WORKDIR ",
+    "USER ",
+    "VOLUME ",
+    " AS ",
+    "${",
+    "}",
+    "$",
+    ":-",
+    "#",
+    "##",
+    "%",
+    "/",
+    "\"",
+    "'",
+    "`",
+    "\\",
+    "\\\n",
+    "<<EOT",
+    "<<-EOT",
+    "\nEOT\n",
+    "<<'EOT'",
+    "[",
+    "]",
+    "[\"",
+    "\", \"",
+    "--mount=",
+    "type=cache,",
+    "target=",
+    "--from=",
+    "--chmod=",
+    "--",
+    "=",
+    ",",
+    "\n",
+    "\r\n",
+    " ",
+    "\t",
+    "# escape=`\n",
+    "# syntax=x\n",
+    "\u{feff}",
+    "é",
+    "\u{0}",
+    "\u{85}",
+    "\u{a0}",
+    "😀",
+    "\\u00e9",
+    "{",
+    ":",
+    "?",
+    "0",
+    "70000/tcp",
+];
+
+fn mutate(rng: &mut Rng, base: &str) -> Vec<u8> {
+    let mut bytes = base.as_bytes().to_vec();
+    for _ in 0..=rng.below(8) {
+        let at = rng.below(bytes.len() + 1);
+        match rng.below(10) {
+            0 => {
+                let end = (at + rng.below(40)).min(bytes.len());
+                bytes.drain(at..end);
+            }
+            1 => {
+                let end = (at + rng.below(60)).min(bytes.len());
+                let copy = bytes[at..end].to_vec();
+                let to = rng.below(bytes.len() + 1);
+                bytes.splice(to..to, copy);
+            }
+            2 => {
+                let byte = rng.next() as u8;
+                bytes.insert(at, byte);
+            }
+            _ => {
+                let fragment = rng.pick(FRAGMENTS).as_bytes().to_vec();
+                bytes.splice(at..at, fragment);
+            }
+        }
+    }
+    bytes
+}
+
+fn random_bytes(rng: &mut Rng) -> Vec<u8> {
+    let len = rng.below(600);
+    let mut bytes = Vec::with_capacity(len);
+    while bytes.len() < len {
+        if rng.below(3) == 0 {
+            bytes.push(rng.next() as u8);
+        } else {
+            bytes.extend_from_slice(rng.pick(FRAGMENTS).as_bytes());
+        }
+    }
+    bytes
+}
+
+/// decode + analyze never panic, and every span they report is inside the text.
+fn exercise(bytes: &[u8], render: bool) {
+    let file = match rustbuild::syntax::decode("Buildfile", bytes) {
+        Ok(file) => file,
+        Err(error) => {
+            assert_eq!(error.code, Code::InvalidUtf8);
+            assert!(error.span().unwrap().end as usize <= bytes.len());
+            return;
+        }
+    };
+    let analysis = rustbuild::analyze(&file);
+    assert_invariants(&file, &analysis.diagnostics);
+    if render {
+        diagnostic::render(&analysis.diagnostics, &file, Style::Plain);
+        diagnostic::to_json(&analysis.diagnostics, &file);
+    }
+}
+
+fn seeds() -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut seeds = Vec::new();
+    for dir in [
+        "tests/corpus/syntax/ok",
+        "tests/corpus/syntax/err",
+        "tests/corpus/check/err",
+    ] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            seeds.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+        }
+    }
+    for entry in std::fs::read_dir(root.join("examples")).unwrap() {
+        let path = entry.unwrap().path().join("Buildfile");
+        if let Ok(text) = std::fs::read_to_string(path) {
+            seeds.push(text);
+        }
+    }
+    seeds
+}
+
+#[test]
+fn arbitrary_bytes_never_panic() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for case in 0..3000 {
+        let bytes = random_bytes(&mut rng);
+        exercise(&bytes, case % 10 == 0);
+    }
+}
+
+#[test]
+fn mutated_buildfiles_never_panic() {
+    let seeds = seeds();
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    for case in 0..3000 {
+        let base = rng.pick(&seeds).clone();
+        let bytes = mutate(&mut rng, &base);
+        exercise(&bytes, case % 10 == 0);
+    }
+}
+
+#[test]
+fn huge_and_deep_inputs_finish() {
+    let long_line = format!("FROM a\nRUN echo {}\n", "x".repeat(200_000));
+    let spaces = format!("FROM a\nENV A=1{}B=2\n", " ".repeat(200_000));
+    let nested = format!(
+        "FROM a\nENV A={}{}\n",
+        "${X:-".repeat(10_000),
+        "}".repeat(10_000)
+    );
+    let braces = format!("FROM a\nRUN {}\n", "{".repeat(100_000));
+    let continuations = format!("FROM a\nRUN a{}\n", " \\\n".repeat(50_000));
+    let heredocs = format!("FROM a\nRUN {}\n", "<<EOT ".repeat(10_000));
+    let flags = format!(
+        "FROM a\nRUN {} true\n",
+        "--mount=type=tmpfs,target=/t ".repeat(5_000)
+    );
+    let json = format!("FROM a\nCMD [{}\"x\"]\n", "\"a\", ".repeat(50_000));
+    // Each of these took quadratic time or deep recursion in a naive parser.
+    for text in [
+        long_line,
+        spaces,
+        nested,
+        braces,
+        continuations,
+        heredocs,
+        flags,
+        json,
+    ] {
+        exercise(text.as_bytes(), false);
+    }
+}

@@ -1,0 +1,133 @@
+//! How much of dockerfile.v0's build cache rustbuild reuses: after dockerfile.v0 built a
+//! corpus case, rustbuild builds it again, and `--progress=plain` tells which steps were
+//! CACHED. The figure is recorded, not asserted: the goal is all of them.
+
+use std::collections::BTreeMap;
+
+use crate::corpus::{Case, builds, case_names, report};
+use crate::daemon::{daemon, tail};
+
+/// Steps of one build, as `--progress=plain` reports them.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Figure {
+    pub(crate) steps: usize,
+    pub(crate) cached: usize,
+}
+
+/// Counts the build steps (vertices named like `[2/3] RUN …` or `[build 2/4] COPY …`) and
+/// those among them reported `CACHED`. FROM steps are left out: an image source is never
+/// reported CACHED by BuildKit 0.13, whoever built before.
+pub(crate) fn count(progress: &str) -> Figure {
+    let mut names: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut cached = std::collections::BTreeSet::new();
+    for line in progress.lines() {
+        let Some((id, rest)) = line.split_once(' ') else {
+            continue;
+        };
+        if !id.starts_with('#') || !id[1..].chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        names.entry(id).or_insert(rest);
+        if rest.trim() == "CACHED" {
+            cached.insert(id);
+        }
+    }
+    let steps: Vec<&str> = names
+        .iter()
+        .filter(|(_, n)| is_step(n))
+        .map(|(id, _)| *id)
+        .collect();
+    Figure {
+        steps: steps.len(),
+        cached: steps.iter().filter(|id| cached.contains(*id)).count(),
+    }
+}
+
+/// `[2/3] RUN …`, `[stage-1 4/5] COPY …`: a bracket whose last word is `N/M`, not a FROM.
+fn is_step(name: &str) -> bool {
+    let Some((inside, instruction)) = name.strip_prefix('[').and_then(|n| n.split_once(']')) else {
+        return false;
+    };
+    if instruction.trim_start().starts_with("FROM ") {
+        return false;
+    }
+    let last = inside.rsplit(' ').next().unwrap_or("");
+    last.split_once('/').is_some_and(|(n, m)| {
+        [n, m]
+            .iter()
+            .all(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()))
+    })
+}
+
+fn record(daemon_name: &'static str) {
+    let daemon = daemon(daemon_name);
+    let mut lines = Vec::new();
+    let mut failures = Vec::new();
+    for name in case_names() {
+        let case = Case::load(&name);
+        if case.skip_reason(daemon).is_some() {
+            lines.push(format!("  {name:<22} skipped (see skip-{daemon_name})"));
+            continue;
+        }
+        let built = builds(daemon, &case);
+        if !built.rustbuild.success {
+            failures.push(format!(
+                "{name}: rustbuild failed:\n{}",
+                tail(&built.rustbuild.text(), 15)
+            ));
+            continue;
+        }
+        let reference = count(&built.reference.stderr);
+        let figure = count(&built.rustbuild.stderr);
+        if figure.steps == 0 && reference.steps > 0 {
+            failures.push(format!(
+                "{name}: no `[N/M]` build steps in rustbuild's progress output"
+            ));
+        }
+        lines.push(format!(
+            "  {name:<22} {}/{} steps CACHED (dockerfile.v0 had {} steps)",
+            figure.cached, figure.steps, reference.steps
+        ));
+    }
+    report(&format!(
+        "CACHE on {daemon_name}: rustbuild after dockerfile.v0\n{}",
+        lines.join("\n")
+    ));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn bk20_cached_after_dockerfile() {
+    record("bk20");
+}
+
+#[test]
+fn bk26_cached_after_dockerfile() {
+    record("bk26");
+}
+
+#[test]
+fn plain_progress_is_counted() {
+    let bk26 = "#1 [internal] load build definition from Buildfile\n#1 DONE 0.0s\n\
+                #5 [1/3] FROM docker.io/local/busybox:latest\n#5 CACHED\n\
+                #6 [build 2/3] RUN echo hi\n#6 0.102 hi\n#6 DONE 0.2s\n\
+                #7 [3/3] COPY a /b\n#7 CACHED\n#8 exporting to image\n#8 DONE 0.1s\n";
+    assert_eq!(
+        count(bk26),
+        Figure {
+            steps: 2,
+            cached: 1
+        }
+    );
+    let bk20 = "#4 [2/2] RUN true\n#4 sha256:abc\n#4 CACHED\n#3 [internal] load metadata\n";
+    assert_eq!(
+        count(bk20),
+        Figure {
+            steps: 1,
+            cached: 1
+        }
+    );
+    assert!(!is_step("[internal] load .dockerignore"));
+    assert!(!is_step("[base 1/2] FROM docker.io/local/busybox:latest"));
+    assert!(is_step("[linux/arm64 2/3] COPY x y"));
+}

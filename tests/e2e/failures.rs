@@ -1,0 +1,108 @@
+//! Broken builds fail with output that points at the cause: the Buildfile line, or the
+//! missing file. dockerd 26 with buildx shows the Buildfile excerpt BuildKit gets from the
+//! source map (`Buildfile:3`, `>>>`); dockerd 20.10 shows no excerpt to any client, only the
+//! error message text.
+
+use crate::corpus::{assert_ran_rustbuild, with_syntax_line};
+use crate::daemon::{Outcome, daemon, tail};
+use crate::workspace::Workspace;
+
+/// Builds `buildfile` (the syntax line is added as line 1) with `context` files through
+/// rustbuild; the build must fail.
+fn failing_build(daemon_name: &'static str, buildfile: &str, context: &[(&str, &str)]) -> Outcome {
+    let daemon = daemon(daemon_name);
+    let work = Workspace::new("failure");
+    work.write("Buildfile", with_syntax_line(buildfile));
+    for (path, content) in context {
+        work.write(path, content);
+    }
+    let out = daemon.build(
+        &["build", "--progress=plain", "-f", "Buildfile", "."],
+        work.path(),
+    );
+    assert!(
+        !out.success,
+        "the build should fail:\n{}",
+        tail(&out.text(), 30)
+    );
+    assert_ran_rustbuild(&out);
+    out
+}
+
+fn assert_shows(out: &Outcome, expected: &[&str]) {
+    let text = out.text();
+    for e in expected {
+        assert!(
+            text.contains(e),
+            "the output does not show {e:?}:\n{}",
+            tail(&text, 40)
+        );
+    }
+}
+
+/// Line 3 once the syntax line is in: an instruction that does not exist.
+const SYNTAX_ERROR: &str = "FROM local/busybox:latest\nBOGUS --not-an-instruction\nRUN true\n";
+
+#[test]
+fn bk20_syntax_error_names_the_line() {
+    let out = failing_build("bk20", SYNTAX_ERROR, &[]);
+    // no excerpt on this daemon: the line is in rustbuild's own report, the message text
+    assert_shows(&out, &["[Buildfile:3:1]", "BOGUS"]);
+}
+
+#[test]
+fn bk26_syntax_error_names_the_line() {
+    let out = failing_build("bk26", SYNTAX_ERROR, &[]);
+    assert_shows(
+        &out,
+        &[
+            "Buildfile:3\n",
+            ">>> BOGUS --not-an-instruction",
+            "[Buildfile:3:1]",
+        ],
+    );
+}
+
+/// Line 3 once the syntax line is in: a command that exits 3.
+const FAILING_RUN: &str = "FROM local/busybox:latest\nRUN echo before && exit 3\nRUN true\n";
+
+#[test]
+fn bk20_failing_run_shows_the_command_and_exit_code() {
+    let out = failing_build("bk20", FAILING_RUN, &[]);
+    assert_shows(&out, &["RUN echo before && exit 3", "exit code: 3"]);
+}
+
+#[test]
+fn bk26_failing_run_names_the_line() {
+    let out = failing_build("bk26", FAILING_RUN, &[]);
+    assert_shows(
+        &out,
+        &[
+            "Buildfile:3",
+            ">>> RUN echo before && exit 3",
+            "exit code: 3",
+        ],
+    );
+}
+
+/// Line 3 once the syntax line is in: a source that is not in the context.
+const MISSING_SOURCE: &str = "FROM local/busybox:latest\nCOPY present.txt missing.txt /dst/\n";
+
+#[test]
+fn bk20_missing_copy_source_is_named() {
+    let out = failing_build("bk20", MISSING_SOURCE, &[("present.txt", "here\n")]);
+    assert_shows(&out, &["\"/missing.txt\" not found"]);
+}
+
+#[test]
+fn bk26_missing_copy_source_names_the_line() {
+    let out = failing_build("bk26", MISSING_SOURCE, &[("present.txt", "here\n")]);
+    assert_shows(
+        &out,
+        &[
+            "\"/missing.txt\": not found",
+            "Buildfile:3\n",
+            ">>> COPY present.txt missing.txt /dst/",
+        ],
+    );
+}
