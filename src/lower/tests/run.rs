@@ -68,8 +68,9 @@ fn run_mounts_are_sorted_with_dockerfile_ids_and_defaults() {
             ("/root/.cache", -1, -1, cache_t),
             ("/src", 1, -1, bind_t),
             ("/tmp", -1, -1, tmpfs_t),
-            ("/run/secrets/token", -1, 0, secret_t),
-            ("/run/buildkit/ssh_agent.0", -1, 0, ssh_t),
+            // input 0, not -1: as BuildKit 0.13's dockerfile.v0 sends them
+            ("/run/secrets/token", 0, 0, secret_t),
+            ("/run/buildkit/ssh_agent.0", 0, 0, ssh_t),
         ]
     );
     let cache = exec.mounts[1].cache_opt.as_ref().unwrap();
