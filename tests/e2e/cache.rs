@@ -2,11 +2,21 @@
 //! corpus case, rustbuild builds it again, and `--progress=plain` tells which steps were
 //! CACHED. Every step must be: rustbuild sends the same LLB, so BuildKit finds each step's
 //! result under the same cache key. The figures are printed either way.
+//!
+//! A warm daemon would also hit results rustbuild itself left there in earlier runs, hiding
+//! a difference from dockerfile.v0. So each run builds on a base image of its own
+//! (`local/busybox:latest` plus a layer naming the run; BuildKit keys an image by its
+//! layers, so a label would not do): new cache keys for every step, which only this run's
+//! dockerfile.v0 build can have filled.
 
 use std::collections::BTreeMap;
 
-use crate::corpus::{Case, builds, case_names, report};
-use crate::daemon::{daemon, tail};
+use crate::corpus::{Case, Frontend, case_names, report};
+use crate::daemon::{Daemon, daemon, tail};
+use crate::workspace::Workspace;
+
+/// The base image every corpus case starts from (scripts/images.sh busybox).
+const BASE: &str = "local/busybox:latest";
 
 /// Steps of one build, as `--progress=plain` reports them.
 #[derive(Debug, PartialEq, Eq)]
@@ -77,8 +87,27 @@ fn shortfall(figure: &Figure, reference: &Figure) -> Option<String> {
     })
 }
 
+/// [`BASE`] with a layer naming this run: an image no earlier run built on.
+fn fresh_base(daemon: &Daemon) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let run = format!("{}-{nanos}", std::process::id());
+    let tag = format!("local/busybox:e2e-cache-{run}");
+    let work = Workspace::new("fresh-base");
+    work.write(
+        "Dockerfile",
+        format!("FROM {BASE}\nRUN echo {run} > /.rustbuild-e2e-run\n"),
+    );
+    daemon
+        .build(&["build", "-q", "-t", &tag, "."], work.path())
+        .ok("building the fresh base image");
+    tag
+}
+
 fn record(daemon_name: &'static str) {
     let daemon = daemon(daemon_name);
+    let base = fresh_base(daemon);
     let mut lines = Vec::new();
     let mut failures = Vec::new();
     for name in case_names() {
@@ -87,27 +116,37 @@ fn record(daemon_name: &'static str) {
             lines.push(format!("  {name:<22} skipped (see skip-{daemon_name})"));
             continue;
         }
-        let built = builds(daemon, &case);
-        if !built.reference.success {
+        let text = case.text().replace(BASE, &base);
+        let tag = |frontend: &str| format!("rustbuild-e2e-cache/{name}:{frontend}");
+        let dockerfile_tag = tag("dockerfile-v0");
+        let built = case.build_text(
+            daemon,
+            Frontend::Dockerfile,
+            &text,
+            &["-t", &dockerfile_tag],
+        );
+        if !built.success {
             failures.push(format!(
                 "{name}: dockerfile.v0 failed, so there is no cache to reuse:\n{}",
-                tail(&built.reference.text(), 15)
+                tail(&built.text(), 15)
             ));
             continue;
         }
-        if !built.rustbuild.success {
+        let rustbuild_tag = tag("rustbuild");
+        let rebuilt = case.build_text(daemon, Frontend::Rustbuild, &text, &["-t", &rustbuild_tag]);
+        if !rebuilt.success {
             failures.push(format!(
                 "{name}: rustbuild failed:\n{}",
-                tail(&built.rustbuild.text(), 15)
+                tail(&rebuilt.text(), 15)
             ));
             continue;
         }
-        let reference = count(&built.reference.stderr);
-        let figure = count(&built.rustbuild.stderr);
+        let reference = count(&built.stderr);
+        let figure = count(&rebuilt.stderr);
         if let Some(why) = shortfall(&figure, &reference) {
             failures.push(format!(
                 "{name}: rustbuild after dockerfile.v0: {why}:\n{}",
-                tail(&built.rustbuild.stderr, 25)
+                tail(&rebuilt.stderr, 25)
             ));
         }
         lines.push(format!(
@@ -115,8 +154,10 @@ fn record(daemon_name: &'static str) {
             figure.cached, figure.steps, reference.steps
         ));
     }
+    // the case images keep the layers; only the run's tag goes
+    let _ = daemon.run(&["rmi", &base], None);
     report(&format!(
-        "CACHE on {daemon_name}: rustbuild after dockerfile.v0\n{}",
+        "CACHE on {daemon_name}: rustbuild after dockerfile.v0, on {base}\n{}",
         lines.join("\n")
     ));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
