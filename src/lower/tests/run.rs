@@ -148,7 +148,7 @@ fn cache_mount_permissions_make_a_directory() {
     let (mkdir_digest, _, file) = &files(&def)[0];
     assert_eq!(
         custom_name(&def, mkdir_digest),
-        "[internal] setting cache mount permissions"
+        "[internal] settings cache mount permissions"
     );
     let Some(pb::file_action::Action::Mkdir(m)) = &file.actions[0].action else {
         panic!("not a mkdir")
