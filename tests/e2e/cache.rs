@@ -1,7 +1,9 @@
 //! How much of dockerfile.v0's build cache rustbuild reuses: after dockerfile.v0 built a
 //! corpus case, rustbuild builds it again, and `--progress=plain` tells which steps were
 //! CACHED. Every step must be: rustbuild sends the same LLB, so BuildKit finds each step's
-//! result under the same cache key. The figures are printed either way.
+//! result under the same cache key. The figures are printed either way. The two builds'
+//! progress output must also show the same `[…]` names (`[stage-0 2/3] RUN …`,
+//! `[internal] settings cache mount permissions`): what a user reads in either case.
 //!
 //! A warm daemon would also hit results rustbuild itself left there in earlier runs, hiding
 //! a difference from dockerfile.v0. So each run builds on a base image of its own
@@ -9,7 +11,7 @@
 //! layers, so a label would not do): new cache keys for every step, which only this run's
 //! dockerfile.v0 build can have filled.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::corpus::{Case, Frontend, case_names, report};
 use crate::daemon::{Daemon, daemon, tail};
@@ -29,20 +31,11 @@ pub(crate) struct Figure {
 /// those among them reported `CACHED`. FROM steps are left out: an image source is never
 /// reported CACHED by BuildKit 0.13, whoever built before.
 pub(crate) fn count(progress: &str) -> Figure {
-    let mut names: BTreeMap<&str, &str> = BTreeMap::new();
-    let mut cached = std::collections::BTreeSet::new();
-    for line in progress.lines() {
-        let Some((id, rest)) = line.split_once(' ') else {
-            continue;
-        };
-        if !id.starts_with('#') || !id[1..].chars().all(|c| c.is_ascii_digit()) {
-            continue;
-        }
-        names.entry(id).or_insert(rest);
-        if rest.trim() == "CACHED" {
-            cached.insert(id);
-        }
-    }
+    let names = vertices(progress);
+    let cached: BTreeSet<&str> = progress_lines(progress)
+        .filter(|(_, rest)| rest.trim() == "CACHED")
+        .map(|(id, _)| id)
+        .collect();
     let steps: Vec<&str> = names
         .iter()
         .filter(|(_, n)| is_step(n))
@@ -52,6 +45,39 @@ pub(crate) fn count(progress: &str) -> Figure {
         steps: steps.len(),
         cached: steps.iter().filter(|id| cached.contains(*id)).count(),
     }
+}
+
+/// The `#N rest` lines of plain progress output, as (`#N`, rest).
+fn progress_lines(progress: &str) -> impl Iterator<Item = (&str, &str)> {
+    progress.lines().filter_map(|line| {
+        let (id, rest) = line.split_once(' ')?;
+        let numbered = id.len() > 1 && id[1..].chars().all(|c| c.is_ascii_digit());
+        (id.starts_with('#') && numbered).then_some((id, rest))
+    })
+}
+
+/// Each vertex's name: the first line of its id.
+fn vertices(progress: &str) -> BTreeMap<&str, &str> {
+    let mut names = BTreeMap::new();
+    for (id, rest) in progress_lines(progress) {
+        names.entry(id).or_insert(rest);
+    }
+    names
+}
+
+/// The `[…]` progress names only one of two builds shows (`<` dockerfile.v0, `>` rustbuild).
+fn name_differences(reference: &str, rustbuild: &str) -> Vec<String> {
+    let bracketed = |progress| -> BTreeSet<&str> {
+        vertices(progress)
+            .into_values()
+            .filter(|n| n.starts_with('['))
+            .collect()
+    };
+    let (a, b) = (bracketed(reference), bracketed(rustbuild));
+    let only_a = a.difference(&b).map(|n| format!("    < {n}"));
+    only_a
+        .chain(b.difference(&a).map(|n| format!("    > {n}")))
+        .collect()
 }
 
 /// `[2/3] RUN …`, `[stage-1 4/5] COPY …`: a bracket whose last word is `N/M`, not a FROM.
@@ -141,6 +167,13 @@ fn record(daemon_name: &'static str) {
             ));
             continue;
         }
+        let names = name_differences(&built.stderr, &rebuilt.stderr);
+        if !names.is_empty() {
+            failures.push(format!(
+                "{name}: progress names differ:\n{}",
+                names.join("\n")
+            ));
+        }
         let reference = count(&built.stderr);
         let figure = count(&rebuilt.stderr);
         if let Some(why) = shortfall(&figure, &reference) {
@@ -213,6 +246,11 @@ fn plain_progress_is_counted() {
             cached: 1
         }
     );
+    assert_eq!(
+        name_differences(bk26, &bk26.replace("[build 2/3]", "[2/3]")),
+        ["    < [build 2/3] RUN echo hi", "    > [2/3] RUN echo hi"]
+    );
+    assert!(name_differences(bk26, bk26).is_empty());
     assert!(!is_step("[internal] load .dockerignore"));
     assert!(!is_step("[base 1/2] FROM docker.io/local/busybox:latest"));
     assert!(is_step("[linux/arm64 2/3] COPY x y"));
