@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! source, diagnostic, platform, ir   shared vocabulary
+//! posix_path, ignore                 slash paths as Go cleans them, .dockerignore patterns
 //! syntax    Buildfile text -> ir::Buildfile            (the only module that names pest)
 //! check     ir::Buildfile -> diagnostics               (whole-file rules)
 //! llb, pb   BuildKit's protobuf types and a deterministic LLB builder
@@ -14,11 +15,13 @@
 pub mod check;
 pub mod diagnostic;
 pub mod gateway;
+pub mod ignore;
 pub mod ir;
 pub mod llb;
 pub mod lower;
 pub mod pb;
 pub mod platform;
+pub mod posix_path;
 pub mod source;
 pub mod syntax;
 

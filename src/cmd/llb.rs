@@ -181,27 +181,8 @@ fn ignore_patterns(file: &str) -> Vec<String> {
     let beside = format!("{file}.dockerignore");
     let text =
         std::fs::read_to_string(&beside).or_else(|_| std::fs::read_to_string(".dockerignore"));
-    text.map(|t| parse_ignore(&t)).unwrap_or_default()
-}
-
-/// moby's `ignorefile.ReadAll`: a pattern a line, comments and blanks skipped, `!`
-/// exceptions kept, leading `/` dropped.
-fn parse_ignore(text: &str) -> Vec<String> {
-    text.lines()
-        .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| {
-            let pattern = line.trim();
-            if pattern.is_empty() {
-                return None;
-            }
-            let (bang, pattern) = match pattern.strip_prefix('!') {
-                Some(rest) => ("!", rest.trim()),
-                None => ("", pattern),
-            };
-            let pattern = pattern.trim_start_matches('/');
-            Some(format!("{bang}{pattern}"))
-        })
-        .collect()
+    text.map(|t| rustbuild::ignore::parse(&t))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -243,13 +224,5 @@ mod tests {
         ] {
             assert!(parse_args(&strings(bad)).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn ignore_files_parse_like_moby() {
-        assert_eq!(
-            parse_ignore("# comment\n\n/target\n!keep.txt\n  *.log  \n"),
-            ["target", "!keep.txt", "*.log"]
-        );
     }
 }

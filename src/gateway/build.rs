@@ -65,7 +65,7 @@ pub(crate) async fn build(
             .map_err(|d| report::diagnostics_error(&d, file))?;
         for request in requests {
             if let Entry::Vacant(slot) = resolved.entry(request) {
-                let image = resolve(bridge, slot.key(), opts.resolve_mode).await?;
+                let image = resolve(bridge, slot.key(), opts.resolve_mode, multi).await?;
                 slot.insert(image);
             }
         }
@@ -122,17 +122,25 @@ fn lower_options(
     }
 }
 
+/// The progress name of an image lookup, as dockerfile.v0 gives it: the platform only
+/// when several are built (`[linux/arm64 internal] load metadata for …`).
+fn metadata_log_name(request: &ImageRequest, multi: bool) -> String {
+    let prefix = if multi {
+        format!("{} internal", request.platform.id())
+    } else {
+        "internal".to_string()
+    };
+    format!("[{prefix}] load metadata for {}", request.reference)
+}
+
 /// Resolves one image for one platform: pinned by digest, with its config.
 async fn resolve(
     bridge: &mut Bridge,
     request: &ImageRequest,
     mode: ResolveMode,
+    multi: bool,
 ) -> Result<ResolvedImage, Status> {
-    let log_name = format!(
-        "[internal] load metadata for {} ({})",
-        request.reference,
-        request.platform.id()
-    );
+    let log_name = metadata_log_name(request, multi);
     let (digest, config) = bridge
         .resolve_image_config(
             &request.reference,

@@ -87,6 +87,11 @@ async fn one_platform_resolves_pins_and_returns_the_config() {
     assert_eq!(resolve.r#ref, IMAGE);
     assert_eq!(resolve.resolve_mode, "pull");
     assert_eq!(resolve.platform.as_ref().unwrap().architecture, "amd64");
+    // dockerfile.v0 names the platform only when several are built
+    assert_eq!(
+        resolve.log_name,
+        "[internal] load metadata for docker.io/local/busybox:latest"
+    );
     assert_eq!(state.solves.len(), 1);
     assert_eq!(state.solves[0].cache_imports[0].attrs["ref"], "c/d:e");
     assert!(state.solves[0].allow_result_array_ref && state.solves[0].allow_result_return);
@@ -112,6 +117,10 @@ async fn two_platforms_give_two_refs_and_resolve_each() {
         .map(|r| r.platform.as_ref().unwrap().architecture.as_str())
         .collect();
     assert_eq!(arches, ["amd64", "arm64"]);
+    assert_eq!(
+        state.resolves[1].log_name,
+        "[linux/arm64 internal] load metadata for docker.io/local/busybox:latest"
+    );
     let Some(gw::result::Result::Refs(refs)) = &result.result else {
         panic!("expected refs");
     };

@@ -9,13 +9,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use prost::Message;
 
+use crate::ignore;
 use crate::llb::{Graph, OpMeta};
 use crate::pb::google::rpc::Status;
 use crate::pb::pb;
 use crate::source::SourceFile;
 
 use super::client::{Bridge, BridgeError};
-use super::ignore;
 use super::options::FrontendOptions;
 use super::report;
 

@@ -17,7 +17,6 @@
 mod build;
 mod client;
 mod files;
-mod ignore;
 #[cfg(test)]
 mod mock_bridge;
 mod options;

@@ -90,8 +90,9 @@ impl ExecOutputs {
 
 impl Graph {
     /// An exec op. Filesystem mounts are sorted by destination (stable), secrets and ssh
-    /// sockets follow in the given order; inputs are deduplicated; writable binds get
-    /// outputs 0, 1, … and every other mount -1.
+    /// sockets follow in the given order; inputs are deduplicated, scratch is input -1
+    /// (secrets and ssh sockets: 0); writable binds get outputs 0, 1, …, secrets and ssh
+    /// sockets 0 and every other mount -1.
     pub fn exec(&mut self, exec: Exec, mut meta: OpMeta) -> ExecOutputs {
         let Exec {
             meta: mut exec_meta,
@@ -127,6 +128,10 @@ impl Graph {
             add_mount_caps(mount, &mut meta);
             let input = match &mount.source {
                 Some(source) => input_index(&mut inputs, source),
+                // BuildKit up to 0.15 (Docker 27), whose built-in dockerfile.v0 these
+                // daemons run, leaves a secret or ssh mount's input and output unset (0);
+                // 0.16 marks the input -1. The bytes are part of the cache key.
+                None if mount.is_socket_like() => 0,
                 None => -1,
             };
             let output = if mount.is_socket_like() {
@@ -263,6 +268,70 @@ mod tests {
     }
 
     #[test]
+    fn mounts_on_scratch_number_their_input_like_buildkit_0_13() {
+        // dockerfile.v0 of BuildKit 0.13 records a secret mount as
+        // {"dest":"/run/secrets/token","input":0,"mountType":1,...}; tmpfs and cache
+        // mounts on scratch get input -1, as in every version of client/llb/exec.go.
+        let mut graph = Graph::new();
+        let mount = |dest: &str, kind| ExecMount {
+            dest: dest.into(),
+            source: None,
+            selector: String::new(),
+            readonly: false,
+            kind,
+        };
+        let exec = Exec {
+            meta: pb::Meta {
+                args: vec!["true".into()],
+                cwd: "/".into(),
+                ..pb::Meta::default()
+            },
+            mounts: vec![
+                ExecMount::root(None),
+                mount(
+                    "/run/secrets/token",
+                    MountKind::Secret(pb::SecretOpt::default()),
+                ),
+                mount(
+                    "/run/buildkit/ssh_agent.0",
+                    MountKind::Ssh(pb::SshOpt::default()),
+                ),
+                mount("/tmp", MountKind::Tmpfs { size: 0 }),
+                mount(
+                    "/var/cache",
+                    MountKind::Cache {
+                        id: "//var/cache".into(),
+                        sharing: pb::CacheSharingOpt::Shared,
+                    },
+                ),
+            ],
+            network: pb::NetMode::Unset,
+            security: pb::SecurityMode::Sandbox,
+            secret_env: Vec::new(),
+            platform: Platform::linux_amd64(),
+        };
+        let root = graph.exec(exec, OpMeta::default()).root().unwrap().clone();
+        let def = graph.into_definition(Some(root.clone()), None);
+        let (op, exec) = exec_op(&def, &root.digest);
+        assert!(op.inputs.is_empty());
+        let layout: Vec<(&str, i64, i64)> = exec
+            .mounts
+            .iter()
+            .map(|m| (m.dest.as_str(), m.input, m.output))
+            .collect();
+        assert_eq!(
+            layout,
+            [
+                ("/", -1, 0),
+                ("/tmp", -1, -1),
+                ("/var/cache", -1, -1),
+                ("/run/secrets/token", 0, 0),
+                ("/run/buildkit/ssh_agent.0", 0, 0)
+            ]
+        );
+    }
+
+    #[test]
     fn mounts_are_sorted_numbered_and_deduplicated() {
         let mut graph = Graph::new();
         let base = graph.source(
@@ -329,7 +398,7 @@ mod tests {
                 ("/", 0, 0),
                 ("/cache", -1, -1),
                 ("/src", 0, 1),
-                ("/run/secrets/a", -1, 0)
+                ("/run/secrets/a", 0, 0)
             ]
         );
         assert!(exec.meta.unwrap().remove_mount_stubs_recursive);

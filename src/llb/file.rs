@@ -3,9 +3,12 @@
 use super::exec::input_index;
 use super::{Graph, OpMeta, Output};
 use crate::pb::pb;
+use crate::posix_path::{clean, join};
 
-/// One action of a file op. Paths are absolute; the action applies to the result of the
-/// previous action of the same op, the first one to the op's base.
+/// One action of a file op; it applies to the result of the previous action of the same
+/// op, the first one to the op's base. Paths are cleaned and rooted when the op is made,
+/// as the Go client marshals them (a relative path is taken from `/`: dockerfile.v0 only
+/// leaves heredoc sources relative, and their scratch state's directory is `/`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum FileAction {
     /// Copy from `source` (`None` = scratch). A by-name owner is looked up in the base.
@@ -36,6 +39,19 @@ impl FileAction {
                 timestamp: -1,
                 ..pb::FileActionCopy::default()
             },
+        }
+    }
+
+    /// The Go client's `sourcePath` and `normalizePath`: every path cleaned and absolute; a
+    /// copy's destination keeps a trailing `/` or `/.` (they mean "into the directory").
+    fn normalize_paths(&mut self) {
+        match self {
+            FileAction::Copy { copy, .. } => {
+                copy.src = rooted(&copy.src);
+                copy.dest = normalize_dest(&copy.dest);
+            }
+            FileAction::Mkdir(mkdir) => mkdir.path = rooted(&mkdir.path),
+            FileAction::Mkfile(mkfile) => mkfile.path = rooted(&mkfile.path),
         }
     }
 
@@ -98,6 +114,7 @@ impl Graph {
             .enumerate()
             .map(|(i, (mut action, secondary_input))| {
                 action.caps(&mut meta);
+                action.normalize_paths();
                 set_owner_input(&mut action, base_index);
                 let index = i64::try_from(i).unwrap_or(i64::MAX);
                 pb::FileAction {
@@ -158,6 +175,25 @@ impl Graph {
             index: 0,
         })
     }
+}
+
+/// `path.Join("/", path.Clean(p))`: clean and absolute.
+fn rooted(path: &str) -> String {
+    join(&["/", &clean(path)])
+}
+
+/// `normalizePath(parent, p, keepSlash=true)` with `parent` `/`.
+fn normalize_dest(dest: &str) -> String {
+    let mut out = rooted(dest);
+    if dest.ends_with('/') && !out.ends_with('/') {
+        out.push('/');
+    } else if dest.ends_with("/.") {
+        if out != "/" {
+            out.push('/');
+        }
+        out.push('.');
+    }
+    out
 }
 
 /// A user or group given by name is looked up in the `/etc/passwd` of the base.
@@ -250,6 +286,64 @@ mod tests {
             panic!("not by name")
         };
         assert_eq!(named.input, 0, "looked up in the base");
+    }
+
+    #[test]
+    fn paths_are_normalized_like_the_go_client() {
+        // dockerfile.v0 hands client/llb `/shared/` (COPY --from=build /shared/ …) and `EOT`
+        // (a heredoc), and records `"src":"/shared"` and `"src":"/EOT"`; destinations keep
+        // the slash that means "into the directory".
+        let mut graph = Graph::new();
+        let context = image(&mut graph, "b");
+        let copy = |src: &str, dest: &str| {
+            FileAction::docker_copy(Some(context.clone()), src.into(), dest.into())
+        };
+        let mkdir = FileAction::Mkdir(pb::FileActionMkDir {
+            path: "/app//sub/".into(),
+            ..pb::FileActionMkDir::default()
+        });
+        let mkfile = FileAction::Mkfile(pb::FileActionMkFile {
+            path: "EOT".into(),
+            ..pb::FileActionMkFile::default()
+        });
+        let actions = vec![
+            copy("/shared/", "/opt/shared/"),
+            copy("EOT", "/x//y/../z/"),
+            copy("/a/./b", "/into/."),
+            copy("/", "/"),
+            copy("x", "/w/file"),
+            mkdir,
+            mkfile,
+        ];
+        let out = graph.file(None, actions, OpMeta::default());
+        let def = graph.into_definition(Some(out.clone()), None);
+        let Some(pb::op::Op::File(file)) = decode(&def, &out.digest).op else {
+            panic!("not a file op")
+        };
+        let paths: Vec<(String, String)> = file
+            .actions
+            .iter()
+            .map(|a| match a.action.as_ref().unwrap() {
+                pb::file_action::Action::Copy(c) => (c.src.clone(), c.dest.clone()),
+                pb::file_action::Action::Mkdir(m) => (m.path.clone(), String::new()),
+                pb::file_action::Action::Mkfile(m) => (m.path.clone(), String::new()),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        let want = [
+            ("/shared", "/opt/shared/"),
+            ("/EOT", "/x/z/"),
+            ("/a/b", "/into/."),
+            ("/", "/"),
+            ("/x", "/w/file"),
+            ("/app/sub", ""),
+            ("/EOT", ""),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(paths, want);
     }
 
     #[test]

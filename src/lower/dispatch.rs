@@ -25,7 +25,8 @@ pub(super) struct StageState {
     /// `None` is scratch.
     pub(super) output: Option<Output>,
     pub(super) env: Env,
-    /// POSIX form; empty when the base image sets none.
+    /// The LLB state's directory, POSIX form: `/` until a WORKDIR or the base config sets
+    /// one (as `llb.NewState`), while the image config's `WorkingDir` stays unset.
     pub(super) workdir: String,
     pub(super) user: String,
     pub(super) image: ImageConfig,
@@ -331,7 +332,7 @@ impl<'a> Lowerer<'a> {
         let mut state = StageState {
             output: None,
             env: Env::new(),
-            workdir: String::new(),
+            workdir: "/".to_string(),
             user: String::new(),
             image: ImageConfig::empty(&plan.platform),
             platform: plan.platform.clone(),

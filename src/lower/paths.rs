@@ -1,48 +1,7 @@
 //! Paths as BuildKit's `util/system` treats them: POSIX in LLB on every platform, with
 //! Windows drive letters checked (only `C:`) and removed, and backslashes turned around.
 
-/// Go's `path.Clean`: the shortest equivalent POSIX path.
-pub(crate) fn clean(path: &str) -> String {
-    if path.is_empty() {
-        return ".".to_string();
-    }
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|p| *p != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            other => parts.push(other),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_string(),
-        (false, false) => joined,
-    }
-}
-
-/// Go's `path.Join`: the non-empty elements joined with `/`, cleaned.
-pub(crate) fn join(parts: &[&str]) -> String {
-    let joined = parts
-        .iter()
-        .filter(|p| !p.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join("/");
-    if joined.is_empty() {
-        String::new()
-    } else {
-        clean(&joined)
-    }
-}
+pub(crate) use crate::posix_path::{clean, join};
 
 /// Why a Windows path cannot be used.
 pub(crate) type PathError = &'static str;
@@ -168,22 +127,6 @@ pub(crate) fn relative_to_workdir(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clean_matches_go() {
-        for (input, want) in [
-            ("", "."),
-            ("/", "/"),
-            ("a/b/../c/.", "a/c"),
-            ("/../a//b/", "/a/b"),
-            ("../x", "../x"),
-            ("./", "."),
-        ] {
-            assert_eq!(clean(input), want, "{input}");
-        }
-        assert_eq!(join(&["/", "app", "x"]), "/app/x");
-        assert_eq!(join(&["", ""]), "");
-    }
 
     #[test]
     fn copy_destinations_keep_their_trailing_slash() {

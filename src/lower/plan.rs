@@ -84,7 +84,7 @@ impl Plan {
                 base_errors.push((index, stage.base.span, message));
                 Source::Scratch
             });
-            let display_name = (buildfile.stages.len() > 1).then(|| {
+            let display_name = several_dispatch_states(buildfile).then(|| {
                 stage
                     .name
                     .as_ref()
@@ -321,4 +321,26 @@ fn target_index(buildfile: &ir::Buildfile, opts: &LowerOptions) -> Result<usize,
             Diagnostics::from(diagnostic)
         }),
     }
+}
+
+/// Whether dockerfile.v0 holds more than one dispatch state, and so names every stage in
+/// progress output (`[stage-0 2/3] RUN …`, even for the only stage): several stages, or a
+/// stage plus the "unregistered" state it adds for each RUN --mount (without `from=` a
+/// mount reads `scratch`, which is never a stage) and each COPY --from naming no stage
+/// (a number is a stage index; a name with variables never matches a stage as written).
+fn several_dispatch_states(buildfile: &ir::Buildfile) -> bool {
+    let names_no_stage = |word: &ir::Word| match word.as_literal() {
+        Some(name) => name.parse::<usize>().is_err() && buildfile.stage_index(&name).is_none(),
+        None => true,
+    };
+    buildfile.stages.len() > 1
+        || buildfile
+            .stages
+            .iter()
+            .flat_map(|stage| &stage.steps)
+            .any(|step| match &step.kind {
+                ir::StepKind::Run(run) => !run.mounts.is_empty(),
+                ir::StepKind::Copy(copy) => copy.from.as_ref().is_some_and(names_no_stage),
+                _ => false,
+            })
 }

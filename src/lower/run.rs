@@ -416,7 +416,8 @@ impl Lowerer<'_> {
         self.graph.file(
             base.as_ref(),
             vec![FileAction::Mkdir(mkdir)],
-            OpMeta::named("[internal] setting cache mount permissions"),
+            // sic: fixed only in BuildKit 0.16 (Dockerfile 1.10); the daemons' dockerfile.v0 has it
+            OpMeta::named("[internal] settings cache mount permissions"),
         )
     }
 }

@@ -3,8 +3,9 @@
 //! line) and `skip-<daemon>` (why that daemon's own dockerfile.v0 cannot build the case).
 //!
 //! Each case is built twice per daemon, through dockerfile.v0 and then through rustbuild.
-//! The pair is built once per test process and shared by the tests that need it (parity,
-//! cache), so no test depends on another having run first.
+//! The pair is built once per test process and shared by the tests that need it, so no
+//! test depends on another having run first. (The cache figures build their own pair, on a
+//! base image of their own: see `cache`.)
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -85,11 +86,34 @@ impl Case {
         let work = Workspace::new(&self.name);
         let file = match frontend {
             Frontend::Dockerfile => self.dir.join("Buildfile"),
-            Frontend::Rustbuild => {
-                let text = std::fs::read_to_string(self.dir.join("Buildfile")).unwrap_or_default();
-                work.write("Buildfile", with_syntax_line(&text))
-            }
+            Frontend::Rustbuild => work.write("Buildfile", with_syntax_line(&self.text())),
         };
+        self.build_file(daemon, &file, output)
+    }
+
+    /// The Buildfile's text.
+    pub(crate) fn text(&self) -> String {
+        std::fs::read_to_string(self.dir.join("Buildfile")).unwrap_or_default()
+    }
+
+    /// [`Case::build`] of another text of the Buildfile (kept outside the context folder).
+    pub(crate) fn build_text(
+        &self,
+        daemon: &Daemon,
+        frontend: Frontend,
+        text: &str,
+        output: &[&str],
+    ) -> Outcome {
+        let work = Workspace::new(&self.name);
+        let text = match frontend {
+            Frontend::Dockerfile => text.to_string(),
+            Frontend::Rustbuild => with_syntax_line(text),
+        };
+        let file = work.write("Buildfile", text);
+        self.build_file(daemon, &file, output)
+    }
+
+    fn build_file(&self, daemon: &Daemon, file: &std::path::Path, output: &[&str]) -> Outcome {
         let file = file.to_string_lossy();
         let mut args = vec!["build", "--progress=plain", "-f", &file];
         args.extend(output);

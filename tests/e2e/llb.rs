@@ -2,9 +2,10 @@
 //! shares dockerfile.v0's build cache", unaffected by what earlier runs left in the cache.
 //! BuildKit 0.13 records the solved Definition in its SLSA provenance (`--provenance=mode=max`),
 //! which buildx exports next to the files on the containerd image store daemon (bk26c).
-//! Like the CACHED figures, the result is recorded, not asserted: the goal is all identical.
+//! Every case must give identical ops; there is no deliberate difference today (one would
+//! be listed here per case, with its reason). The comparison is printed either way.
 //! (It is stricter than the cache: BuildKit's cache key of a file op cleans paths, so a copy
-//! from `/out/` still hits the cache of dockerfile.v0's copy from `/out`.)
+//! from `/out/` would still hit the cache of dockerfile.v0's copy from `/out`.)
 
 use serde_json::Value;
 
@@ -49,8 +50,14 @@ fn diff(reference: &[String], rustbuild: &[String]) -> Vec<String> {
     lines
 }
 
-/// One case: its report lines, or why a build failed.
-fn compare(daemon: &Daemon, name: &str) -> Result<Vec<String>, String> {
+/// One case compared: its report line, and the ops only one side has.
+struct Comparison {
+    line: String,
+    diffs: Vec<String>,
+}
+
+/// One case: the comparison, or why a build failed.
+fn compare(daemon: &Daemon, name: &str) -> Result<Comparison, String> {
     let case = Case::load(name);
     let reference = definition(daemon, &case, Frontend::Dockerfile)?;
     let rustbuild = definition(daemon, &case, Frontend::Rustbuild)?;
@@ -60,9 +67,10 @@ fn compare(daemon: &Daemon, name: &str) -> Result<Vec<String>, String> {
     } else {
         "DIFFERENT"
     };
-    let mut lines = vec![format!("  {name:<22} {verdict} ({} ops)", reference.len())];
-    lines.extend(diffs);
-    Ok(lines)
+    Ok(Comparison {
+        line: format!("  {name:<22} {verdict} ({} ops)", reference.len()),
+        diffs,
+    })
 }
 
 #[test]
@@ -70,7 +78,7 @@ fn bk26c_llb_is_dockerfile_llb() {
     let daemon = daemon("bk26c");
     let names = case_names();
     // two cases at a time: the builds are short and mostly wait on the daemon
-    let results: Vec<Result<Vec<String>, String>> = std::thread::scope(|s| {
+    let results: Vec<Result<Comparison, String>> = std::thread::scope(|s| {
         let halves = names.chunks(names.len().div_ceil(2));
         let workers: Vec<_> = halves
             .map(|half| {
@@ -86,7 +94,16 @@ fn bk26c_llb_is_dockerfile_llb() {
     let mut failures = Vec::new();
     for (name, result) in names.iter().zip(results) {
         match result {
-            Ok(case_lines) => lines.extend(case_lines),
+            Ok(comparison) => {
+                lines.push(comparison.line);
+                lines.extend(comparison.diffs.iter().cloned());
+                if !comparison.diffs.is_empty() {
+                    failures.push(format!(
+                        "{name}: rustbuild's LLB differs from dockerfile.v0's:\n{}",
+                        comparison.diffs.join("\n")
+                    ));
+                }
+            }
             Err(why) => failures.push(format!("{name}: {why}")),
         }
     }

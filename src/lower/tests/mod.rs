@@ -216,6 +216,46 @@ fn image_config_gets_instructions_and_history() {
     );
 }
 
+const NO_WORKDIR: &str = "FROM alpine\nRUN pwd\nWORKDIR sub\nRUN pwd\n";
+
+#[test]
+fn without_workdir_runs_in_root_and_a_relative_workdir_joins_onto_it() {
+    // dockerfile.v0's states start in `/` (llb.NewState): a RUN before any WORKDIR gets
+    // cwd `/` (runc refuses an empty one), while the image config gets no WorkingDir;
+    // `WORKDIR sub` then means `/sub` in both.
+    let fx = Fixture::new(NO_WORKDIR);
+    let first = vec![fx.shell_run("RUN", "pwd")];
+    let only_run = buildfile(Vec::new(), vec![fx.stage("FROM", "alpine", None, first)]);
+    let lowered = lower_ok(
+        &fx,
+        &only_run,
+        &ResolvedImages::new(),
+        &LowerOptions::default(),
+    );
+    let (_, _, exec) = &execs(&lowered.definition)[0];
+    assert_eq!(exec.meta.as_ref().unwrap().cwd, "/");
+    assert_eq!(lowered.image_config["config"].get("WorkingDir"), None);
+
+    let steps = vec![
+        fx.shell_run("RUN", "pwd"),
+        fx.step("WORKDIR", StepKind::Workdir(fx.word("sub"))),
+        fx.shell_run("RUN", "pwd"),
+    ];
+    let bf = buildfile(Vec::new(), vec![fx.stage("FROM", "alpine", None, steps)]);
+    let lowered = lower_ok(&fx, &bf, &ResolvedImages::new(), &LowerOptions::default());
+    let cwds: Vec<String> = execs(&lowered.definition)
+        .iter()
+        .map(|(_, _, e)| e.meta.as_ref().unwrap().cwd.clone())
+        .collect();
+    assert_eq!(cwds, ["/", "/sub"]);
+    let (_, _, mkdir) = &files(&lowered.definition)[0];
+    let Some(pb::file_action::Action::Mkdir(m)) = &mkdir.actions[0].action else {
+        panic!("not a mkdir")
+    };
+    assert_eq!(m.path, "/sub");
+    assert_eq!(lowered.image_config["config"]["WorkingDir"], json!("/sub"));
+}
+
 #[test]
 fn resolved_images_are_pinned_and_their_config_inherited() {
     let fx = Fixture::new(HELLO);

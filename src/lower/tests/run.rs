@@ -68,8 +68,9 @@ fn run_mounts_are_sorted_with_dockerfile_ids_and_defaults() {
             ("/root/.cache", -1, -1, cache_t),
             ("/src", 1, -1, bind_t),
             ("/tmp", -1, -1, tmpfs_t),
-            ("/run/secrets/token", -1, 0, secret_t),
-            ("/run/buildkit/ssh_agent.0", -1, 0, ssh_t),
+            // input 0, not -1: as BuildKit 0.13's dockerfile.v0 sends them
+            ("/run/secrets/token", 0, 0, secret_t),
+            ("/run/buildkit/ssh_agent.0", 0, 0, ssh_t),
         ]
     );
     let cache = exec.mounts[1].cache_opt.as_ref().unwrap();
@@ -104,6 +105,39 @@ fn run_mounts_are_sorted_with_dockerfile_ids_and_defaults() {
 }
 
 #[test]
+fn one_stage_is_named_when_a_mount_or_copy_reads_another_state() {
+    // dockerfile.v0 adds a dispatch state for every RUN --mount and every COPY --from
+    // naming no stage, and names stages as soon as it has two: `[stage-0 2/2] RUN …`.
+    let name_of_run = |mounts| {
+        let fx = Fixture::new(MOUNTS);
+        let def = lower_ok(
+            &fx,
+            &mounts_file(&fx, mounts, None),
+            &ResolvedImages::new(),
+            &LowerOptions::default(),
+        )
+        .definition;
+        custom_name(&def, &execs(&def)[0].0)
+    };
+    let fx = Fixture::new(MOUNTS);
+    let tmpfs = fx.mount(MountKind::Tmpfs, Some("/root/.cache"));
+    assert!(name_of_run(vec![tmpfs]).starts_with("[stage-0 2/2] RUN "));
+    assert!(name_of_run(Vec::new()).starts_with("[2/2] RUN "));
+
+    let fx = Fixture::new(LINK);
+    let name_of_copy = |from: Option<&str>| {
+        let mut copy = fx.copy(&["a"], "/a");
+        copy.from = from.map(|f| fx.word(f));
+        let steps = vec![fx.step("COPY", StepKind::Copy(copy))];
+        let bf = buildfile(Vec::new(), vec![fx.stage("FROM", "alpine", None, steps)]);
+        let def = lower_ok(&fx, &bf, &ResolvedImages::new(), &LowerOptions::default()).definition;
+        custom_name(&def, &files(&def)[0].0)
+    };
+    assert!(name_of_copy(Some("busybox")).starts_with("[stage-0 2/2] COPY "));
+    assert!(name_of_copy(None).starts_with("[2/2] COPY "));
+}
+
+#[test]
 fn cache_mount_permissions_make_a_directory() {
     let fx = Fixture::new(MOUNTS);
     let mut cache = fx.mount(MountKind::Cache, Some("/root/.cache"));
@@ -114,7 +148,7 @@ fn cache_mount_permissions_make_a_directory() {
     let (mkdir_digest, _, file) = &files(&def)[0];
     assert_eq!(
         custom_name(&def, mkdir_digest),
-        "[internal] setting cache mount permissions"
+        "[internal] settings cache mount permissions"
     );
     let Some(pb::file_action::Action::Mkdir(m)) = &file.actions[0].action else {
         panic!("not a mkdir")

@@ -1,9 +1,13 @@
 //! `.dockerignore` files, read the way moby's `ignorefile` package reads them: one pattern a
 //! line, `#` comments and blank lines skipped, `!` exceptions kept, paths cleaned and made
 //! relative to the context.
+//! Shared by the gateway (the ignore file BuildKit sends) and `rustbuild llb` (the one
+//! beside the Buildfile).
+
+use crate::posix_path;
 
 /// The patterns of an ignore file, in order, for `local.excludepatterns`.
-pub(crate) fn parse(text: &str) -> Vec<String> {
+pub fn parse(text: &str) -> Vec<String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     text.lines()
         .filter(|line| !line.starts_with('#'))
@@ -19,7 +23,7 @@ pub(crate) fn parse(text: &str) -> Vec<String> {
             let mut cleaned = if pattern.is_empty() {
                 String::new()
             } else {
-                clean(pattern)
+                posix_path::clean(pattern)
             };
             if cleaned.len() > 1 && cleaned.starts_with('/') {
                 cleaned.remove(0);
@@ -31,31 +35,6 @@ pub(crate) fn parse(text: &str) -> Vec<String> {
             })
         })
         .collect()
-}
-
-/// Go's `path.Clean`: no empty or `.` elements, `..` resolved where it can be.
-fn clean(path: &str) -> String {
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|p| *p != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            other => parts.push(other),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".into(),
-        (false, false) => joined,
-    }
 }
 
 #[cfg(test)]
@@ -80,17 +59,11 @@ mod tests {
     }
 
     #[test]
-    fn clean_follows_go() {
-        for (input, expected) in [
-            ("a/./b", "a/b"),
-            ("../x", "../x"),
-            ("/..", "/"),
-            ("a/..", "."),
-            ("/", "/"),
-            ("a/b/../../..", ".."),
-        ] {
-            assert_eq!(clean(input), expected, "{input}");
-        }
+    fn leading_slashes_are_dropped() {
+        assert_eq!(
+            parse("# comment\n\n/target\n!keep.txt\n  *.log  \n!/abs/\n"),
+            ["target", "!keep.txt", "*.log", "!abs"]
+        );
     }
 
     #[test]
