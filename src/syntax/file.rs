@@ -55,19 +55,25 @@ pub(super) fn read(src: &str, start: usize) -> (Option<Buildfile>, Diagnostics) 
                 continue;
             }
         };
-        let keyword = ins.keyword.as_str().to_ascii_lowercase();
-        let (heredocs, end) = heredocs(&mut cx, &mut reader, &keyword, &ins);
+        // As written in INSTRUCTIONS, or "" for an unknown one: compared without allocating
+        // a lowercase copy, as this runs once per instruction.
+        let keyword = INSTRUCTIONS
+            .iter()
+            .copied()
+            .find(|known| known.eq_ignore_ascii_case(ins.keyword.as_str()))
+            .unwrap_or("");
+        let (heredocs, end) = heredocs(&mut cx, &mut reader, keyword, &ins);
         let span =
             Span::from_range(logical.span.start as usize..end.max(logical.span.end as usize));
-        match keyword.as_str() {
-            "from" => stages.push(from::from(&mut cx, &ins, span, &logical.comments)),
-            "arg" if stages.is_empty() => {
+        match keyword {
+            "FROM" => stages.push(from::from(&mut cx, &ins, span, &logical.comments)),
+            "ARG" if stages.is_empty() => {
                 if let Some(args) = vars::arg(&mut cx, &ins) {
                     global_args.extend(args);
                 }
             }
             _ => {
-                let kind = step(&mut cx, &ins, &keyword, heredocs);
+                let kind = step(&mut cx, &ins, keyword, heredocs);
                 match stages.last_mut() {
                     Some(stage) => {
                         if let Some(kind) = kind {
@@ -112,23 +118,23 @@ fn step(
     heredocs: Vec<Heredoc>,
 ) -> Option<StepKind> {
     match keyword {
-        "run" => run::run(cx, ins, heredocs),
-        "copy" => copy::copy(cx, ins, heredocs),
-        "add" => copy::add(cx, ins, heredocs),
-        "env" => vars::env(cx, ins),
-        "label" => vars::label(cx, ins),
-        "arg" => vars::arg(cx, ins).map(StepKind::Arg),
-        "workdir" => config::workdir(cx, ins),
-        "user" => config::user(cx, ins),
-        "expose" => config::expose(cx, ins),
-        "volume" => config::volume(cx, ins),
-        "stopsignal" => config::stopsignal(cx, ins),
-        "maintainer" => config::maintainer(cx, ins),
-        "cmd" => command::cmd(cx, ins),
-        "entrypoint" => command::entrypoint(cx, ins),
-        "shell" => command::shell(cx, ins),
-        "healthcheck" => command::healthcheck(cx, ins),
-        "onbuild" => {
+        "RUN" => run::run(cx, ins, heredocs),
+        "COPY" => copy::copy(cx, ins, heredocs),
+        "ADD" => copy::add(cx, ins, heredocs),
+        "ENV" => vars::env(cx, ins),
+        "LABEL" => vars::label(cx, ins),
+        "ARG" => vars::arg(cx, ins).map(StepKind::Arg),
+        "WORKDIR" => config::workdir(cx, ins),
+        "USER" => config::user(cx, ins),
+        "EXPOSE" => config::expose(cx, ins),
+        "VOLUME" => config::volume(cx, ins),
+        "STOPSIGNAL" => config::stopsignal(cx, ins),
+        "MAINTAINER" => config::maintainer(cx, ins),
+        "CMD" => command::cmd(cx, ins),
+        "ENTRYPOINT" => command::entrypoint(cx, ins),
+        "SHELL" => command::shell(cx, ins),
+        "HEALTHCHECK" => command::healthcheck(cx, ins),
+        "ONBUILD" => {
             cx.error(
                 Diagnostic::error(Code::UnsupportedInstruction, "ONBUILD is not supported yet")
                     .with_label(ins.keyword.span(), "not supported yet")
@@ -181,7 +187,7 @@ fn heredocs(
     let mut out = Vec::new();
     let mut end = 0;
     let mut unterminated = false;
-    if !matches!(keyword, "run" | "copy" | "add")
+    if !matches!(keyword, "RUN" | "COPY" | "ADD")
         || !ins.args.as_str().contains("<<")
         || !matches!(classify(&ins.args), Form::Shell)
     {

@@ -22,6 +22,20 @@ pub(super) const MAX_NESTING: usize = 32;
 /// Reads `text` as one word: quotes and escapes resolved, whitespace kept (Dockerfile's
 /// `ProcessWord`).
 pub(super) fn parse_word(text: &Text<'_>, escape: char) -> Result<Word, Diagnostic> {
+    // Most words are plain (`/app`, `curl`, `8080/tcp`): with nothing to resolve they are one
+    // literal, allocated once at its size, which is what the scanner would build piece by piece.
+    let plain = !text.as_str().contains(['$', '\'', '"', escape]);
+    if plain {
+        let parts = if text.is_empty() {
+            Vec::new()
+        } else {
+            vec![WordPart::Literal(text.as_str().to_owned())]
+        };
+        return Ok(Word {
+            parts,
+            span: text.span(),
+        });
+    }
     let mut scanner = Scanner {
         text,
         src: text.as_str(),

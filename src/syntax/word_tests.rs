@@ -131,3 +131,28 @@ fn splitting_respects_quotes_and_braces() {
         .collect();
     assert_eq!(words, [r#"A="a b""#, "B=${X:-c d}", r"C=e\ f", "'g h'"]);
 }
+
+#[test]
+fn plain_words_are_one_literal_as_the_scanner_builds_them() {
+    // The fast path for words without `$`, quotes or escapes must give what the scanner gives:
+    // one literal part with the word's span, or no part for an empty word.
+    for src in ["/app/1/", "8080/tcp", "ü-ñ", "a`b"] {
+        let mapped = Mapped::contiguous(src, 3);
+        let fast = parse_word(&mapped.view(), '\\').unwrap();
+        let mut scanner = Scanner {
+            text: &mapped.view(),
+            src,
+            pos: 0,
+            escape: '\\',
+            depth: 0,
+        };
+        let (parts, _) = scanner.until(None, false).unwrap();
+        assert_eq!(
+            fast,
+            parts.into_word(Span::new(3, 3 + src.len() as u32)),
+            "{src}"
+        );
+        assert_eq!(fast.parts.len(), 1);
+    }
+    assert!(word("").unwrap().parts.is_empty());
+}
