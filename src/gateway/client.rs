@@ -7,6 +7,7 @@ use prost::Message;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tonic::transport::Channel;
 
+use crate::llb;
 use crate::pb::google::rpc::Status;
 use crate::pb::moby::buildkit::v1::frontend as gw;
 use crate::pb::moby::buildkit::v1::frontend::llb_bridge_client::LlbBridgeClient;
@@ -245,7 +246,7 @@ impl Bridge {
         };
         let request = gw::ResolveImageConfigRequest {
             r#ref: reference.to_string(),
-            platform: Some(platform_to_pb(platform)),
+            platform: Some(llb::pb_platform(platform)),
             resolve_mode,
             log_name,
             ..Default::default()
@@ -319,16 +320,6 @@ fn ref_id(response: gw::SolveResponse) -> String {
         Some(R::Ref(r)) => r.id,
         Some(R::RefDeprecated(id)) => id,
         _ => response.r#ref,
-    }
-}
-
-pub(crate) fn platform_to_pb(platform: &Platform) -> pb::Platform {
-    pb::Platform {
-        architecture: platform.architecture.clone(),
-        os: platform.os.clone(),
-        variant: platform.variant.clone().unwrap_or_default(),
-        os_version: platform.os_version.clone().unwrap_or_default(),
-        os_features: Vec::new(),
     }
 }
 
@@ -409,6 +400,6 @@ mod tests {
     #[test]
     fn platforms_round_trip_through_pb() {
         let p = Platform::parse("linux/arm/v7").unwrap();
-        assert_eq!(platform_from_pb(&platform_to_pb(&p)), p);
+        assert_eq!(platform_from_pb(&llb::pb_platform(&p)), p);
     }
 }
