@@ -56,22 +56,15 @@ pub(super) fn parse<'a>(line: &Text<'a>, escape: char) -> Result<Instruction<'a>
             }
             Rule::flag_list => args_start = pair.as_span().end(),
             Rule::flag => {
-                let mut name = None;
-                let mut value = None;
-                for inner in pair.clone().into_inner() {
-                    match inner.as_rule() {
-                        Rule::flag_name => name = Some(slice(&inner)),
-                        Rule::flag_value => value = Some(slice(&inner)),
-                        _ => {}
-                    }
-                }
-                if let Some(name) = name {
-                    flags.push(FlagToken {
-                        name,
-                        value,
-                        whole: slice(&pair),
-                    });
-                }
+                // `--name` or `--name=value`: a name never holds `=`, so the first `=`
+                // ends it (the grammar makes `flag` atomic to skip pairs for the parts).
+                let whole = slice(&pair);
+                let text = whole.as_str();
+                let (name, value) = match text.find('=') {
+                    Some(eq) => (whole.slice(2..eq), Some(whole.slice(eq + 1..text.len()))),
+                    None => (whole.slice(2..text.len()), None),
+                };
+                flags.push(FlagToken { name, value, whole });
             }
             _ => {}
         }
