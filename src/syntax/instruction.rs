@@ -42,7 +42,8 @@ pub(super) fn parse<'a>(line: &Text<'a>, escape: char) -> Result<Instruction<'a>
         .map_err(|error| super::error::from_pest(&error, &line, "instruction"))?;
     let mut keyword = line.slice(0..0);
     let mut flags = Vec::new();
-    // The arguments start after the flags and the blanks after them, or after the keyword.
+    // The arguments start after the last flag (or `--`), or after the keyword; the blanks
+    // before them are trimmed below.
     let mut args_start = 0;
     for pair in pairs.flatten() {
         let slice = |pair: &Pair<'_, Rule>| {
@@ -54,10 +55,11 @@ pub(super) fn parse<'a>(line: &Text<'a>, escape: char) -> Result<Instruction<'a>
                 keyword = slice(&pair);
                 args_start = pair.as_span().end();
             }
-            Rule::flag_list => args_start = pair.as_span().end(),
+            Rule::end_of_flags => args_start = pair.as_span().end(),
             Rule::flag => {
                 // `--name` or `--name=value`: a name never holds `=`, so the first `=`
                 // ends it (the grammar makes `flag` atomic to skip pairs for the parts).
+                args_start = pair.as_span().end();
                 let whole = slice(&pair);
                 let text = whole.as_str();
                 let (name, value) = match text.find('=') {
