@@ -103,3 +103,42 @@ pub(super) fn no_flags(ins: &Instruction<'_>, name: &str) -> Vec<Diagnostic> {
         })
         .collect()
 }
+#[cfg(test)]
+mod tests {
+    use super::super::text::Mapped;
+    use super::*;
+
+    /// (flag name, flag value, arguments) of `line` read with `escape`.
+    fn split(line: &str, escape: char) -> (Vec<(String, Option<String>)>, String) {
+        let mapped = Mapped::contiguous(line, 0);
+        let Ok(ins) = parse(&mapped.view(), escape) else {
+            return (Vec::new(), String::from("<error>"));
+        };
+        let flags = ins
+            .flags
+            .iter()
+            .map(|f| {
+                let value = f.value.as_ref().map(|v| v.as_str().to_owned());
+                (f.name().to_owned(), value)
+            })
+            .collect();
+        (flags, ins.args.as_str().to_owned())
+    }
+
+    #[test]
+    fn the_escape_character_keeps_a_blank_in_a_flag_value() {
+        let flag = |name: &str, value: &str| vec![(name.to_owned(), Some(value.to_owned()))];
+        let line = r"RUN --mount=a\ b c";
+        assert_eq!(split(line, '\\'), (flag("mount", r"a\ b"), "c".to_owned()));
+        assert_eq!(split(line, '`'), (flag("mount", r"a\"), "b c".to_owned()));
+        let line = "RUN --mount=a` b c";
+        assert_eq!(split(line, '`'), (flag("mount", "a` b"), "c".to_owned()));
+        assert_eq!(split(line, '\\'), (flag("mount", "a`"), "b c".to_owned()));
+        let line = r#"RUN --x="a\" b" -- c"#;
+        assert_eq!(split(line, '\\'), (flag("x", r#""a\" b""#), "c".to_owned()));
+        assert_eq!(
+            split("RUN --link c", '\\').0,
+            vec![("link".to_owned(), None)]
+        );
+    }
+}
