@@ -3,9 +3,8 @@
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{StepKind, Word};
 
-use super::cx::{Cx, matches, missing};
+use super::cx::{Cx, missing};
 use super::exec::{Form, classify};
-use super::grammar::Rule;
 use super::instruction::{Instruction, no_flags};
 
 /// The whole argument as one word, spaces kept, as Dockerfile reads WORKDIR, USER and
@@ -102,7 +101,7 @@ fn port_problem(spec: &str) -> Option<&'static str> {
     if spec.contains(':') {
         return Some("EXPOSE takes a container port, not a host:container mapping");
     }
-    if !matches(Rule::port_spec, spec) {
+    if !is_port_spec(spec) {
         return Some("expected PORT[-PORT][/tcp|udp|sctp]");
     }
     let ports = spec.split('/').next().unwrap_or("");
@@ -119,6 +118,28 @@ fn port_problem(spec: &str) -> Option<&'static str> {
         }
     }
     None
+}
+
+/// Whether `spec` has the shape `PORT[-PORT][/tcp|udp|sctp]` (protocol in any case).
+///
+/// Hand-written rather than a grammar rule: a port is a token, not structure, and a pest
+/// parse per port cost more than the rest of EXPOSE (see grammar/README.md, Performance).
+fn is_port_spec(spec: &str) -> bool {
+    let (ports, protocol) = match spec.split_once('/') {
+        Some((ports, protocol)) => (ports, Some(protocol)),
+        None => (spec, None),
+    };
+    let is_number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let ports_ok = match ports.split_once('-') {
+        Some((low, high)) => is_number(low) && is_number(high),
+        None => is_number(ports),
+    };
+    let protocol_ok = protocol.is_none_or(|p| {
+        ["tcp", "udp", "sctp"]
+            .iter()
+            .any(|known| p.eq_ignore_ascii_case(known))
+    });
+    ports_ok && protocol_ok
 }
 
 /// `VOLUME ["/data"]` or `VOLUME /data /logs`.
@@ -176,7 +197,22 @@ mod tests {
         for good in ["80", "80/tcp", "53/UDP", "8000-8010", "9/sctp", "65535"] {
             assert_eq!(port_problem(good), None, "{good}");
         }
-        for bad in ["0", "65536", "http", "80/tcpx", "8080:80", "90-80", "80/"] {
+        for bad in [
+            "0",
+            "65536",
+            "http",
+            "80/tcpx",
+            "8080:80",
+            "90-80",
+            "80/",
+            "",
+            "-80",
+            "80-",
+            "1-2-3",
+            "80/tcp/udp",
+            "+80",
+            " 80",
+        ] {
             assert!(port_problem(bad).is_some(), "{bad}");
         }
     }

@@ -8,7 +8,6 @@ use super::cx::{Cx, missing};
 use super::exec::{Form, classify};
 use super::flags::{self, Kind, Unsupported, spec};
 use super::from::empty_value;
-use super::grammar::Rule;
 use super::heredoc;
 use super::instruction::Instruction;
 use super::text::Text;
@@ -210,12 +209,59 @@ fn chmod(cx: &mut Cx, value: &Text<'_>) -> Option<Spanned<Chmod>> {
     Some(Spanned::new(mode?, value.span()))
 }
 
+/// An octal mode of 1 to 4 digits, or symbolic clauses `[ugoa]*([-+=][rwxXstugo]*)+` joined
+/// by commas.
+///
+/// Hand-written rather than a grammar rule: a mode is a token, not structure, and a pest
+/// parse per `--chmod` cost more than the rest of the flag (see grammar/README.md).
 fn chmod_mode(text: &str) -> Option<Chmod> {
-    use pest::Parser;
-    let pairs = super::grammar::BuildfileParser::parse(Rule::chmod, text).ok()?;
-    pairs.flatten().find_map(|pair| match pair.as_rule() {
-        Rule::chmod_octal => u32::from_str_radix(pair.as_str(), 8).ok().map(Chmod::Octal),
-        Rule::chmod_symbolic => Some(Chmod::Symbolic(pair.as_str().to_owned())),
-        _ => None,
-    })
+    let octal_digits = text
+        .bytes()
+        .take(4)
+        .take_while(|b| (b'0'..=b'7').contains(b))
+        .count();
+    if octal_digits > 0 {
+        // As in the grammar's ordered choice, a text that starts like an octal mode is one
+        // or nothing (`0755x` is not tried as symbolic).
+        return if octal_digits == text.len() {
+            u32::from_str_radix(text, 8).ok().map(Chmod::Octal)
+        } else {
+            None
+        };
+    }
+    text.split(',')
+        .all(is_chmod_clause)
+        .then(|| Chmod::Symbolic(text.to_owned()))
+}
+
+/// `[ugoa]*` then one or more `[-+=][rwxXstugo]*`.
+fn is_chmod_clause(clause: &str) -> bool {
+    let actions = clause.trim_start_matches(['u', 'g', 'o', 'a']);
+    actions.starts_with(['+', '-', '=']) && actions.chars().all(|c| "+-=rwxXstugo".contains(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chmod_modes() {
+        for (text, mode) in [("0755", 0o755), ("644", 0o644), ("7", 7), ("0000", 0)] {
+            assert!(
+                matches!(chmod_mode(text), Some(Chmod::Octal(m)) if m == mode),
+                "{text}"
+            );
+        }
+        for text in ["u+x", "go=rX", "u+x,go-w", "a=", "+t", "ug+rw-x=s"] {
+            assert!(
+                matches!(chmod_mode(text), Some(Chmod::Symbolic(s)) if s == text),
+                "{text}"
+            );
+        }
+        for text in [
+            "", "8", "07555", "0755x", "u", "u+a", "u+x,", ",u+x", "x+u", "u +x", "ua",
+        ] {
+            assert!(chmod_mode(text).is_none(), "{text}");
+        }
+    }
 }

@@ -42,7 +42,8 @@ pub(super) fn parse<'a>(line: &Text<'a>, escape: char) -> Result<Instruction<'a>
         .map_err(|error| super::error::from_pest(&error, &line, "instruction"))?;
     let mut keyword = line.slice(0..0);
     let mut flags = Vec::new();
-    // The arguments start after the flags and the blanks after them, or after the keyword.
+    // The arguments start after the last flag (or `--`), or after the keyword; the blanks
+    // before them are trimmed below.
     let mut args_start = 0;
     for pair in pairs.flatten() {
         let slice = |pair: &Pair<'_, Rule>| {
@@ -54,24 +55,18 @@ pub(super) fn parse<'a>(line: &Text<'a>, escape: char) -> Result<Instruction<'a>
                 keyword = slice(&pair);
                 args_start = pair.as_span().end();
             }
-            Rule::flag_list => args_start = pair.as_span().end(),
+            Rule::end_of_flags => args_start = pair.as_span().end(),
             Rule::flag => {
-                let mut name = None;
-                let mut value = None;
-                for inner in pair.clone().into_inner() {
-                    match inner.as_rule() {
-                        Rule::flag_name => name = Some(slice(&inner)),
-                        Rule::flag_value => value = Some(slice(&inner)),
-                        _ => {}
-                    }
-                }
-                if let Some(name) = name {
-                    flags.push(FlagToken {
-                        name,
-                        value,
-                        whole: slice(&pair),
-                    });
-                }
+                // `--name` or `--name=value`: a name never holds `=`, so the first `=`
+                // ends it (the grammar makes `flag` atomic to skip pairs for the parts).
+                args_start = pair.as_span().end();
+                let whole = slice(&pair);
+                let text = whole.as_str();
+                let (name, value) = match text.find('=') {
+                    Some(eq) => (whole.slice(2..eq), Some(whole.slice(eq + 1..text.len()))),
+                    None => (whole.slice(2..text.len()), None),
+                };
+                flags.push(FlagToken { name, value, whole });
             }
             _ => {}
         }
@@ -107,4 +102,43 @@ pub(super) fn no_flags(ins: &Instruction<'_>, name: &str) -> Vec<Diagnostic> {
             ))
         })
         .collect()
+}
+#[cfg(test)]
+mod tests {
+    use super::super::text::Mapped;
+    use super::*;
+
+    /// (flag name, flag value, arguments) of `line` read with `escape`.
+    fn split(line: &str, escape: char) -> (Vec<(String, Option<String>)>, String) {
+        let mapped = Mapped::contiguous(line, 0);
+        let Ok(ins) = parse(&mapped.view(), escape) else {
+            return (Vec::new(), String::from("<error>"));
+        };
+        let flags = ins
+            .flags
+            .iter()
+            .map(|f| {
+                let value = f.value.as_ref().map(|v| v.as_str().to_owned());
+                (f.name().to_owned(), value)
+            })
+            .collect();
+        (flags, ins.args.as_str().to_owned())
+    }
+
+    #[test]
+    fn the_escape_character_keeps_a_blank_in_a_flag_value() {
+        let flag = |name: &str, value: &str| vec![(name.to_owned(), Some(value.to_owned()))];
+        let line = r"RUN --mount=a\ b c";
+        assert_eq!(split(line, '\\'), (flag("mount", r"a\ b"), "c".to_owned()));
+        assert_eq!(split(line, '`'), (flag("mount", r"a\"), "b c".to_owned()));
+        let line = "RUN --mount=a` b c";
+        assert_eq!(split(line, '`'), (flag("mount", "a` b"), "c".to_owned()));
+        assert_eq!(split(line, '\\'), (flag("mount", "a`"), "b c".to_owned()));
+        let line = r#"RUN --x="a\" b" -- c"#;
+        assert_eq!(split(line, '\\'), (flag("x", r#""a\" b""#), "c".to_owned()));
+        assert_eq!(
+            split("RUN --link c", '\\').0,
+            vec![("link".to_owned(), None)]
+        );
+    }
 }
