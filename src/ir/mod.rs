@@ -174,6 +174,28 @@ pub struct Mount {
     pub span: Span,
 }
 
+impl Mount {
+    /// A mount of `kind` with no options set; read-write, as cache and tmpfs mounts default.
+    pub fn new(kind: MountKind, span: Span) -> Self {
+        Self {
+            kind,
+            target: None,
+            source: None,
+            from: None,
+            id: None,
+            sharing: None,
+            readonly: false,
+            required: false,
+            mode: None,
+            uid: None,
+            gid: None,
+            size: None,
+            env: None,
+            span,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MountKind {
     Bind,

@@ -106,20 +106,8 @@ impl Fixture {
 
     pub(super) fn mount(&self, kind: ir::MountKind, target: Option<&str>) -> ir::Mount {
         ir::Mount {
-            kind,
             target: target.map(|t| self.word(t)),
-            source: None,
-            from: None,
-            id: None,
-            sharing: None,
-            readonly: false,
-            required: false,
-            mode: None,
-            uid: None,
-            gid: None,
-            size: None,
-            env: None,
-            span: self.span("--mount"),
+            ..ir::Mount::new(kind, self.span("--mount"))
         }
     }
 

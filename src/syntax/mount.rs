@@ -61,22 +61,7 @@ pub(super) fn mount(cx: &mut Cx, value: &Text<'_>, whole: &Text<'_>) -> Option<M
         )?,
         _ => MountKind::Bind,
     };
-    let mut m = Mount {
-        kind,
-        target: None,
-        source: None,
-        from: None,
-        id: None,
-        sharing: None,
-        readonly: false,
-        required: false,
-        mode: None,
-        uid: None,
-        gid: None,
-        size: None,
-        env: None,
-        span: whole.span(),
-    };
+    let mut m = Mount::new(kind, whole.span());
     let mut readonly = None;
     let errors_before = cx.diagnostics.0.len();
     for field in &fields {
