@@ -57,9 +57,13 @@ impl Case {
 
     /// Why `daemon`'s dockerfile.v0 cannot build this case, if it cannot.
     pub(crate) fn skip_reason(&self, daemon: &Daemon) -> Option<String> {
-        let reason =
-            std::fs::read_to_string(self.dir.join(format!("skip-{}", daemon.name))).ok()?;
+        let reason = std::fs::read_to_string(self.skip_file(daemon)).ok()?;
         Some(reason.trim().to_string())
+    }
+
+    /// `skip-<daemon>`: why the daemon's own dockerfile.v0 cannot build the case.
+    pub(crate) fn skip_file(&self, daemon: &Daemon) -> PathBuf {
+        self.dir.join(format!("skip-{}", daemon.name))
     }
 
     pub(crate) fn tag(&self, frontend: &str) -> String {
