@@ -60,6 +60,30 @@ impl Outcome {
         );
         self
     }
+
+    /// Panics with the command's output unless it failed.
+    pub(crate) fn failed(self) -> Self {
+        assert!(
+            !self.success,
+            "{}: the build should fail:\n{}",
+            self.command,
+            tail(&self.text(), 30)
+        );
+        self
+    }
+
+    /// Panics unless the output shows every one of `expected`.
+    pub(crate) fn assert_shows(&self, expected: &[&str]) {
+        let text = self.text();
+        for e in expected {
+            assert!(
+                text.contains(e),
+                "{}: the output does not show {e:?}:\n{}",
+                self.command,
+                tail(&text, 40)
+            );
+        }
+    }
 }
 
 /// The last `lines` lines of `text`: enough to see an error without flooding the log.

@@ -4,7 +4,7 @@
 //! error message text.
 
 use crate::corpus::{assert_ran_rustbuild, with_syntax_line};
-use crate::daemon::{Outcome, daemon, tail};
+use crate::daemon::{Outcome, daemon};
 use crate::workspace::Workspace;
 
 /// Builds `buildfile` (the syntax line is added as line 1) with `context` files through
@@ -20,24 +20,9 @@ fn failing_build(daemon_name: &'static str, buildfile: &str, context: &[(&str, &
         &["build", "--progress=plain", "-f", "Buildfile", "."],
         work.path(),
     );
-    assert!(
-        !out.success,
-        "the build should fail:\n{}",
-        tail(&out.text(), 30)
-    );
+    let out = out.failed();
     assert_ran_rustbuild(&out);
     out
-}
-
-fn assert_shows(out: &Outcome, expected: &[&str]) {
-    let text = out.text();
-    for e in expected {
-        assert!(
-            text.contains(e),
-            "the output does not show {e:?}:\n{}",
-            tail(&text, 40)
-        );
-    }
 }
 
 /// Line 3 once the syntax line is in: an instruction that does not exist.
@@ -47,20 +32,17 @@ const SYNTAX_ERROR: &str = "FROM local/busybox:latest\nBOGUS --not-an-instructio
 fn bk20_syntax_error_names_the_line() {
     let out = failing_build("bk20", SYNTAX_ERROR, &[]);
     // no excerpt on this daemon: the line is in rustbuild's own report, the message text
-    assert_shows(&out, &["[Buildfile:3:1]", "BOGUS"]);
+    out.assert_shows(&["[Buildfile:3:1]", "BOGUS"]);
 }
 
 #[test]
 fn bk26_syntax_error_names_the_line() {
     let out = failing_build("bk26", SYNTAX_ERROR, &[]);
-    assert_shows(
-        &out,
-        &[
-            "Buildfile:3\n",
-            ">>> BOGUS --not-an-instruction",
-            "[Buildfile:3:1]",
-        ],
-    );
+    out.assert_shows(&[
+        "Buildfile:3\n",
+        ">>> BOGUS --not-an-instruction",
+        "[Buildfile:3:1]",
+    ]);
 }
 
 /// Line 3 once the syntax line is in: a command that exits 3.
@@ -69,20 +51,17 @@ const FAILING_RUN: &str = "FROM local/busybox:latest\nRUN echo before && exit 3\
 #[test]
 fn bk20_failing_run_shows_the_command_and_exit_code() {
     let out = failing_build("bk20", FAILING_RUN, &[]);
-    assert_shows(&out, &["RUN echo before && exit 3", "exit code: 3"]);
+    out.assert_shows(&["RUN echo before && exit 3", "exit code: 3"]);
 }
 
 #[test]
 fn bk26_failing_run_names_the_line() {
     let out = failing_build("bk26", FAILING_RUN, &[]);
-    assert_shows(
-        &out,
-        &[
-            "Buildfile:3",
-            ">>> RUN echo before && exit 3",
-            "exit code: 3",
-        ],
-    );
+    out.assert_shows(&[
+        "Buildfile:3",
+        ">>> RUN echo before && exit 3",
+        "exit code: 3",
+    ]);
 }
 
 /// Line 3 once the syntax line is in: a source that is not in the context.
@@ -91,18 +70,15 @@ const MISSING_SOURCE: &str = "FROM local/busybox:latest\nCOPY present.txt missin
 #[test]
 fn bk20_missing_copy_source_is_named() {
     let out = failing_build("bk20", MISSING_SOURCE, &[("present.txt", "here\n")]);
-    assert_shows(&out, &["\"/missing.txt\" not found"]);
+    out.assert_shows(&["\"/missing.txt\" not found"]);
 }
 
 #[test]
 fn bk26_missing_copy_source_names_the_line() {
     let out = failing_build("bk26", MISSING_SOURCE, &[("present.txt", "here\n")]);
-    assert_shows(
-        &out,
-        &[
-            "\"/missing.txt\": not found",
-            "Buildfile:3\n",
-            ">>> COPY present.txt missing.txt /dst/",
-        ],
-    );
+    out.assert_shows(&[
+        "\"/missing.txt\": not found",
+        "Buildfile:3\n",
+        ">>> COPY present.txt missing.txt /dst/",
+    ]);
 }
