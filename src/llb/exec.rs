@@ -267,6 +267,14 @@ mod tests {
         (op, exec)
     }
 
+    /// Each mount's destination, input and output index.
+    fn layout(exec: &pb::ExecOp) -> Vec<(&str, i64, i64)> {
+        exec.mounts
+            .iter()
+            .map(|m| (m.dest.as_str(), m.input, m.output))
+            .collect()
+    }
+
     #[test]
     fn mounts_on_scratch_number_their_input_like_buildkit_0_13() {
         // dockerfile.v0 of BuildKit 0.13 records a secret mount as
@@ -314,11 +322,7 @@ mod tests {
         let def = graph.into_definition(Some(root.clone()), None);
         let (op, exec) = exec_op(&def, &root.digest);
         assert!(op.inputs.is_empty());
-        let layout: Vec<(&str, i64, i64)> = exec
-            .mounts
-            .iter()
-            .map(|m| (m.dest.as_str(), m.input, m.output))
-            .collect();
+        let layout = layout(&exec);
         assert_eq!(
             layout,
             [
@@ -387,11 +391,7 @@ mod tests {
         let def = graph.into_definition(Some(root.clone()), None);
         let (op, exec) = exec_op(&def, &root.digest);
         assert_eq!(op.inputs.len(), 1, "the base is one input");
-        let layout: Vec<(&str, i64, i64)> = exec
-            .mounts
-            .iter()
-            .map(|m| (m.dest.as_str(), m.input, m.output))
-            .collect();
+        let layout = layout(&exec);
         assert_eq!(
             layout,
             [

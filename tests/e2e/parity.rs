@@ -26,8 +26,9 @@ fn check(daemon_name: &'static str, case_name: &str) {
                 case.skip_file(here).display()
             );
             report(&format!(
-                "SKIP parity {case_name} on {daemon_name} for dockerfile.v0: {reason}; \
-                 rustbuild there is compared with dockerfile.v0 on bk26"
+                "SKIP parity {} on {daemon_name} for dockerfile.v0: {reason}; \
+                 rustbuild there is compared with dockerfile.v0 on bk26",
+                case.name
             ));
             daemon("bk26")
         }
