@@ -127,7 +127,7 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
         let doc = serde_json::json!({
             "platform": lowered.platform.id(),
             "ops": rustbuild::llb::definition_json(&lowered.definition),
-            "image_config": lowered.image_config,
+            "image_config": lowered.image_config.to_value(),
         });
         let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
         text.push('\n');

@@ -25,7 +25,7 @@ pub(crate) struct PlatformBuild {
     /// The platform the image says it is (Windows adds `os.version` from its base).
     pub(crate) exported: Platform,
     pub(crate) ref_id: String,
-    pub(crate) config: Value,
+    pub(crate) config: lower::ImageConfig,
 }
 
 /// Builds every target platform of a checked Buildfile.
@@ -74,10 +74,11 @@ pub(crate) async fn build(
         log!(
             "solving for {}: image config {}/{}{}",
             target.id(),
-            lowered.image_config["os"].as_str().unwrap_or("?"),
-            lowered.image_config["architecture"].as_str().unwrap_or("?"),
-            lowered.image_config["os.version"]
-                .as_str()
+            lowered.image_config.os(),
+            lowered.image_config.architecture(),
+            lowered
+                .image_config
+                .os_version()
                 .map(|v| format!(" os.version {v}"))
                 .unwrap_or_default(),
         );
@@ -119,6 +120,7 @@ fn lower_options(
         multi_platform: multi,
         named_contexts: opts.named_contexts.clone(),
         filename: source.file.name.clone(),
+        worker_platforms: bridge.workers.clone(),
     }
 }
 
@@ -177,7 +179,7 @@ fn resolve_mode(mode: ResolveMode) -> &'static str {
 pub(crate) fn result(builds: &[PlatformBuild], multi: bool, epoch: Option<i64>) -> gw::Result {
     use gw::result::Result as R;
     let mut metadata: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    let config_bytes = |b: &PlatformBuild| serde_json::to_vec(&b.config).unwrap_or_default();
+    let config_bytes = |b: &PlatformBuild| b.config.to_json();
     let result = match (multi, builds) {
         (false, [single]) => {
             metadata.insert("containerimage.config".into(), config_bytes(single));
@@ -252,7 +254,9 @@ mod tests {
             requested: p.clone(),
             exported: p.clone(),
             ref_id: ref_id.into(),
-            config: json!({"architecture": p.architecture, "os": p.os}),
+            config: lower::ImageConfig::from_base(
+                &json!({"architecture": p.architecture, "os": p.os}),
+            ),
         }
     }
 

@@ -238,17 +238,17 @@ impl Lowerer<'_> {
         let workdir = state.workdir.clone();
         let with_layer = workdir != "/";
         if with_layer {
-            let owner = state
-                .image
-                .get_str("User")
-                .filter(|u| !u.is_empty())
-                .map(chown);
+            let user = &state.image.config.user;
+            let owner = Some(user).filter(|u| !u.is_empty()).map(|u| chown(u));
             let mkdir = pb::FileActionMkDir {
                 path: workdir.clone(),
                 mode: 0o755,
                 make_parents: true,
                 owner,
-                timestamp: self.epoch.map_or(-1, |s| s.saturating_mul(1_000_000_000)),
+                timestamp: self
+                    .epoch
+                    .filter(|_| self.dialect.workdir_uses_epoch)
+                    .map_or(-1, |s| s.saturating_mul(1_000_000_000)),
             };
             let text = uppercase_first_word(&expand_text(
                 &self.instruction_text(span),

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::context::BuildContext;
+use super::dialect::Dialect;
 use super::env::{Env, split_key_value};
 use super::image::{DEFAULT_PATH, ImageConfig};
 use super::plan::{Plan, Source};
@@ -59,6 +60,8 @@ pub(super) struct Lowerer<'a> {
     pub(super) diagnostics: Diagnostics,
     /// `SOURCE_DATE_EPOCH` in seconds.
     pub(super) epoch: Option<i64>,
+    /// What the daemon's own dockerfile.v0 writes where its releases differ.
+    pub(super) dialect: Dialect,
     stages: Vec<Option<StageState>>,
 }
 
@@ -91,6 +94,7 @@ impl<'a> Lowerer<'a> {
             context: BuildContext::new(context_paths),
             diagnostics: Diagnostics::new(),
             epoch: None,
+            dialect: Dialect::from_caps(&opts.llb_caps),
             stages: vec![None; buildfile.stages.len()],
         }
     }
@@ -355,7 +359,6 @@ impl<'a> Lowerer<'a> {
                     state.workdir = base.workdir.clone();
                     state.user = base.user.clone();
                     state.image = base.image.clone();
-                    state.image.remove("OnBuild");
                     state.platform = base.platform.clone();
                     state.args = base.args.clone();
                 }
@@ -382,21 +385,22 @@ impl<'a> Lowerer<'a> {
     /// dockerfile.v0's stage init: PATH when missing (not on Windows), the config's env
     /// into the state, its workdir and user.
     fn init_from_config(&mut self, state: &mut StageState, span: Span) {
-        let mut env = state.image.env();
-        if !state.windows() && !env.iter().any(|e| split_key_value(e).0 == "PATH") {
+        // dockerfile.v0 runs a base image's ONBUILD triggers, then forgets them.
+        state.image.config.on_build.clear();
+        let env = &mut state.image.config.env;
+        if !state.platform.is_windows() && !env.iter().any(|e| split_key_value(e).0 == "PATH") {
             env.push(format!("PATH={DEFAULT_PATH}"));
-            state.image.set("Env", serde_json::json!(env));
         }
-        for entry in &env {
+        for entry in &state.image.config.env {
             let (key, value) = split_key_value(entry);
             state.env.set(key, value);
         }
-        if let Some(workdir) = state.image.get_str("WorkingDir").filter(|w| !w.is_empty()) {
-            let workdir = workdir.to_string();
+        if !state.image.config.working_dir.is_empty() {
+            let workdir = state.image.config.working_dir.clone();
             self.set_workdir(state, &workdir, span);
         }
-        if let Some(user) = state.image.get_str("User").filter(|u| !u.is_empty()) {
-            state.user = user.to_string();
+        if !state.image.config.user.is_empty() {
+            state.user.clone_from(&state.image.config.user);
         }
     }
 
@@ -407,15 +411,15 @@ impl<'a> Lowerer<'a> {
         requested: &str,
         span: Span,
     ) -> bool {
-        let current = state.image.get_str("WorkingDir").unwrap_or("").to_string();
-        match paths::normalize_workdir(&current, requested, state.windows()) {
+        let current = &state.image.config.working_dir;
+        match paths::normalize_workdir(current, requested, state.windows()) {
             Ok(workdir) => {
                 state.workdir = if state.windows() {
                     workdir.replace('\\', "/")
                 } else {
                     workdir.clone()
                 };
-                state.image.set("WorkingDir", serde_json::json!(workdir));
+                state.image.config.working_dir = workdir;
                 true
             }
             Err(why) => {
@@ -468,12 +472,12 @@ impl Done {
         let Done { graph, target, .. } = self;
         let mut image = target.image;
         for (key, value) in &opts.labels {
-            image.insert_into("Labels", key, serde_json::json!(value));
+            image.config.labels.insert(key.clone(), value.clone());
         }
         image.apply_target_platform(&opts.target_platform);
         let mut platform = opts.target_platform.clone();
         if platform.is_windows() && platform.os_version.is_none() {
-            platform.os_version = image.os_version();
+            platform.os_version = image.os_version().map(str::to_string);
         }
         let source = pb::SourceInfo {
             filename: opts.filename.clone(),
@@ -483,7 +487,7 @@ impl Done {
         };
         Lowered {
             definition: graph.into_definition(target.output, Some(source)),
-            image_config: image.into_value(),
+            image_config: image,
             platform,
         }
     }

@@ -37,6 +37,13 @@ pub(crate) fn plain_list(items: &[String]) -> String {
     format!("[{}]", items.join(" "))
 }
 
+/// `%v` of a `map[string]struct{}`: `map[a:{} b:{}]`, keys sorted and once each.
+pub(crate) fn go_set(items: &[String]) -> String {
+    let keys: std::collections::BTreeSet<&str> = items.iter().map(String::as_str).collect();
+    let entries: Vec<String> = keys.iter().map(|k| format!("{k}:{{}}")).collect();
+    format!("map[{}]", entries.join(" "))
+}
+
 /// Unix seconds as RFC 3339 in UTC (`2024-01-02T03:04:05Z`), how Go writes `created`.
 pub(crate) fn rfc3339(seconds: i64) -> String {
     let days = seconds.div_euclid(86_400);
@@ -77,6 +84,10 @@ mod tests {
         assert_eq!(
             plain_list(&["8080/tcp".into(), "53/udp".into()]),
             "[8080/tcp 53/udp]"
+        );
+        assert_eq!(
+            go_set(&["8080/tcp".into(), "53/udp".into(), "8080/tcp".into()]),
+            "map[53/udp:{} 8080/tcp:{}]"
         );
     }
 

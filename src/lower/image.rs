@@ -1,207 +1,339 @@
-//! The OCI image config a stage builds up: inherited from the base image, changed by
-//! the metadata instructions, and one history entry per instruction.
+//! The image config a stage builds up: inherited from the base image, changed by the
+//! metadata instructions, and one history entry per instruction.
+//!
+//! The config is typed as docker-image-spec's `DockerOCIImage`, the struct dockerfile.v0
+//! reads the base config into and writes out again: the same fields, in Go's declaration
+//! order, empty ones left out as Go's `omitempty` leaves them out. Whatever else a base
+//! config holds (`container_config`, `docker_version`, the empty `Hostname` of an
+//! imported image) is dropped, as Go's decoder drops it. The exporter hashes these bytes
+//! into the image ID, so switching between dockerfile.v0 and rustbuild keeps the ID.
 
-use serde_json::{Map, Value, json};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
-use super::env::split_key_value;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+
 use crate::platform::Platform;
 
 /// The default `PATH` BuildKit gives Linux images and commands (`system.DefaultPathEnvUnix`).
 pub(crate) const DEFAULT_PATH: &str =
     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/// An image config as JSON, kept as a map so unknown fields of the base survive.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct ImageConfig {
-    /// Everything but `config`.
-    root: Map<String, Value>,
-    config: Map<String, Value>,
-    /// Entries added by this build, kept compact until the config is written.
+/// What dockerfile.v0 writes as the comment of each history entry it adds.
+const HISTORY_COMMENT: &str = "buildkit.dockerfile.v0";
+
+/// An OCI image config with Docker's extensions (`containerimage.config`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageConfig {
+    /// Always `None` in what lowering writes: the exporter sets it.
+    #[serde(default, deserialize_with = "lenient", skip_serializing)]
+    created: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "str::is_empty"
+    )]
+    author: String,
+    #[serde(default, deserialize_with = "lenient")]
+    architecture: String,
+    #[serde(default, deserialize_with = "lenient")]
+    os: String,
+    #[serde(
+        rename = "os.version",
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "str::is_empty"
+    )]
+    os_version: String,
+    #[serde(
+        rename = "os.features",
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    os_features: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "str::is_empty"
+    )]
+    variant: String,
+    #[serde(default, deserialize_with = "lenient")]
+    pub(crate) config: Config,
+    #[serde(default, deserialize_with = "lenient")]
+    rootfs: RootFs,
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     history: Vec<History>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-struct History {
-    created_by: String,
-    empty_layer: bool,
-    created: Option<String>,
+/// `config`: OCI's `ImageConfig` then Docker's `DockerOCIImageConfigExt`, in that order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Config {
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "str::is_empty"
+    )]
+    pub(crate) user: String,
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Set::is_empty"
+    )]
+    pub(crate) exposed_ports: Set,
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub(crate) env: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub(crate) entrypoint: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub(crate) cmd: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Set::is_empty"
+    )]
+    pub(crate) volumes: Set,
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "str::is_empty"
+    )]
+    pub(crate) working_dir: String,
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub(crate) labels: BTreeMap<String, String>,
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "str::is_empty"
+    )]
+    pub(crate) stop_signal: String,
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "is_false"
+    )]
+    pub(crate) args_escaped: bool,
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) healthcheck: Option<Healthcheck>,
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub(crate) on_build: Vec<String>,
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub(crate) shell: Vec<String>,
 }
 
-impl History {
-    fn into_value(self) -> Value {
-        let mut entry = Map::new();
-        if let Some(created) = self.created {
-            entry.insert("created".into(), json!(created));
+/// Go's `map[string]struct{}` (`ExposedPorts`, `Volumes`): keys to `{}`, sorted.
+pub(crate) type Set = BTreeMap<String, Empty>;
+
+/// The `{}` of a [`Set`] entry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Empty {}
+
+/// `HEALTHCHECK`: the test and its durations in nanoseconds; zero means "inherit".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Healthcheck {
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub(crate) test: Vec<String>,
+    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "is_zero")]
+    pub(crate) interval: i64,
+    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "is_zero")]
+    pub(crate) timeout: i64,
+    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "is_zero")]
+    pub(crate) start_period: i64,
+    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "is_zero")]
+    pub(crate) start_interval: i64,
+    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "is_zero")]
+    pub(crate) retries: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct RootFs {
+    #[serde(rename = "type", default, deserialize_with = "lenient")]
+    kind: String,
+    /// Go's `[]digest.Digest` without `omitempty`: `null` when there are none.
+    #[serde(default, deserialize_with = "lenient")]
+    diff_ids: Option<Vec<String>>,
+}
+
+impl Default for RootFs {
+    fn default() -> Self {
+        Self {
+            kind: "layers".to_string(),
+            diff_ids: None,
         }
-        entry.insert("created_by".into(), json!(self.created_by));
-        entry.insert("comment".into(), json!("buildkit.dockerfile.v0"));
-        if self.empty_layer {
-            entry.insert("empty_layer".into(), json!(true));
-        }
-        Value::Object(entry)
     }
 }
 
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct History {
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    created: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "str::is_empty"
+    )]
+    created_by: String,
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "str::is_empty"
+    )]
+    author: String,
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "str::is_empty"
+    )]
+    comment: Cow<'static, str>,
+    #[serde(
+        default,
+        deserialize_with = "lenient",
+        skip_serializing_if = "is_false"
+    )]
+    empty_layer: bool,
+}
+
+/// A field the base config has in an unexpected shape (`"Env": null`, a number where a
+/// list belongs) reads as empty: the config of an image someone else built must not
+/// stop the build.
+fn lenient<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned + Default,
+{
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(T::deserialize(value).unwrap_or_default())
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_false(value: &bool) -> bool {
+    !value
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(value: &i64) -> bool {
+    *value == 0
+}
+
 impl ImageConfig {
-    /// The base image's config, without `created` (the exporter sets it).
-    pub(crate) fn from_base(config: &Value) -> Self {
-        let mut root = match config {
-            Value::Object(map) => map.clone(),
-            _ => Map::new(),
-        };
-        root.remove("created");
-        let config = match root.remove("config") {
-            Some(Value::Object(config)) => config,
-            _ => Map::new(),
-        };
-        Self {
-            root,
-            config,
-            history: Vec::new(),
-        }
+    /// The base image's config as dockerfile.v0 reads it, without `created` (the exporter
+    /// sets it).
+    pub(crate) fn from_base(config: &serde_json::Value) -> Self {
+        let mut image = Self::deserialize(config).unwrap_or_default();
+        image.created = None;
+        image
     }
 
     /// dockerfile.v0's `emptyImage`: FROM scratch and images with an unknown config.
     pub(crate) fn empty(platform: &Platform) -> Self {
-        let mut image = Self {
-            root: Map::new(),
-            config: Map::new(),
-            history: Vec::new(),
-        };
+        let mut image = Self::default();
         image.set_platform(platform);
-        image
-            .root
-            .insert("rootfs".into(), json!({ "type": "layers" }));
-        image.set("WorkingDir", json!("/"));
+        image.config.working_dir = "/".to_string();
         if !platform.is_windows() {
-            image.set("Env", json!([format!("PATH={DEFAULT_PATH}")]));
+            image.config.env = vec![format!("PATH={DEFAULT_PATH}")];
         }
         image
     }
 
     /// A base image without layers is built on scratch, as dockerfile.v0 does.
     pub(crate) fn has_layers(&self) -> bool {
-        let diff_ids = self
-            .root
-            .get("rootfs")
-            .and_then(|r| r.get("diff_ids"))
-            .and_then(Value::as_array)
-            .is_some_and(|ids| !ids.is_empty());
-        let layered_history = self
-            .root
-            .get("history")
-            .and_then(Value::as_array)
-            .is_some_and(|h| {
-                h.iter().any(|e| {
-                    !e.get("empty_layer")
-                        .and_then(Value::as_bool)
-                        .unwrap_or(false)
-                })
-            });
-        diff_ids || layered_history
+        let diff_ids = self.rootfs.diff_ids.as_ref().is_some_and(|d| !d.is_empty());
+        diff_ids || self.history.iter().any(|entry| !entry.empty_layer)
     }
 
     pub(crate) fn set_platform(&mut self, platform: &Platform) {
-        self.root.insert("os".into(), json!(platform.os));
-        self.root
-            .insert("architecture".into(), json!(platform.architecture));
-        match &platform.variant {
-            Some(v) => self.root.insert("variant".into(), json!(v)),
-            None => self.root.remove("variant"),
-        };
+        self.os.clone_from(&platform.os);
+        self.architecture.clone_from(&platform.architecture);
+        self.variant = platform.variant.clone().unwrap_or_default();
         if let Some(version) = &platform.os_version {
-            self.root.insert("os.version".into(), json!(version));
+            self.os_version.clone_from(version);
         }
     }
 
     /// The target platform replaces os/architecture (and variant and os.version when set
     /// or when os/architecture changed), as `finalizeResultImage` does.
     pub(crate) fn apply_target_platform(&mut self, target: &Platform) {
-        let same = self.str("os") == Some(target.os.as_str())
-            && self.str("architecture") == Some(target.architecture.as_str());
-        self.root.insert("os".into(), json!(target.os));
-        self.root
-            .insert("architecture".into(), json!(target.architecture));
+        let same = self.os == target.os && self.architecture == target.architecture;
+        self.os.clone_from(&target.os);
+        self.architecture.clone_from(&target.architecture);
         if target.variant.is_some() || !same {
-            match &target.variant {
-                Some(v) => self.root.insert("variant".into(), json!(v)),
-                None => self.root.remove("variant"),
-            };
+            self.variant = target.variant.clone().unwrap_or_default();
         }
         if target.os_version.is_some() || !same {
-            match &target.os_version {
-                Some(v) => self.root.insert("os.version".into(), json!(v)),
-                None => self.root.remove("os.version"),
-            };
+            self.os_version = target.os_version.clone().unwrap_or_default();
         }
     }
 
-    fn str(&self, key: &str) -> Option<&str> {
-        self.root.get(key).and_then(Value::as_str)
+    pub fn os(&self) -> &str {
+        &self.os
     }
 
-    /// The platform the image says it is for.
-    pub(crate) fn os_version(&self) -> Option<String> {
-        self.str("os.version").map(str::to_string)
+    pub fn architecture(&self) -> &str {
+        &self.architecture
+    }
+
+    /// `os.version`, which Windows images carry.
+    pub fn os_version(&self) -> Option<&str> {
+        Some(self.os_version.as_str()).filter(|v| !v.is_empty())
     }
 
     pub(crate) fn set_author(&mut self, author: &str) {
-        self.root.insert("author".into(), json!(author));
-    }
-
-    /// A field of `config` (`Env`, `User`, …).
-    pub(crate) fn get(&self, key: &str) -> Option<&Value> {
-        self.config.get(key)
-    }
-
-    pub(crate) fn get_str(&self, key: &str) -> Option<&str> {
-        self.get(key).and_then(Value::as_str)
-    }
-
-    pub(crate) fn strings(&self, key: &str) -> Option<Vec<String>> {
-        self.get(key).and_then(Value::as_array).map(|items| {
-            items
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-    }
-
-    pub(crate) fn set(&mut self, key: &str, value: Value) {
-        self.config.insert(key.to_string(), value);
-    }
-
-    pub(crate) fn remove(&mut self, key: &str) {
-        self.config.remove(key);
-    }
-
-    /// `Env` entries in order.
-    pub(crate) fn env(&self) -> Vec<String> {
-        self.strings("Env").unwrap_or_default()
+        self.author = author.to_string();
     }
 
     /// dockerfile.v0's `addEnv`: replace the entry in place, or append.
     pub(crate) fn add_env(&mut self, key: &str, value: &str) {
-        let mut env = self.env();
         let entry = format!("{key}={value}");
-        match env.iter().position(|e| split_key_value(e).0 == key) {
+        let env = &mut self.config.env;
+        match env
+            .iter()
+            .position(|e| super::env::split_key_value(e).0 == key)
+        {
             Some(i) => env[i] = entry,
             None => env.push(entry),
-        }
-        self.set("Env", json!(env));
-    }
-
-    /// Adds `key` to an object-valued field (`Labels`, `ExposedPorts`, `Volumes`).
-    pub(crate) fn insert_into(&mut self, field: &str, key: &str, value: Value) {
-        let entry = self
-            .config
-            .entry(field)
-            .or_insert_with(|| Value::Object(Map::new()));
-        if !entry.is_object() {
-            *entry = Value::Object(Map::new());
-        }
-        if let Value::Object(map) = entry {
-            map.insert(key.to_string(), value);
         }
     }
 
@@ -213,43 +345,40 @@ impl ImageConfig {
         created: Option<&str>,
     ) {
         self.history.push(History {
-            created_by,
-            empty_layer,
             created: created.map(str::to_string),
+            created_by,
+            author: String::new(),
+            comment: Cow::Borrowed(HISTORY_COMMENT),
+            empty_layer,
         });
     }
 
-    pub(crate) fn into_value(self) -> Value {
-        let mut root = self.root;
-        root.insert("config".into(), Value::Object(self.config));
-        if !self.history.is_empty() {
-            let entry = root
-                .entry("history")
-                .or_insert_with(|| Value::Array(Vec::new()));
-            if !entry.is_array() {
-                *entry = Value::Array(Vec::new());
-            }
-            if let Value::Array(items) = entry {
-                items.extend(self.history.into_iter().map(History::into_value));
-            }
-        }
-        Value::Object(root)
+    /// The config as the bytes of `containerimage.config`.
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// The config as a JSON value, for people and tests (keys sorted).
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
     fn empty_image_has_path_on_linux_only() {
-        let linux = ImageConfig::empty(&Platform::linux_amd64()).into_value();
+        let linux = ImageConfig::empty(&Platform::linux_amd64()).to_value();
         assert_eq!(
             linux["config"]["Env"][0],
             json!(format!("PATH={DEFAULT_PATH}"))
         );
         assert_eq!(linux["config"]["WorkingDir"], json!("/"));
-        let windows = ImageConfig::empty(&Platform::new("windows", "amd64")).into_value();
+        let windows = ImageConfig::empty(&Platform::new("windows", "amd64")).to_value();
         assert_eq!(windows["config"].get("Env"), None);
         assert_eq!(windows["os"], json!("windows"));
     }
@@ -263,7 +392,7 @@ mod tests {
         image.add_env("A", "3");
         image.add_env("C", "4");
         image.push_history("ENV A=3".into(), true, None);
-        let value = image.into_value();
+        let value = image.to_value();
         assert_eq!(value.get("created"), None);
         assert_eq!(value["config"]["Env"], json!(["A=3", "B=2", "C=4"]));
         assert_eq!(value["history"][0]["empty_layer"], json!(true));
@@ -278,10 +407,63 @@ mod tests {
         let base = json!({"os": "linux", "architecture": "arm64", "variant": "v8"});
         let mut image = ImageConfig::from_base(&base);
         image.apply_target_platform(&Platform::linux_amd64());
-        let value = image.into_value();
+        let value = image.to_value();
         assert_eq!(
             (value["architecture"].as_str(), value.get("variant")),
             (Some("amd64"), None)
+        );
+    }
+
+    /// What `docker import` writes, read and written back as dockerfile.v0 does: the keys
+    /// Docker's schema lacks are gone, and the rest keeps Go's field order.
+    #[test]
+    fn imported_base_is_written_in_go_field_order_without_foreign_keys() {
+        let base = json!({
+            "architecture": "amd64", "comment": "Imported from -",
+            "config": {"AttachStderr": false, "Cmd": ["/bin/sh"], "Domainname": "",
+                "Entrypoint": null, "Env": ["PATH=/bin"], "Hostname": "",
+                "Labels": {"b": "2", "a": "1"}, "OnBuild": null, "User": "",
+                "ExposedPorts": {"80/tcp": {}}, "WorkingDir": ""},
+            "container_config": {"Cmd": null},
+            "created": "2026-12-01T20:26:20.352906311Z",
+            "docker_version": "26.1.5",
+            "history": [{"created": "2026-12-01T20:26:20.352906311Z", "comment": "Imported from -"}],
+            "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": ["sha256:aa"]}
+        });
+        let image = ImageConfig::from_base(&base);
+        let text = String::from_utf8(image.to_json()).unwrap();
+        assert_eq!(
+            text,
+            r#"{"architecture":"amd64","os":"linux","config":{"ExposedPorts":{"80/tcp":{}},"Env":["PATH=/bin"],"Cmd":["/bin/sh"],"Labels":{"a":"1","b":"2"}},"rootfs":{"type":"layers","diff_ids":["sha256:aa"]},"history":[{"created":"2026-12-01T20:26:20.352906311Z","comment":"Imported from -"}]}"#
+        );
+    }
+
+    /// A Windows base with no `Env` keeps none: Go leaves an empty list out.
+    #[test]
+    fn empty_lists_are_left_out() {
+        let base = json!({"os": "windows", "architecture": "amd64",
+            "config": {"Env": [], "User": "ContainerUser"}});
+        let text = String::from_utf8(ImageConfig::from_base(&base).to_json()).unwrap();
+        assert!(!text.contains("Env"), "{text}");
+        assert!(
+            text.contains(r#""config":{"User":"ContainerUser"}"#),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn fields_of_an_unexpected_shape_read_as_empty() {
+        let base = json!({"os": "linux", "config": {"Env": 7, "Cmd": ["sh"],
+            "Healthcheck": "bad"}, "history": {"not": "a list"}});
+        let image = ImageConfig::from_base(&base);
+        assert!(image.config.env.is_empty());
+        assert_eq!(image.config.cmd, ["sh"]);
+        assert_eq!(image.config.healthcheck, None);
+        assert!(image.history.is_empty());
+        assert_eq!(
+            ImageConfig::from_base(&json!("not an object")),
+            ImageConfig::default()
         );
     }
 }

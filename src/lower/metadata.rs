@@ -1,11 +1,10 @@
 //! Instructions that only change the stage's variables and image config: ENV, ARG, USER,
 //! LABEL, EXPOSE, CMD, ENTRYPOINT, SHELL, VOLUME, STOPSIGNAL, HEALTHCHECK, MAINTAINER.
 
-use serde_json::{Value, json};
-
 use super::dispatch::{Lowerer, StageState};
 use super::expand::expand;
-use super::history::{plain_list, quoted_list};
+use super::history::{go_set, plain_list, quoted_list};
+use super::image::{Empty, Healthcheck};
 use super::run::with_shell;
 use crate::diagnostic::Code;
 use crate::ir::{self, Command, StepKind};
@@ -19,7 +18,7 @@ impl Lowerer<'_> {
             StepKind::User(word) => {
                 let user = expand(word, &state.env);
                 state.user = user.clone();
-                state.image.set("User", json!(user));
+                state.image.config.user.clone_from(&user);
                 Some(format!("USER {user}"))
             }
             StepKind::Label(pairs) => {
@@ -28,30 +27,33 @@ impl Lowerer<'_> {
                     let key = expand(&pair.key, &state.env);
                     let value = expand(&pair.value, &state.env);
                     text.push_str(&format!(" {key}={value}"));
-                    state.image.insert_into("Labels", &key, json!(value));
+                    state.image.config.labels.insert(key, value);
                 }
                 Some(text)
             }
             StepKind::Expose(words) => self.expose(state, words),
             StepKind::Cmd(command) => {
                 let args = command_args(state, command);
-                state.image.set("Cmd", json!(args));
-                state.image.set("ArgsEscaped", json!(true));
+                let text = format!("CMD {}", quoted_list(&args));
+                state.image.config.cmd = args;
+                state.image.config.args_escaped = true;
                 state.cmd_set = true;
-                Some(format!("CMD {}", quoted_list(&args)))
+                Some(text)
             }
             StepKind::Entrypoint(command) => {
                 let args = command_args(state, command);
-                state.image.set("Entrypoint", json!(args));
+                let text = format!("ENTRYPOINT {}", quoted_list(&args));
+                state.image.config.entrypoint = args;
                 if !state.cmd_set {
-                    state.image.remove("Cmd");
+                    state.image.config.cmd.clear();
                 }
-                Some(format!("ENTRYPOINT {}", quoted_list(&args)))
+                Some(text)
             }
             StepKind::Shell(words) => {
                 let shell: Vec<String> = words.iter().map(|w| w.node.clone()).collect();
-                state.image.set("Shell", json!(shell));
-                Some(format!("SHELL {}", plain_list(&shell)))
+                let text = format!("SHELL {}", plain_list(&shell));
+                state.image.config.shell = shell;
+                Some(text)
             }
             StepKind::Volume(words) => self.volume(state, words),
             StepKind::StopSignal(word) => self.stop_signal(state, word, span),
@@ -96,11 +98,17 @@ impl Lowerer<'_> {
                 (None, Some(default)) => Some(expand(default, &state.env)),
                 (None, None) => self.plan.globals.get(name).map(str::to_string),
             };
+            let shown = if self.dialect.arg_history_has_value {
+                value.clone()
+            } else {
+                decl.default.as_ref().map(|d| expand(d, &state.env))
+            };
+            match shown {
+                Some(shown) => parts.push(format!("{name}={shown}")),
+                None => parts.push(name.clone()),
+            }
             if let Some(value) = &value {
                 state.env.set(name, value);
-                parts.push(format!("{name}={value}"));
-            } else {
-                parts.push(name.clone());
             }
             state.args.push((name.clone(), value));
         }
@@ -128,9 +136,18 @@ impl Lowerer<'_> {
             }
         }
         for port in &ports {
-            state.image.insert_into("ExposedPorts", port, json!({}));
+            state
+                .image
+                .config
+                .exposed_ports
+                .insert(port.clone(), Empty {});
         }
-        Some(format!("EXPOSE {}", plain_list(&ports)))
+        let listed = if self.dialect.expose_history_is_list {
+            plain_list(&ports)
+        } else {
+            go_set(&ports)
+        };
+        Some(format!("EXPOSE {listed}"))
     }
 
     fn volume(&mut self, state: &mut StageState, words: &[ir::Word]) -> Option<String> {
@@ -147,7 +164,7 @@ impl Lowerer<'_> {
                 );
                 return None;
             }
-            state.image.insert_into("Volumes", &volume, json!({}));
+            state.image.config.volumes.insert(volume.clone(), Empty {});
             volumes.push(volume);
         }
         Some(format!("VOLUME {}", plain_list(&volumes)))
@@ -180,7 +197,7 @@ impl Lowerer<'_> {
             );
             return None;
         }
-        state.image.set("StopSignal", json!(signal));
+        state.image.config.stop_signal.clone_from(&signal);
         Some(format!("STOPSIGNAL {signal}"))
     }
 }
@@ -264,14 +281,16 @@ fn healthcheck(state: &mut StageState, check: &ir::Healthcheck) -> String {
         "StartInterval",
         "Retries",
     ];
-    let mut config = serde_json::Map::new();
-    config.insert("Test".into(), json!(test));
-    for (key, value) in keys.iter().zip(durations) {
-        if let Some(value) = value.filter(|v| *v != 0) {
-            config.insert((*key).to_string(), json!(value));
-        }
-    }
-    state.image.set("Healthcheck", Value::Object(config));
+    let [interval, timeout, start_period, start_interval, retries] =
+        durations.map(|d| d.unwrap_or(0));
+    state.image.config.healthcheck = Some(Healthcheck {
+        test: test.clone(),
+        interval,
+        timeout,
+        start_period,
+        start_interval,
+        retries,
+    });
     let fields: Vec<String> = keys
         .iter()
         .zip(durations)

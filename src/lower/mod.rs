@@ -11,6 +11,7 @@
 mod args;
 mod context;
 mod copy;
+mod dialect;
 mod dispatch;
 mod env;
 mod expand;
@@ -27,6 +28,8 @@ mod testing;
 mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
+
+pub use image::ImageConfig;
 
 use crate::diagnostic::Diagnostics;
 use crate::ir;
@@ -59,6 +62,8 @@ pub struct LowerOptions {
     pub named_contexts: BTreeMap<String, NamedContext>,
     /// The build file's name, for the source map.
     pub filename: String,
+    /// The platforms the daemon's workers run (from `Ping`); empty when unknown.
+    pub worker_platforms: Vec<Platform>,
 }
 
 impl Default for LowerOptions {
@@ -77,6 +82,7 @@ impl Default for LowerOptions {
             multi_platform: false,
             named_contexts: BTreeMap::new(),
             filename: "Buildfile".to_string(),
+            worker_platforms: Vec::new(),
         }
     }
 }
@@ -142,8 +148,8 @@ pub type ResolvedImages = BTreeMap<ImageRequest, ResolvedImage>;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lowered {
     pub definition: pb::Definition,
-    /// OCI image config JSON for `containerimage.config`.
-    pub image_config: serde_json::Value,
+    /// The image config for `containerimage.config`.
+    pub image_config: ImageConfig,
     /// The exported platform; on Windows with the base image's `os.version`.
     pub platform: Platform,
 }
@@ -182,6 +188,10 @@ pub fn default_llb_caps() -> BTreeSet<String> {
         "file.base",
         "file.copy.modestring",
         "mergeop",
+        // Not used by any op: they tell a current dockerfile.v0 (see `dialect`).
+        dialect::CAP_SINCE_0_14,
+        dialect::CAP_SINCE_0_22,
+        dialect::CAP_SINCE_0_24,
     ]
     .into_iter()
     .map(str::to_string)

@@ -8,14 +8,15 @@ use crate::diagnostic::Code;
 use crate::ir::{self, Command, MountKind as IrMount};
 use crate::llb::{Exec, ExecMount, FileAction, MountKind, OpMeta, Output};
 use crate::pb::pb;
+use crate::platform::Platform;
 use crate::source::Span;
 
 /// The shell of shell-form commands: the config's SHELL, else the platform default.
 pub(super) fn shell(state: &StageState) -> Vec<String> {
-    match state.image.strings("Shell").filter(|s| !s.is_empty()) {
-        Some(shell) => shell,
-        None if state.windows() => vec!["cmd".into(), "/S".into(), "/C".into()],
-        None => vec!["/bin/sh".into(), "-c".into()],
+    match &state.image.config.shell {
+        shell if !shell.is_empty() => shell.clone(),
+        _ if state.windows() => vec!["cmd".into(), "/S".into(), "/C".into()],
+        _ => vec!["/bin/sh".into(), "-c".into()],
     }
 }
 
@@ -74,6 +75,9 @@ fn run_history(args: &[String], state: &StageState) -> String {
 
 impl Lowerer<'_> {
     pub(super) fn run(&mut self, index: usize, state: &mut StageState, run: &ir::Run, span: Span) {
+        if !self.has_worker_for(&state.platform, span) {
+            return;
+        }
         let mut mounts = vec![ExecMount::root(state.output.clone())];
         let mut text = self.instruction_text(span);
         let args = match (&run.command, run.heredocs.as_slice()) {
@@ -181,6 +185,38 @@ impl Lowerer<'_> {
     }
 
     /// A heredoc starting with `#!` is written to a file and run directly.
+    /// A RUN needs a worker of its platform's OS; the others (COPY, ENV, …) do not, since
+    /// they only write files and config. Said here, at the RUN, rather than as the exit
+    /// code of a `cmd` that a Linux worker cannot start. Unknown workers (offline) pass.
+    fn has_worker_for(&mut self, platform: &Platform, span: Span) -> bool {
+        let workers = &self.opts.worker_platforms;
+        if workers.is_empty() || workers.iter().any(|w| w.os == platform.os) {
+            return true;
+        }
+        let mut names: Vec<String> = Vec::new();
+        for id in workers.iter().map(Platform::id) {
+            if !names.contains(&id) {
+                names.push(id);
+            }
+        }
+        self.error(
+            Code::NotSupportedByDaemon,
+            span,
+            format!(
+                "RUN needs a {} worker, and this BuildKit's workers run only {}",
+                platform.os,
+                names.join(", ")
+            ),
+            &format!("runs a command in a {} container", platform.id()),
+            &format!(
+                "build the {os} image on a BuildKit with {os} workers, or leave RUN out: \
+                 FROM, COPY, ENV, WORKDIR, USER, LABEL, ENTRYPOINT and CMD need no {os} worker",
+                os = platform.os
+            ),
+        );
+        false
+    }
+
     fn script_mount(&mut self, heredoc: &ir::Heredoc) -> ExecMount {
         let mkfile = pb::FileActionMkFile {
             path: paths::join(&["/", &heredoc.name]),

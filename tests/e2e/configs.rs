@@ -142,6 +142,12 @@ fn without_buildkit_013_windows_quirks(mut reference: Value) -> Value {
                 "NOTE windows config: dockerfile.v0's default Windows PATH left out (BuildKit 0.13)",
             );
         }
+        // Without its PATH, 0.13's list is empty, and Go leaves an empty list out.
+        if env.is_empty() {
+            if let Some(config) = reference["config"].as_object_mut() {
+                config.remove("Env");
+            }
+        }
     }
     if reference["os.version"].is_null() {
         report("NOTE windows config: dockerfile.v0 dropped os.version (BuildKit 0.13)");
@@ -190,6 +196,51 @@ fn bk26c_windows_config_keeps_the_windows_rules() {
     assert_eq!(
         decided(config),
         expected,
+        "rustbuild's Windows config differs from dockerfile.v0's"
+    );
+}
+
+/// The shape of rustbuild's own frontend image: no ENV, so no `Env` at all (not `[]`), and
+/// with `SOURCE_DATE_EPOCH` the whole config (history and layers included) is
+/// dockerfile.v0's, but for the two BuildKit 0.13 quirks above.
+const WINDOWS_WITHOUT_ENV: &str = "FROM 127.0.0.1:5000/rustbuild/nanoserver:ltsc2022
+USER ContainerUser
+COPY app.cmd /app/
+ENTRYPOINT [\"C:\\\\app\\\\app.cmd\"]
+";
+
+#[test]
+fn bk26c_windows_config_without_env_is_dockerfile_v0s() {
+    let daemon = daemon("bk26c");
+    let work = Workspace::new("oci-windows-no-env");
+    work.write("context/app.cmd", "@echo off\r\necho hello\r\n");
+    let [reference, rustbuild] = build_both(
+        daemon,
+        &work,
+        WINDOWS_WITHOUT_ENV,
+        &[
+            "--platform",
+            "windows/amd64",
+            "--build-arg",
+            "SOURCE_DATE_EPOCH=0",
+            "-o",
+            "type=oci,dest=OUT",
+        ],
+    );
+    let (reference, rustbuild) = (
+        Layout::read(&reference).images(),
+        Layout::read(&rustbuild).images(),
+    );
+    let config = &image_for(&rustbuild, "windows/amd64", NAMES.1).config;
+    assert_eq!(config["config"].get("Env"), None, "no Env field: {config}");
+    assert_eq!(config["config"]["User"], "ContainerUser");
+    let expected = without_buildkit_013_windows_quirks(
+        image_for(&reference, "windows/amd64", NAMES.0)
+            .config
+            .clone(),
+    );
+    assert_eq!(
+        config, &expected,
         "rustbuild's Windows config differs from dockerfile.v0's"
     );
 }

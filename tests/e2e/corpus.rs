@@ -72,15 +72,22 @@ impl Case {
 
     /// The Buildfile as it is, through the daemon's built-in dockerfile.v0.
     pub(crate) fn build_reference(&self, daemon: &Daemon) -> Outcome {
-        self.build(
-            daemon,
-            Frontend::Dockerfile,
-            &["-t", &self.tag("dockerfile-v0")],
-        )
+        self.build_pair_member(daemon, Frontend::Dockerfile, "dockerfile-v0")
     }
 
     pub(crate) fn build_rustbuild(&self, daemon: &Daemon) -> Outcome {
-        self.build(daemon, Frontend::Rustbuild, &["-t", &self.tag("rustbuild")])
+        self.build_pair_member(daemon, Frontend::Rustbuild, "rustbuild")
+    }
+
+    /// One of the pair, tagged; reproducible (`SOURCE_DATE_EPOCH=0`) where the daemon's
+    /// dockerfile.v0 can be, so that the two image IDs can be compared.
+    fn build_pair_member(&self, daemon: &Daemon, frontend: Frontend, tag: &str) -> Outcome {
+        let tag = self.tag(tag);
+        let mut output = vec!["-t", &tag];
+        if daemon.honours_source_date_epoch() {
+            output.extend(["--build-arg", "SOURCE_DATE_EPOCH=0"]);
+        }
+        self.build(daemon, frontend, &output)
     }
 
     /// `docker build` of the case with its flags and `output` (`-t TAG`, `-o …`). rustbuild

@@ -180,6 +180,12 @@ pub(crate) fn repo_root() -> PathBuf {
 }
 
 impl Daemon {
+    /// Whether the daemon's own dockerfile.v0 takes `SOURCE_DATE_EPOCH` (BuildKit 0.11 and
+    /// later): only then are its images reproducible, and their IDs comparable.
+    pub(crate) fn honours_source_date_epoch(&self) -> bool {
+        self.name != "bk20"
+    }
+
     /// `docker ARGS` in `dir`, under a timeout.
     pub(crate) fn run(&self, args: &[&str], dir: Option<&Path>) -> Outcome {
         self.run_with(&[], args, dir)

@@ -10,16 +10,26 @@ use crate::workspace::Workspace;
 /// Builds `buildfile` (the syntax line is added as line 1) with `context` files through
 /// rustbuild; the build must fail.
 fn failing_build(daemon_name: &'static str, buildfile: &str, context: &[(&str, &str)]) -> Outcome {
+    failing_build_with(daemon_name, buildfile, context, &[])
+}
+
+/// [`failing_build`] with more `docker build` arguments.
+fn failing_build_with(
+    daemon_name: &'static str,
+    buildfile: &str,
+    context: &[(&str, &str)],
+    args: &[&str],
+) -> Outcome {
     let daemon = daemon(daemon_name);
     let work = Workspace::new("failure");
     work.write("Buildfile", with_syntax_line(buildfile));
     for (path, content) in context {
         work.write(path, content);
     }
-    let out = daemon.build(
-        &["build", "--progress=plain", "-f", "Buildfile", "."],
-        work.path(),
-    );
+    let mut full = vec!["build", "--progress=plain", "-f", "Buildfile"];
+    full.extend(args);
+    full.push(".");
+    let out = daemon.build(&full, work.path());
     let out = out.failed();
     assert_ran_rustbuild(&out);
     out
@@ -81,4 +91,31 @@ fn bk26_missing_copy_source_names_the_line() {
         "Buildfile:3\n",
         ">>> COPY present.txt missing.txt /dst/",
     ]);
+}
+
+/// Line 4 once the syntax line is in: a Windows RUN, on a daemon whose workers are Linux.
+const WINDOWS_RUN: &str = "FROM 127.0.0.1:5000/rustbuild/nanoserver:ltsc2022
+COPY app.cmd /app/
+RUN C:\\app\\app.cmd
+";
+
+#[test]
+fn bk26c_windows_run_on_linux_workers_is_refused_at_the_run() {
+    let out = failing_build_with(
+        "bk26c",
+        WINDOWS_RUN,
+        &[("app.cmd", "@echo off\r\n")],
+        &["--platform", "windows/amd64"],
+    );
+    out.assert_shows(&[
+        "Buildfile:4",
+        ">>> RUN C:\\app\\app.cmd",
+        "RUN needs a windows worker, and this BuildKit's workers run only linux/amd64",
+        "need no windows worker",
+    ]);
+    assert!(
+        !out.text().contains("did not complete successfully"),
+        "the RUN was started: {}",
+        out.text()
+    );
 }

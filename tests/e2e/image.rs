@@ -74,6 +74,33 @@ pub(crate) fn config(daemon: &Daemon, image: &str) -> BTreeMap<String, Value> {
     fields
 }
 
+/// The image ID: the digest of the config's bytes.
+pub(crate) fn id(daemon: &Daemon, image: &str) -> String {
+    let out = daemon
+        .run(&["image", "inspect", "--format", "{{.Id}}", image], None)
+        .ok("docker image inspect");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The config's bytes as the daemon stores them, from `docker save` (for failure messages).
+pub(crate) fn raw_config(daemon: &Daemon, image: &str) -> String {
+    let saved = daemon.run(&["save", image], None).ok("docker save");
+    let entries = tar::read(&saved.stdout).unwrap_or_else(|e| panic!("save of {image}: {e}"));
+    let digest = id(daemon, image);
+    let hex = digest.strip_prefix("sha256:").unwrap_or(&digest);
+    // An OCI layout names the blob `blobs/sha256/HEX`; docker 20.10's archive, `HEX.json`.
+    entries
+        .into_iter()
+        .find(|e| {
+            e.path.ends_with(&format!("sha256/{hex}")) || e.path.ends_with(&format!("{hex}.json"))
+        })
+        .and_then(|e| match e.kind {
+            Kind::File(data) => Some(String::from_utf8_lossy(&data).into_owned()),
+            _ => None,
+        })
+        .unwrap_or_else(|| format!("(no config blob for {digest} in docker save)"))
+}
+
 /// Docker shows an absent list or map as null or as empty, depending on how it was written.
 fn normalized(v: &Value) -> Value {
     match v {

@@ -1,6 +1,6 @@
 //! Windows targets, values checked after expansion, and the build context.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
@@ -54,8 +54,14 @@ fn windows_targets_use_cmd_posix_llb_paths_and_backslash_config() {
     assert!(meta.env.is_empty(), "no default PATH on Windows");
     assert_eq!(meta.cwd, "/app");
     assert_eq!(meta.user, "ContainerUser");
-    assert_eq!(lowered.image_config["config"]["WorkingDir"], json!("\\app"));
-    assert_eq!(lowered.image_config["os.version"], json!("10.0.20348.1"));
+    assert_eq!(
+        lowered.image_config.to_value()["config"]["WorkingDir"],
+        json!("\\app")
+    );
+    assert_eq!(
+        lowered.image_config.to_value()["os.version"],
+        json!("10.0.20348.1")
+    );
     assert_eq!(lowered.platform.os_version.as_deref(), Some("10.0.20348.1"));
 }
 
@@ -107,6 +113,120 @@ fn expanded_values_are_checked() {
         lower_err(&fx, &bf, &LowerOptions::default()),
         [Code::InvalidExpandedValue]
     );
+}
+
+/// A daemon whose workers are all Linux cannot run a Windows RUN: said at the RUN, with
+/// the workers it has; COPY and the config instructions still lower.
+#[test]
+fn windows_run_needs_a_windows_worker() {
+    let fx = Fixture::new(WINDOWS);
+    let run = |run: bool| {
+        let mut steps = vec![fx.step("WORKDIR", StepKind::Workdir(fx.word("C:\\app")))];
+        if run {
+            steps.push(fx.shell_run("RUN", "dir"));
+        }
+        buildfile(vec![], vec![fx.stage("FROM", "nanoserver", None, steps)])
+    };
+    let workers = |platforms: &[&str]| LowerOptions {
+        target_platform: Platform::new("windows", "amd64"),
+        worker_platforms: platforms
+            .iter()
+            .map(|p| Platform::parse(p).unwrap())
+            .collect(),
+        ..LowerOptions::default()
+    };
+    let linux_only = workers(&["linux/amd64", "linux/386", "linux/amd64"]);
+    let diagnostics = match lower(&fx.file, &run(true), &ResolvedImages::new(), &linux_only) {
+        Ok(_) => panic!("a Windows RUN lowered for Linux workers"),
+        Err(d) => d,
+    };
+    let error = diagnostics.iter().next().unwrap();
+    assert_eq!(error.code, Code::NotSupportedByDaemon);
+    assert_eq!(
+        error.message,
+        "RUN needs a windows worker, and this BuildKit's workers run only linux/amd64, linux/386"
+    );
+    assert_eq!(error.labels[0].span, fx.line("RUN"));
+    assert!(error.help.as_deref().unwrap().contains("COPY"));
+    lower_ok(&fx, &run(false), &ResolvedImages::new(), &linux_only);
+    lower_ok(
+        &fx,
+        &run(true),
+        &ResolvedImages::new(),
+        &workers(&["windows/amd64"]),
+    );
+    lower_ok(&fx, &run(true), &ResolvedImages::new(), &workers(&[]));
+}
+
+/// History texts are part of the image ID: they follow the daemon's dockerfile.v0.
+#[test]
+fn history_is_written_as_the_daemons_dockerfile_v0_writes_it() {
+    let fx = Fixture::new("FROM alpine\nARG V=default W\nEXPOSE 80 53/udp 80\n");
+    let ports = vec![fx.word("80"), fx.word("53/udp"), fx.word("80")];
+    let args = vec![fx.arg("V", Some("default")), fx.arg("W", None)];
+    let steps = vec![
+        fx.step("ARG", StepKind::Arg(args)),
+        fx.step("EXPOSE", StepKind::Expose(ports)),
+    ];
+    let bf = buildfile(vec![], vec![fx.stage("FROM", "alpine", None, steps)]);
+    let history = |caps: BTreeSet<String>| {
+        let opts = LowerOptions {
+            llb_caps: caps,
+            build_args: BTreeMap::from([
+                ("V".to_string(), "cli".to_string()),
+                ("W".to_string(), "w".to_string()),
+            ]),
+            ..LowerOptions::default()
+        };
+        let config = lower_ok(&fx, &bf, &ResolvedImages::new(), &opts).image_config;
+        let history = config.to_value()["history"].clone();
+        [
+            history[0]["created_by"].clone(),
+            history[1]["created_by"].clone(),
+        ]
+    };
+    let mut caps = default_llb_caps();
+    assert_eq!(
+        history(caps.clone()),
+        [
+            json!("ARG V=cli W=w"),
+            json!("EXPOSE [80/tcp 53/udp 80/tcp]")
+        ]
+    );
+    caps.remove(super::super::dialect::CAP_SINCE_0_24);
+    caps.remove(super::super::dialect::CAP_SINCE_0_14);
+    assert_eq!(
+        history(caps),
+        [
+            json!("ARG V=default W"),
+            json!("EXPOSE map[53/udp:{} 80/tcp:{}]")
+        ]
+    );
+}
+
+/// BuildKit 0.22 began to give WORKDIR's directory `SOURCE_DATE_EPOCH` as its time.
+#[test]
+fn workdir_time_follows_the_daemons_dockerfile_v0() {
+    let fx = Fixture::new("FROM alpine\nWORKDIR /app\n");
+    let steps = vec![fx.step("WORKDIR", StepKind::Workdir(fx.word("/app")))];
+    let bf = buildfile(vec![], vec![fx.stage("FROM", "alpine", None, steps)]);
+    let mkdir_time = |caps: BTreeSet<String>| {
+        let opts = LowerOptions {
+            llb_caps: caps,
+            build_args: BTreeMap::from([("SOURCE_DATE_EPOCH".to_string(), "10".to_string())]),
+            ..LowerOptions::default()
+        };
+        let def = lower_ok(&fx, &bf, &ResolvedImages::new(), &opts).definition;
+        let (_, _, file) = files(&def).pop().unwrap();
+        match &file.actions[0].action {
+            Some(pb::file_action::Action::Mkdir(mkdir)) => mkdir.timestamp,
+            other => panic!("not a mkdir: {other:?}"),
+        }
+    };
+    let mut caps = default_llb_caps();
+    assert_eq!(mkdir_time(caps.clone()), 10_000_000_000);
+    caps.remove(super::super::dialect::CAP_SINCE_0_22);
+    assert_eq!(mkdir_time(caps), -1);
 }
 
 #[test]

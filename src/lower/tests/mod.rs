@@ -179,7 +179,9 @@ fn image_config_gets_instructions_and_history() {
         build_args: BTreeMap::from([("SOURCE_DATE_EPOCH".to_string(), "1700000000".to_string())]),
         ..LowerOptions::default()
     };
-    let config = lower_ok(&fx, &hello(&fx), &ResolvedImages::new(), &opts).image_config;
+    let config = lower_ok(&fx, &hello(&fx), &ResolvedImages::new(), &opts)
+        .image_config
+        .to_value();
     assert_eq!(config["os"], json!("linux"));
     assert_eq!(config["architecture"], json!("amd64"));
     assert_eq!(config["config"]["WorkingDir"], json!("/app"));
@@ -234,7 +236,10 @@ fn without_workdir_runs_in_root_and_a_relative_workdir_joins_onto_it() {
     );
     let (_, _, exec) = &execs(&lowered.definition)[0];
     assert_eq!(exec.meta.as_ref().unwrap().cwd, "/");
-    assert_eq!(lowered.image_config["config"].get("WorkingDir"), None);
+    assert_eq!(
+        lowered.image_config.to_value()["config"].get("WorkingDir"),
+        None
+    );
 
     let steps = vec![
         fx.shell_run("RUN", "pwd"),
@@ -253,7 +258,10 @@ fn without_workdir_runs_in_root_and_a_relative_workdir_joins_onto_it() {
         panic!("not a mkdir")
     };
     assert_eq!(m.path, "/sub");
-    assert_eq!(lowered.image_config["config"]["WorkingDir"], json!("/sub"));
+    assert_eq!(
+        lowered.image_config.to_value()["config"]["WorkingDir"],
+        json!("/sub")
+    );
 }
 
 #[test]
@@ -289,7 +297,7 @@ fn resolved_images_are_pinned_and_their_config_inherited() {
     let meta = exec.meta.as_ref().unwrap();
     assert_eq!(meta.env, ["PATH=/bin", "LANG=C"]);
     assert_eq!(meta.user, "nobody");
-    let config = &lowered.image_config;
+    let config = &lowered.image_config.to_value();
     assert_eq!(config.get("created"), None);
     assert_eq!(config["history"][0]["created_by"], json!("base"));
     assert_eq!(config["history"].as_array().unwrap().len(), 6);
@@ -346,7 +354,7 @@ fn args_scope_override_and_reach_run_env_only() {
             "W=1-w".into()
         ]
     );
-    let config = &lowered.image_config;
+    let config = &lowered.image_config.to_value();
     assert_eq!(
         config["config"]["Env"].as_array().unwrap().len(),
         1,
