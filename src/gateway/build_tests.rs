@@ -34,6 +34,7 @@ fn source() -> (BuildSource, ir::Buildfile) {
         name: None,
         description: None,
         steps: Vec::new(),
+        text: "FROM local/busybox".to_string(),
         span: Span::new(0, 18),
     };
     let buildfile = ir::Buildfile {

@@ -52,6 +52,8 @@ pub struct Stage {
     /// The comment lines directly above `FROM`, for `--call=targets`/`outline`.
     pub description: Option<String>,
     pub steps: Vec<Step>,
+    /// The `FROM` instruction as written: see [`Step::text`].
+    pub text: String,
     /// The `FROM` instruction.
     pub span: Span,
 }
@@ -60,6 +62,10 @@ pub struct Stage {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Step {
     pub kind: StepKind,
+    /// The instruction as dockerfile.v0's `Original` holds it, which progress names and
+    /// descriptions show: continuation lines joined as the parser joins them (comment and
+    /// empty lines left out), trailing blanks trimmed, heredoc bodies left out.
+    pub text: String,
     /// The whole instruction, continuation lines and heredoc bodies included.
     pub span: Span,
 }
@@ -222,10 +228,17 @@ pub struct Copy {
     /// A stage name or an image; expanded with global ARGs only.
     pub from: Option<Word>,
     pub chown: Option<Word>,
-    pub chmod: Option<Spanned<Chmod>>,
+    pub chmod: Option<Spanned<ChmodFlag>>,
     pub link: bool,
     /// Heredoc sources (`COPY <<EOT /dest`), in the order named.
     pub heredocs: Vec<Heredoc>,
+}
+
+/// `--chmod=…`: the mode, and the value as written, which the history shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChmodFlag {
+    pub mode: Chmod,
+    pub written: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -8,7 +8,6 @@ use crate::diagnostic::Code;
 use crate::ir::{self, Chmod};
 use crate::llb::{FileAction, OpMeta, Output};
 use crate::pb::pb;
-use crate::source::Span;
 
 /// `--chown`/USER `uid[:gid]` as the Go client's `WithUser`: numbers (and `root`) by id,
 /// anything else by name, looked up in the destination's `/etc/passwd`.
@@ -42,8 +41,9 @@ impl Lowerer<'_> {
         index: usize,
         state: &mut StageState,
         copy: &ir::Copy,
-        span: Span,
+        step: &ir::Step,
     ) {
+        let span = step.span;
         let windows = state.windows();
         let dest_text = expand(&copy.dest, &state.env);
         let dest = match paths::relative_to_workdir(&state.workdir, &dest_text, windows) {
@@ -68,8 +68,8 @@ impl Lowerer<'_> {
         let (mode, mode_str, chmod_text) = match &copy.chmod {
             None => (-1, String::new(), None),
             Some(chmod) => {
-                let text = self.flag_value(chmod.span, "--chmod=");
-                match &chmod.node {
+                let text = chmod.node.written.clone();
+                match &chmod.node.mode {
                     Chmod::Octal(mode) => (
                         i32::try_from(*mode).unwrap_or(-1),
                         String::new(),
@@ -148,7 +148,7 @@ impl Lowerer<'_> {
             return;
         }
 
-        let name = expand_text(&self.instruction_text(span), &state.env, TextMode::Name);
+        let name = expand_text(&step.text, &state.env, TextMode::Name);
         let name = uppercase_first_word(&name);
         let progress_name = self.step_name(state, &name);
         let (first, last) = self.location(span);
@@ -223,14 +223,9 @@ impl Lowerer<'_> {
         )
     }
 
-    /// The text of a flag's value as written, e.g. `0644` for `--chmod=0644`.
-    fn flag_value(&self, span: Span, flag: &str) -> String {
-        let text = self.file.slice(span);
-        text.strip_prefix(flag).unwrap_or(text).to_string()
-    }
-
     /// WORKDIR: the new directory in config and state, created (owned by USER) unless `/`.
-    pub(super) fn workdir(&mut self, state: &mut StageState, word: &ir::Word, span: Span) {
+    pub(super) fn workdir(&mut self, state: &mut StageState, word: &ir::Word, step: &ir::Step) {
+        let span = step.span;
         let requested = expand(word, &state.env);
         if !self.set_workdir(state, &requested, span) {
             return;
@@ -250,11 +245,7 @@ impl Lowerer<'_> {
                     .filter(|_| self.dialect.workdir_uses_epoch)
                     .map_or(-1, |s| s.saturating_mul(1_000_000_000)),
             };
-            let text = uppercase_first_word(&expand_text(
-                &self.instruction_text(span),
-                &state.env,
-                TextMode::Name,
-            ));
+            let text = uppercase_first_word(&expand_text(&step.text, &state.env, TextMode::Name));
             let name = self.step_name(state, &text);
             let (first, last) = self.location(span);
             let meta = OpMeta {

@@ -49,7 +49,6 @@ impl StageState {
 
 /// One lowering pass over the needed stages.
 pub(super) struct Lowerer<'a> {
-    pub(super) file: &'a SourceFile,
     pub(super) buildfile: &'a ir::Buildfile,
     pub(super) images: &'a ResolvedImages,
     pub(super) opts: &'a LowerOptions,
@@ -84,7 +83,6 @@ impl<'a> Lowerer<'a> {
         context_paths: Option<BTreeSet<String>>,
     ) -> Self {
         Self {
-            file,
             buildfile,
             images,
             opts,
@@ -231,7 +229,7 @@ impl<'a> Lowerer<'a> {
         reference: &str,
         platform: &Platform,
         state: Option<&mut StageState>,
-        from_span: Option<Span>,
+        from: Option<&ir::Stage>,
     ) -> (Option<Output>, ImageConfig) {
         let request = super::ImageRequest {
             reference: reference.to_string(),
@@ -268,11 +266,11 @@ impl<'a> Lowerer<'a> {
             None => text,
         };
         let mut meta = OpMeta::named(name);
-        if let Some(span) = from_span {
-            let (first, last) = self.location(span);
+        if let Some(stage) = from {
+            let (first, last) = self.location(stage.span);
             meta = meta
                 .with_location(first, last)
-                .with_description(COMMAND_DESCRIPTION, self.instruction_text(span));
+                .with_description(COMMAND_DESCRIPTION, stage.text.clone());
         }
         let mut attrs = std::collections::BTreeMap::new();
         match self.opts.image_resolve_mode {
@@ -366,7 +364,7 @@ impl<'a> Lowerer<'a> {
             Source::Image(reference) => {
                 let platform = state.platform.clone();
                 let (output, image) =
-                    self.image_source(&reference, &platform, Some(&mut state), Some(stage.span));
+                    self.image_source(&reference, &platform, Some(&mut state), Some(stage));
                 state.output = output;
                 state.image = image;
             }
@@ -437,33 +435,11 @@ impl<'a> Lowerer<'a> {
 
     fn dispatch(&mut self, index: usize, state: &mut StageState, step: &ir::Step) {
         match &step.kind {
-            StepKind::Run(run) => self.run(index, state, run, step.span),
-            StepKind::Copy(copy) => self.copy(index, state, copy, step.span),
-            StepKind::Workdir(word) => self.workdir(state, word, step.span),
+            StepKind::Run(run) => self.run(index, state, run, step),
+            StepKind::Copy(copy) => self.copy(index, state, copy, step),
+            StepKind::Workdir(word) => self.workdir(state, word, step),
             other => self.metadata(state, other, step.span),
         }
-    }
-
-    /// The instruction as dockerfile.v0's `Original`: continuation lines joined, comment
-    /// lines dropped, heredoc bodies left out.
-    pub(super) fn instruction_text(&self, span: Span) -> String {
-        let escape = self.buildfile.directives.escape;
-        let mut out = String::new();
-        for (i, line) in self.file.slice(span).lines().enumerate() {
-            let line = if i == 0 { line.trim_start() } else { line };
-            if i > 0 && line.trim_start().starts_with('#') {
-                continue;
-            }
-            let trimmed = line.trim_end_matches([' ', '\t']);
-            match trimmed.strip_suffix(escape) {
-                Some(rest) => out.push_str(rest),
-                None => {
-                    out.push_str(line);
-                    break;
-                }
-            }
-        }
-        out.trim_end().to_string()
     }
 }
 

@@ -74,12 +74,19 @@ fn run_history(args: &[String], state: &StageState) -> String {
 }
 
 impl Lowerer<'_> {
-    pub(super) fn run(&mut self, index: usize, state: &mut StageState, run: &ir::Run, span: Span) {
+    pub(super) fn run(
+        &mut self,
+        index: usize,
+        state: &mut StageState,
+        run: &ir::Run,
+        step: &ir::Step,
+    ) {
+        let span = step.span;
         if !self.has_worker_for(&state.platform, span) {
             return;
         }
         let mut mounts = vec![ExecMount::root(state.output.clone())];
-        let mut text = self.instruction_text(span);
+        let mut text = step.text.clone();
         let args = match (&run.command, run.heredocs.as_slice()) {
             (Command::Exec(words), _) => words.iter().map(|w| w.node.clone()).collect(),
             (Command::Shell(cmd), [heredoc]) if is_bare_heredoc(&cmd.node, heredoc) => {

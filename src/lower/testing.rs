@@ -60,6 +60,7 @@ impl Fixture {
             name: name.map(|n| Spanned::new(n.to_string(), self.span(n))),
             description: None,
             steps,
+            text: self.text_of(from_line),
             span: self.line(from_line),
         }
     }
@@ -67,8 +68,14 @@ impl Fixture {
     pub(super) fn step(&self, line: &str, kind: StepKind) -> ir::Step {
         ir::Step {
             kind,
+            text: self.text_of(line),
             span: self.line(line),
         }
+    }
+
+    /// The text of the line starting with `prefix`, as syntax keeps an instruction's.
+    fn text_of(&self, prefix: &str) -> String {
+        self.file.slice(self.line(prefix)).trim_end().to_string()
     }
 
     pub(super) fn shell_run(&self, line: &str, command: &str) -> ir::Step {

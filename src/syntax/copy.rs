@@ -1,7 +1,7 @@
 //! `COPY [--from=…] [--chown=…] [--chmod=…] [--link] SRC… DEST` and `ADD` of local files.
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::ir::{Chmod, Copy, Heredoc, StepKind, Word};
+use crate::ir::{Chmod, ChmodFlag, Copy, Heredoc, StepKind, Word};
 use crate::source::Spanned;
 
 use super::cx::{Cx, missing};
@@ -193,7 +193,7 @@ fn common(
 }
 
 /// `--chmod=0755` or `--chmod=u+x,go=rX`, literal.
-fn chmod(cx: &mut Cx, value: &Text<'_>) -> Option<Spanned<Chmod>> {
+fn chmod(cx: &mut Cx, value: &Text<'_>) -> Option<Spanned<ChmodFlag>> {
     let text = cx.literal(value, "--chmod")?;
     let mode = chmod_mode(&text);
     if mode.is_none() {
@@ -206,7 +206,11 @@ fn chmod(cx: &mut Cx, value: &Text<'_>) -> Option<Spanned<Chmod>> {
             .with_help("use an octal mode like 0755 or 644, or a symbolic one like u+x,go=rX"),
         );
     }
-    Some(Spanned::new(mode?, value.span()))
+    let flag = ChmodFlag {
+        mode: mode?,
+        written: value.as_str().to_owned(),
+    };
+    Some(Spanned::new(flag, value.span()))
 }
 
 /// An octal mode of 1 to 4 digits, or symbolic clauses `[ugoa]*([-+=][rwxXstugo]*)+` joined

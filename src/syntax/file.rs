@@ -66,7 +66,13 @@ pub(super) fn read(src: &str, start: usize) -> (Option<Buildfile>, Diagnostics) 
         let span =
             Span::from_range(logical.span.start as usize..end.max(logical.span.end as usize));
         match keyword {
-            "FROM" => stages.push(from::from(&mut cx, &ins, span, &logical.comments)),
+            "FROM" => stages.push(from::from(
+                &mut cx,
+                &ins,
+                original(&logical),
+                span,
+                &logical.comments,
+            )),
             "ARG" if stages.is_empty() => {
                 if let Some(args) = vars::arg(&mut cx, &ins) {
                     global_args.extend(args);
@@ -77,7 +83,8 @@ pub(super) fn read(src: &str, start: usize) -> (Option<Buildfile>, Diagnostics) 
                 match stages.last_mut() {
                     Some(stage) => {
                         if let Some(kind) = kind {
-                            stage.steps.push(Step { kind, span });
+                            let text = original(&logical);
+                            stage.steps.push(Step { kind, text, span });
                         }
                     }
                     None if kind.is_some() => cx.error(before_from(&ins, &logical)),
@@ -108,6 +115,11 @@ pub(super) fn read(src: &str, start: usize) -> (Option<Buildfile>, Diagnostics) 
         stages,
     });
     (buildfile, cx.diagnostics)
+}
+
+/// The instruction's text as [`Step::text`] keeps it.
+fn original(logical: &Logical) -> String {
+    logical.text.as_str().trim_end().to_string()
 }
 
 /// One instruction after FROM (or misplaced before it), or `None` after reporting why not.

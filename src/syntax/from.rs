@@ -14,7 +14,13 @@ const USAGE: &str = "FROM [--platform=PLATFORM] IMAGE [AS NAME]";
 
 /// The stage a FROM starts. A FROM with errors still starts a stage (with what could be
 /// read), so the instructions after it are checked as part of it.
-pub(super) fn from(cx: &mut Cx, ins: &Instruction<'_>, span: Span, comments: &[String]) -> Stage {
+pub(super) fn from(
+    cx: &mut Cx,
+    ins: &Instruction<'_>,
+    text: String,
+    span: Span,
+    comments: &[String],
+) -> Stage {
     let flags = flags::check(
         "FROM",
         &ins.flags,
@@ -70,6 +76,7 @@ pub(super) fn from(cx: &mut Cx, ins: &Instruction<'_>, span: Span, comments: &[S
         name,
         description,
         steps: Vec::new(),
+        text,
         span,
     }
 }

@@ -97,3 +97,23 @@ fn every_op_has_metadata_and_every_instruction_op_a_location() {
         }
     });
 }
+
+/// Continuation lines are joined as the parser joins them, empty and comment lines left
+/// out, so the progress name is dockerfile.v0's: `RUN echo a   b`, not `RUN echo a`.
+#[test]
+fn progress_names_join_continuations_as_the_parser_does() {
+    let file = SourceFile::new(
+        "Buildfile",
+        "FROM scratch\nRUN echo a \\\n\n# a comment\n  b\n",
+    );
+    let def = lowered(&file, &options("linux/amd64")).unwrap().definition;
+    let names: Vec<&String> = def
+        .metadata
+        .values()
+        .filter_map(|m| m.description.get("llb.customname"))
+        .collect();
+    assert!(
+        names.iter().any(|n| *n == "[1/1] RUN echo a   b"),
+        "{names:?}"
+    );
+}

@@ -363,10 +363,11 @@ fn every_lowering_error_has_a_code() {
         "FROM alpine\nCOPY --chmod=u+x a /a\n",
         |fx| {
             let mut copy = fx.copy(&["a"], "/a");
-            copy.chmod = Some(Spanned::new(
-                ir::Chmod::Symbolic("u+x".into()),
-                fx.span("u+x"),
-            ));
+            let flag = ir::ChmodFlag {
+                mode: ir::Chmod::Symbolic("u+x".into()),
+                written: "u+x".into(),
+            };
+            copy.chmod = Some(Spanned::new(flag, fx.span("u+x")));
             fx.step("COPY", StepKind::Copy(copy))
         },
         "linux/amd64",
