@@ -5,6 +5,7 @@
 //! ```text
 //! source, diagnostic, platform, ir   shared vocabulary
 //! posix_path, ignore                 slash paths as Go cleans them, .dockerignore patterns
+//! port                               EXPOSE's port specs, for syntax and lower alike
 //! syntax    Buildfile text -> ir::Buildfile            (the only module that names pest)
 //! check     ir::Buildfile -> diagnostics               (whole-file rules)
 //! llb, pb   BuildKit's protobuf types and a deterministic LLB builder
@@ -21,6 +22,7 @@ pub mod llb;
 pub mod lower;
 pub mod pb;
 pub mod platform;
+pub mod port;
 pub mod posix_path;
 pub mod source;
 pub mod syntax;

@@ -120,13 +120,13 @@ impl Lowerer<'_> {
         for word in words {
             let text = expand(word, &state.env);
             for spec in text.split_whitespace() {
-                match parse_port(spec) {
-                    Some(expanded) => ports.extend(expanded),
-                    None => {
+                match crate::port::parse(spec) {
+                    Ok(expanded) => ports.extend(expanded),
+                    Err(problem) => {
                         self.error(
                             Code::InvalidExpandedValue,
                             word.span,
-                            format!("`{spec}` is not a port"),
+                            format!("`{spec}` is not a port: {problem}"),
                             "expands to this",
                             "write a port like `80`, `8080/tcp` or `53/udp`",
                         );
@@ -208,29 +208,6 @@ fn command_args(state: &StageState, command: &Command) -> Vec<String> {
         Command::Exec(words) => words.iter().map(|w| w.node.clone()).collect(),
         Command::Shell(text) => with_shell(state, &text.node),
     }
-}
-
-/// `80`, `80/tcp`, `8000-8002/udp` (a range gives each port), `[ip:]public:private`.
-fn parse_port(spec: &str) -> Option<Vec<String>> {
-    let (port, proto) = match spec.split_once('/') {
-        Some((port, proto)) => (port, proto.to_ascii_lowercase()),
-        None => (spec, "tcp".to_string()),
-    };
-    if !matches!(proto.as_str(), "tcp" | "udp" | "sctp") {
-        return None;
-    }
-    let port = port.rsplit(':').next()?;
-    let (start, end) = match port.split_once('-') {
-        Some((a, b)) => (a.parse::<u16>().ok()?, b.parse::<u16>().ok()?),
-        None => {
-            let p = port.parse::<u16>().ok()?;
-            (p, p)
-        }
-    };
-    if start == 0 || end < start {
-        return None;
-    }
-    Some((start..=end).map(|p| format!("{p}/{proto}")).collect())
 }
 
 fn is_signal(signal: &str) -> bool {
@@ -338,20 +315,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ports_and_signals() {
-        assert_eq!(parse_port("80"), Some(vec!["80/tcp".to_string()]));
-        assert_eq!(parse_port("53/UDP"), Some(vec!["53/udp".to_string()]));
-        assert_eq!(
-            parse_port("8000-8001"),
-            Some(vec!["8000/tcp".to_string(), "8001/tcp".to_string()])
-        );
-        assert_eq!(
-            parse_port("0.0.0.0:80:8080"),
-            Some(vec!["8080/tcp".to_string()])
-        );
-        for bad in ["http", "80/xyz", "0", "90-80", ""] {
-            assert_eq!(parse_port(bad), None, "{bad}");
-        }
+    fn signals() {
         assert!(is_signal("SIGTERM") && is_signal("9") && is_signal("SIGRTMIN+3"));
         assert!(!is_signal("term") && !is_signal("0") && !is_signal(""));
     }

@@ -81,7 +81,7 @@ pub(super) fn expose(cx: &mut Cx, ins: &Instruction<'_>) -> Option<StepKind> {
             continue;
         };
         if let Some(literal) = word.as_literal() {
-            if let Some(problem) = port_problem(&literal) {
+            if let Err(problem) = crate::port::parse(&literal) {
                 cx.error(
                     Diagnostic::error(Code::InvalidPort, format!("`{literal}` is not a port"))
                         .with_label(text.span(), problem)
@@ -94,52 +94,6 @@ pub(super) fn expose(cx: &mut Cx, ins: &Instruction<'_>) -> Option<StepKind> {
         ports.push(word);
     }
     ok.then_some(StepKind::Expose(ports))
-}
-
-/// Why a literal port spec is not one, if it is not.
-fn port_problem(spec: &str) -> Option<&'static str> {
-    if spec.contains(':') {
-        return Some("EXPOSE takes a container port, not a host:container mapping");
-    }
-    if !is_port_spec(spec) {
-        return Some("expected PORT[-PORT][/tcp|udp|sctp]");
-    }
-    let ports = spec.split('/').next().unwrap_or("");
-    let numbers: Vec<Option<u32>> = ports.split('-').map(|p| p.parse().ok()).collect();
-    if numbers
-        .iter()
-        .any(|n| !n.is_some_and(|n| (1..=65535).contains(&n)))
-    {
-        return Some("ports are 1 to 65535");
-    }
-    if let [Some(low), Some(high)] = numbers.as_slice() {
-        if low > high {
-            return Some("the range ends before it starts");
-        }
-    }
-    None
-}
-
-/// Whether `spec` has the shape `PORT[-PORT][/tcp|udp|sctp]` (protocol in any case).
-///
-/// Hand-written rather than a grammar rule: a port is a token, not structure, and a pest
-/// parse per port cost more than the rest of EXPOSE (see grammar/README.md, Performance).
-fn is_port_spec(spec: &str) -> bool {
-    let (ports, protocol) = match spec.split_once('/') {
-        Some((ports, protocol)) => (ports, Some(protocol)),
-        None => (spec, None),
-    };
-    let is_number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let ports_ok = match ports.split_once('-') {
-        Some((low, high)) => is_number(low) && is_number(high),
-        None => is_number(ports),
-    };
-    let protocol_ok = protocol.is_none_or(|p| {
-        ["tcp", "udp", "sctp"]
-            .iter()
-            .any(|known| p.eq_ignore_ascii_case(known))
-    });
-    ports_ok && protocol_ok
 }
 
 /// `VOLUME ["/data"]` or `VOLUME /data /logs`.
@@ -186,34 +140,4 @@ pub(super) fn volume(cx: &mut Cx, ins: &Instruction<'_>) -> Option<StepKind> {
         volumes.push(word);
     }
     ok.then_some(StepKind::Volume(volumes))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ports() {
-        for good in ["80", "80/tcp", "53/UDP", "8000-8010", "9/sctp", "65535"] {
-            assert_eq!(port_problem(good), None, "{good}");
-        }
-        for bad in [
-            "0",
-            "65536",
-            "http",
-            "80/tcpx",
-            "8080:80",
-            "90-80",
-            "80/",
-            "",
-            "-80",
-            "80-",
-            "1-2-3",
-            "80/tcp/udp",
-            "+80",
-            " 80",
-        ] {
-            assert!(port_problem(bad).is_some(), "{bad}");
-        }
-    }
 }

@@ -115,6 +115,32 @@ fn expanded_values_are_checked() {
     );
 }
 
+/// One port rule: a mapping that syntax refuses when written is refused when expanded.
+#[test]
+fn an_expanded_port_mapping_is_refused_like_a_written_one() {
+    let fx = Fixture::new("FROM alpine\nENV P=8080:80\nEXPOSE $P\n");
+    let steps = vec![
+        fx.step("ENV", StepKind::Env(vec![fx.kv("P", "8080:80")])),
+        fx.step("EXPOSE", StepKind::Expose(vec![fx.word("$P")])),
+    ];
+    let bf = buildfile(vec![], vec![fx.stage("FROM", "alpine", None, steps)]);
+    let diagnostics = match lower(
+        &fx.file,
+        &bf,
+        &ResolvedImages::new(),
+        &LowerOptions::default(),
+    ) {
+        Ok(_) => panic!("EXPOSE 8080:80 lowered"),
+        Err(d) => d,
+    };
+    let error = diagnostics.iter().next().unwrap();
+    assert_eq!(error.code, Code::InvalidExpandedValue);
+    assert_eq!(
+        error.message,
+        "`8080:80` is not a port: EXPOSE takes a container port, not a host:container mapping"
+    );
+}
+
 /// A daemon whose workers are all Linux cannot run a Windows RUN: said at the RUN, with
 /// the workers it has; COPY and the config instructions still lower.
 #[test]
