@@ -33,6 +33,7 @@ struct Args {
     platform: Platform,
     target: Option<String>,
     build_args: BTreeMap<String, String>,
+    source_date_epoch: Option<i64>,
     json: bool,
 }
 
@@ -76,6 +77,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         file: file.ok_or("missing FILE")?,
         platform,
         target,
+        source_date_epoch: lower::source_date_epoch(&build_args)?,
         build_args,
         json,
     })
@@ -109,6 +111,7 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
     };
     let opts = LowerOptions {
         build_platform: Platform::linux_amd64(),
+        source_date_epoch: args.source_date_epoch,
         target_platform: args.platform,
         target: args.target,
         build_args: args.build_args,

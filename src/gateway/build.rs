@@ -111,6 +111,7 @@ fn lower_options(
         build_platform: build_platform.clone(),
         target: opts.target.clone(),
         build_args: opts.build_args.clone(),
+        source_date_epoch: opts.source_date_epoch,
         labels: opts.labels.clone(),
         llb_caps: bridge.caps.llb.clone(),
         session_id: session_id.to_string(),

@@ -136,15 +136,8 @@ impl FrontendOptions {
                 "several platforms were asked for but multi-platform is false",
             ));
         }
-        let source_date_epoch = match build_args.get("SOURCE_DATE_EPOCH") {
-            Some(value) if !value.is_empty() => Some(value.parse::<i64>().map_err(|_| {
-                error(
-                    "build-arg:SOURCE_DATE_EPOCH",
-                    format!("`{value}` is not a number of seconds since 1970"),
-                )
-            })?),
-            _ => None,
-        };
+        let source_date_epoch = crate::lower::source_date_epoch(&build_args)
+            .map_err(|why| error("build-arg:SOURCE_DATE_EPOCH", why))?;
         Ok(Self {
             filename: non_empty("filename"),
             dockerfile_key: non_empty("dockerfilekey").unwrap_or_else(|| "dockerfile".into()),

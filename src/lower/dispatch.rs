@@ -91,14 +91,13 @@ impl<'a> Lowerer<'a> {
             graph: Graph::with_caps(opts.llb_caps.clone()),
             context: BuildContext::new(context_paths),
             diagnostics: Diagnostics::new(),
-            epoch: None,
+            epoch: opts.source_date_epoch,
             dialect: Dialect::from_caps(&opts.llb_caps),
             stages: vec![None; buildfile.stages.len()],
         }
     }
 
     pub(super) fn lower_all(mut self) -> Result<Done, Diagnostics> {
-        self.epoch = self.source_date_epoch();
         for index in 0..self.buildfile.stages.len() {
             if !self.plan.needed[index] {
                 continue;
@@ -121,23 +120,6 @@ impl<'a> Lowerer<'a> {
             graph: self.graph,
             target,
         })
-    }
-
-    fn source_date_epoch(&mut self) -> Option<i64> {
-        let value = self.opts.build_args.get("SOURCE_DATE_EPOCH")?;
-        match value.trim().parse::<i64>() {
-            Ok(seconds) => Some(seconds),
-            Err(_) => {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        Code::InvalidExpandedValue,
-                        format!("SOURCE_DATE_EPOCH `{value}` is not a number of seconds"),
-                    )
-                    .with_help("pass the Unix time, e.g. `--build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`"),
-                );
-                None
-            }
-        }
     }
 
     pub(super) fn created(&self) -> Option<String> {

@@ -46,6 +46,9 @@ pub struct LowerOptions {
     pub target: Option<String>,
     /// `build-arg:*` options, `SOURCE_DATE_EPOCH` included.
     pub build_args: BTreeMap<String, String>,
+    /// `SOURCE_DATE_EPOCH` in seconds: the time of history entries and created files, read
+    /// from the build args by [`source_date_epoch`].
+    pub source_date_epoch: Option<i64>,
     /// `label:*` options, applied to the image config last.
     pub labels: BTreeMap<String, String>,
     /// The LLB caps the daemon reports as enabled; offline, [`default_llb_caps`].
@@ -73,6 +76,7 @@ impl Default for LowerOptions {
             build_platform: Platform::linux_amd64(),
             target: None,
             build_args: BTreeMap::new(),
+            source_date_epoch: None,
             labels: BTreeMap::new(),
             llb_caps: default_llb_caps(),
             session_id: String::new(),
@@ -152,6 +156,20 @@ pub struct Lowered {
     pub image_config: ImageConfig,
     /// The exported platform; on Windows with the base image's `os.version`.
     pub platform: Platform,
+}
+
+/// `SOURCE_DATE_EPOCH` from the build args: `None` when unset or empty, else a whole number
+/// of seconds. The one reading of it, for the gateway and the CLI alike.
+pub fn source_date_epoch(build_args: &BTreeMap<String, String>) -> Result<Option<i64>, String> {
+    match build_args.get("SOURCE_DATE_EPOCH").map(|v| v.trim()) {
+        None | Some("") => Ok(None),
+        Some(value) => value.parse::<i64>().map(Some).map_err(|_| {
+            format!(
+                "SOURCE_DATE_EPOCH `{value}` is not a number of seconds since 1970 \
+                 (e.g. `$(git log -1 --format=%ct)`)"
+            )
+        }),
+    }
 }
 
 /// The caps a modern daemon enables that lowering can use: what offline `rustbuild llb`

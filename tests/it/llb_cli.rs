@@ -17,6 +17,7 @@ fn usage_errors_exit_2_with_a_message() {
         &["--nope", "x"],
         &["Buildfile", "--platform", "plan9/x"],
         &["Buildfile", "--build-arg", "NOVALUE"],
+        &["Buildfile", "--build-arg", "SOURCE_DATE_EPOCH=soon"],
     ] {
         let out = llb(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

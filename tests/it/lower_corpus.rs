@@ -21,6 +21,7 @@ fn options(platform: &str) -> LowerOptions {
         session_id: "SESSION".into(),
         context_excludes: vec!["*.tmp".into()],
         build_args: [("SOURCE_DATE_EPOCH".to_string(), "1700000000".to_string())].into(),
+        source_date_epoch: Some(1_700_000_000),
         ..LowerOptions::default()
     }
 }

@@ -177,6 +177,7 @@ fn image_config_gets_instructions_and_history() {
     let opts = LowerOptions {
         labels: BTreeMap::from([("org.example".to_string(), "x".to_string())]),
         build_args: BTreeMap::from([("SOURCE_DATE_EPOCH".to_string(), "1700000000".to_string())]),
+        source_date_epoch: Some(1_700_000_000),
         ..LowerOptions::default()
     };
     let config = lower_ok(&fx, &hello(&fx), &ResolvedImages::new(), &opts)
