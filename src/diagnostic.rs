@@ -48,6 +48,8 @@ pub enum Code {
     InvalidExpandedValue,
     NotSupportedByDaemon,
     NotSupportedOnPlatform,
+    // build: what the daemon found while building, explained by the gateway
+    SourceNotInContext,
     Internal,
 }
 
@@ -84,6 +86,7 @@ impl Code {
         Code::InvalidExpandedValue,
         Code::NotSupportedByDaemon,
         Code::NotSupportedOnPlatform,
+        Code::SourceNotInContext,
         Code::Internal,
     ];
 
@@ -121,6 +124,7 @@ impl Code {
             Code::InvalidExpandedValue => "rustbuild::lower::invalid-expanded-value",
             Code::NotSupportedByDaemon => "rustbuild::lower::not-supported-by-daemon",
             Code::NotSupportedOnPlatform => "rustbuild::lower::not-supported-on-platform",
+            Code::SourceNotInContext => "rustbuild::build::source-not-in-context",
             Code::Internal => "rustbuild::internal",
         }
     }

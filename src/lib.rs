@@ -6,6 +6,7 @@
 //! source, diagnostic, platform, ir   shared vocabulary
 //! posix_path, ignore                 slash paths as Go cleans them, .dockerignore patterns
 //! port                               EXPOSE's port specs, for syntax and lower alike
+//! suggest                            "did you mean" for names of any kind
 //! syntax    Buildfile text -> ir::Buildfile            (the only module that names pest)
 //! check     ir::Buildfile -> diagnostics               (whole-file rules)
 //! llb, pb   BuildKit's protobuf types and a deterministic LLB builder
@@ -25,6 +26,7 @@ pub mod platform;
 pub mod port;
 pub mod posix_path;
 pub mod source;
+mod suggest;
 pub mod syntax;
 
 use diagnostic::Diagnostics;

@@ -15,7 +15,7 @@ use crate::platform::Platform;
 use super::client::Bridge;
 use super::files::BuildSource;
 use super::options::FrontendOptions;
-use super::{log, report};
+use super::{log, missing, report};
 
 /// What one platform's build produced.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,7 +49,7 @@ pub(crate) async fn build(
         ));
     }
     let mut resolved = ResolvedImages::new();
-    let mut builds = Vec::new();
+    let mut lowered_all = Vec::new();
     for target in &targets {
         let lower_opts = lower_options(
             opts,
@@ -82,10 +82,24 @@ pub(crate) async fn build(
                 .map(|v| format!(" os.version {v}"))
                 .unwrap_or_default(),
         );
-        let ref_id = bridge
-            .solve(lowered.definition, opts.cache_imports.clone())
-            .await
-            .map_err(|e| e.status)?;
+        lowered_all.push(lowered);
+    }
+    let definitions = lowered_all
+        .iter_mut()
+        .map(|l| std::mem::take(&mut l.definition))
+        .collect();
+    let solved = bridge.solve_all(definitions, &opts.cache_imports).await;
+    let mut builds = Vec::new();
+    for ((target, lowered), ref_id) in targets.iter().zip(lowered_all).zip(solved) {
+        let ref_id = match ref_id {
+            Ok(ref_id) => ref_id,
+            Err(error) => {
+                let sources = &lowered.context_sources;
+                let explained =
+                    missing::explain(bridge, &error.status, sources, source, session_id);
+                return Err(explained.await.unwrap_or(error.status));
+            }
+        };
         builds.push(PlatformBuild {
             requested: target.clone(),
             exported: lowered.platform,
@@ -115,7 +129,7 @@ fn lower_options(
         labels: opts.labels.clone(),
         llb_caps: bridge.caps.llb.clone(),
         session_id: session_id.to_string(),
-        context_excludes: source.excludes.clone(),
+        context_excludes: source.ignore.excludes(),
         no_cache: opts.no_cache.clone(),
         image_resolve_mode: opts.resolve_mode,
         multi_platform: multi,

@@ -44,7 +44,7 @@ fn source() -> (BuildSource, ir::Buildfile) {
     };
     let source = BuildSource {
         file,
-        excludes: Vec::new(),
+        ignore: Default::default(),
         vertex: String::new(),
     };
     (source, buildfile)

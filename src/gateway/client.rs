@@ -182,26 +182,83 @@ impl Bridge {
         })
     }
 
+    /// Solves one definition per target platform, all at once. Where the daemon can
+    /// (`gateway.solve.evaluate`), each is built now, so that a failure comes back to the
+    /// frontend, which can explain it, rather than after `Return`; the work is the same.
+    pub(crate) async fn solve_all(
+        &self,
+        definitions: Vec<pb::Definition>,
+        cache_imports: &[gw::CacheOptionsEntry],
+    ) -> Vec<Result<String, BridgeError>> {
+        let evaluate = self.caps.has("gateway.solve.evaluate");
+        let count = definitions.len();
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, definition) in definitions.into_iter().enumerate() {
+            let mut request = self.solve_request(definition, cache_imports.to_vec());
+            request.evaluate = evaluate;
+            let mut client = self.client.clone();
+            tasks.spawn(async move { (index, client.solve(request).await) });
+        }
+        let mut results: Vec<Result<String, BridgeError>> = (0..count)
+            .map(|_| Err(BridgeError::new("the solve did not finish")))
+            .collect();
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok((index, outcome)) = joined {
+                results[index] = outcome
+                    .map(|response| ref_id(response.into_inner()))
+                    .map_err(BridgeError::from);
+            }
+        }
+        results
+    }
+
+    /// The names in a directory of a solved ref (cap `readdir`).
+    pub(crate) async fn read_dir(
+        &mut self,
+        reference: &str,
+        dir: &str,
+    ) -> Result<Vec<String>, BridgeError> {
+        let request = gw::ReadDirRequest {
+            r#ref: reference.to_string(),
+            dir_path: dir.to_string(),
+            include_pattern: String::new(),
+            mount_index: 0,
+        };
+        let entries = self.client.read_dir(request).await?.into_inner().entries;
+        Ok(entries
+            .into_iter()
+            .map(|e| e.path.rsplit('/').next().unwrap_or_default().to_string())
+            .collect())
+    }
+
     /// Solves a definition lazily and returns the result's ref id (`""` for scratch).
     pub(crate) async fn solve(
         &mut self,
         definition: pb::Definition,
         cache_imports: Vec<gw::CacheOptionsEntry>,
     ) -> Result<String, BridgeError> {
+        let request = self.solve_request(definition, cache_imports);
+        let response = self.client.solve(request).await?.into_inner();
+        Ok(ref_id(response))
+    }
+
+    fn solve_request(
+        &self,
+        definition: pb::Definition,
+        cache_imports: Vec<gw::CacheOptionsEntry>,
+    ) -> gw::SolveRequest {
         let cache_imports = if self.caps.has("importcaches") {
             cache_imports
         } else {
             Vec::new()
         };
-        let request = gw::SolveRequest {
+        gw::SolveRequest {
             definition: Some(definition),
             allow_result_return: true,
             allow_result_array_ref: true,
             cache_imports,
             ..Default::default()
-        };
-        let response = self.client.solve(request).await?.into_inner();
-        Ok(ref_id(response))
+        }
     }
 
     /// Reads a whole file from a solved ref, in chunks under the message limit.

@@ -28,9 +28,30 @@ const DEFAULT_NAMES: [&str; 2] = ["Dockerfile", "Buildfile"];
 pub(crate) struct BuildSource {
     pub(crate) file: SourceFile,
     /// The ignore file's patterns, for the `context` local.
-    pub(crate) excludes: Vec<String>,
+    pub(crate) ignore: IgnoreFile,
     /// The digest of the op that loaded the file: warnings attach to it.
     pub(crate) vertex: String,
+}
+
+/// The ignore file that applies, if any: its name and its patterns with their lines.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct IgnoreFile {
+    pub(crate) name: String,
+    pub(crate) patterns: Vec<ignore::Pattern>,
+}
+
+impl IgnoreFile {
+    fn read(name: &str, data: &[u8]) -> Self {
+        Self {
+            name: name.to_string(),
+            patterns: ignore::parse_lines(&String::from_utf8_lossy(data)),
+        }
+    }
+
+    /// The patterns as `local.excludepatterns` takes them.
+    pub(crate) fn excludes(&self) -> Vec<String> {
+        self.patterns.iter().map(|p| p.text.clone()).collect()
+    }
 }
 
 /// Reads the build file and its ignore patterns.
@@ -73,17 +94,15 @@ pub(crate) async fn read(
             "{name} is not UTF-8 text; a Buildfile must be UTF-8"
         ))
     })?;
-    let excludes = match bridge
-        .read_file(&reference, &format!("{name}.dockerignore"))
-        .await
-    {
-        Ok(data) => ignore::parse(&String::from_utf8_lossy(&data)),
-        Err(_) if inputs.contains_key("context") => Vec::new(),
+    let beside = format!("{name}.dockerignore");
+    let ignore = match bridge.read_file(&reference, &beside).await {
+        Ok(data) => IgnoreFile::read(&beside, &data),
+        Err(_) if inputs.contains_key("context") => IgnoreFile::default(),
         Err(_) => context_ignore(bridge, session_id).await,
     };
     Ok(BuildSource {
         file: SourceFile::new(name, text),
-        excludes,
+        ignore,
         vertex,
     })
 }
@@ -109,7 +128,7 @@ async fn read_first(
 }
 
 /// `.dockerignore` at the root of the context; a missing file means no patterns.
-async fn context_ignore(bridge: &mut Bridge, session_id: &str) -> Vec<String> {
+async fn context_ignore(bridge: &mut Bridge, session_id: &str) -> IgnoreFile {
     let follow = [".dockerignore".to_string()];
     let (definition, _) = local_definition(
         &bridge.caps.llb,
@@ -120,12 +139,63 @@ async fn context_ignore(bridge: &mut Bridge, session_id: &str) -> Vec<String> {
         "[internal] load .dockerignore".into(),
     );
     let Ok(reference) = bridge.solve(definition, Vec::new()).await else {
-        return Vec::new();
+        return IgnoreFile::default();
     };
     match bridge.read_file(&reference, ".dockerignore").await {
-        Ok(data) => ignore::parse(&String::from_utf8_lossy(&data)),
-        Err(_) => Vec::new(),
+        Ok(data) => IgnoreFile::read(".dockerignore", &data),
+        Err(_) => IgnoreFile::default(),
     }
+}
+
+/// Names in the context directory `parent` that might be what `name` was meant to be:
+/// those starting with its first letter (in either case) or sharing its extension. Only
+/// those are sent, so a large folder costs little; ignored files are left out, as they
+/// are from the build. For explaining a missing source; never called otherwise.
+pub(crate) async fn context_names(
+    bridge: &mut Bridge,
+    session_id: &str,
+    parent: &str,
+    name: &str,
+    ignore: &IgnoreFile,
+) -> Result<Vec<String>, BridgeError> {
+    let dir = if parent.is_empty() {
+        String::new()
+    } else {
+        format!("{parent}/")
+    };
+    let mut include = Vec::new();
+    if let Some(first) = name.chars().next().filter(char::is_ascii_alphanumeric) {
+        let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+        include.push(format!("{dir}[{lower}{upper}]*"));
+    }
+    if let Some((_, extension)) = name.rsplit_once('.')
+        && !extension.is_empty()
+        && extension.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        include.push(format!("{dir}*.{extension}"));
+    }
+    let llb = &bridge.caps.llb;
+    if include.is_empty() || !llb.contains("source.local.includepatterns") {
+        return Ok(Vec::new());
+    }
+    let json = |list: &[String]| serde_json::to_string(list).unwrap_or_default();
+    let mut attrs = BTreeMap::from([
+        ("local.includepatterns".to_string(), json(&include)),
+        ("local.sharedkeyhint".to_string(), "context".to_string()),
+    ]);
+    if llb.contains("source.local.sessionid") {
+        attrs.insert("local.session".to_string(), session_id.to_string());
+    }
+    let excludes = ignore.excludes();
+    if !excludes.is_empty() && llb.contains("source.local.excludepatterns") {
+        attrs.insert("local.excludepatterns".to_string(), json(&excludes));
+    }
+    let mut graph = Graph::with_caps(llb.clone());
+    let name = format!("[internal] looking for names near {dir}{name}");
+    let head = graph.source("local://context", attrs, None, OpMeta::named(name));
+    let definition = graph.into_definition(Some(head), None);
+    let reference = bridge.solve(definition, Vec::new()).await?;
+    bridge.read_dir(&reference, &format!("/{parent}")).await
 }
 
 /// A definition of one `local://NAME` source restricted to `follow`, using only the attrs

@@ -17,6 +17,7 @@
 mod build;
 mod client;
 mod files;
+mod missing;
 #[cfg(test)]
 mod mock_bridge;
 mod options;

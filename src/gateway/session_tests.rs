@@ -163,7 +163,7 @@ async fn the_ignore_file_next_to_the_build_file_wins() {
     let mut bridge = mock.connect().await;
     let opts = FrontendOptions::parse(&env(&[("filename", "Buildfile")]).opts).unwrap();
     let source = files::read(&mut bridge, &opts, "sid").await.unwrap();
-    assert_eq!(source.excludes, ["target", "!target/keep"]);
+    assert_eq!(source.ignore.excludes(), ["target", "!target/keep"]);
     assert_eq!(mock.state().solves.len(), 1, "no context read needed");
 }
 
@@ -177,7 +177,7 @@ async fn the_context_ignore_file_is_read_when_there_is_none_beside() {
     let mut bridge = mock.connect().await;
     let opts = FrontendOptions::parse(&env(&[("filename", "Buildfile")]).opts).unwrap();
     let source = files::read(&mut bridge, &opts, "sid").await.unwrap();
-    assert_eq!(source.excludes, ["*.log"]);
+    assert_eq!(source.ignore.excludes(), ["*.log"]);
     let state = mock.state();
     let context = pb_source(&state.solves[1]).unwrap();
     assert_eq!(context.identifier, "local://context");

@@ -3,7 +3,7 @@
 
 use super::dispatch::{Lowerer, StageState};
 use super::expand::{TextMode, expand, expand_text};
-use super::paths;
+use super::{ContextSource, paths};
 use crate::diagnostic::Code;
 use crate::ir::{self, Chmod};
 use crate::llb::{FileAction, OpMeta, Output};
@@ -112,6 +112,11 @@ impl Lowerer<'_> {
             let from = match &source {
                 Some(output) => output.clone(),
                 None => {
+                    self.context_sources.push(ContextSource {
+                        path: src.clone(),
+                        span: word.span,
+                        instruction: if copy.add { "ADD" } else { "COPY" },
+                    });
                     self.context.use_path(&src_text.replace('\\', "/"));
                     Some(self.context.output(&mut self.graph, self.opts))
                 }

@@ -9,7 +9,9 @@ use super::dialect::Dialect;
 use super::env::{Env, split_key_value};
 use super::image::{DEFAULT_PATH, ImageConfig};
 use super::plan::{Plan, Source};
-use super::{LowerOptions, Lowered, NamedContext, ResolveMode, ResolvedImages, history, paths};
+use super::{
+    ContextSource, LowerOptions, Lowered, NamedContext, ResolveMode, ResolvedImages, history, paths,
+};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{self, StepKind};
 use crate::llb::{Graph, OpMeta, Output};
@@ -61,12 +63,14 @@ pub(super) struct Lowerer<'a> {
     pub(super) epoch: Option<i64>,
     /// What the daemon's own dockerfile.v0 writes where its releases differ.
     pub(super) dialect: Dialect,
+    pub(super) context_sources: Vec<ContextSource>,
     stages: Vec<Option<StageState>>,
 }
 
 /// What a pass produces.
 pub(super) struct Done {
     pub(super) context_paths: BTreeSet<String>,
+    context_sources: Vec<ContextSource>,
     graph: Graph,
     target: StageState,
 }
@@ -93,6 +97,7 @@ impl<'a> Lowerer<'a> {
             diagnostics: Diagnostics::new(),
             epoch: opts.source_date_epoch,
             dialect: Dialect::from_caps(&opts.llb_caps),
+            context_sources: Vec::new(),
             stages: vec![None; buildfile.stages.len()],
         }
     }
@@ -117,6 +122,7 @@ impl<'a> Lowerer<'a> {
         })?;
         Ok(Done {
             context_paths: self.context.collected(),
+            context_sources: self.context_sources,
             graph: self.graph,
             target,
         })
@@ -427,7 +433,12 @@ impl<'a> Lowerer<'a> {
 
 impl Done {
     pub(super) fn finish(self, file: &SourceFile, opts: &LowerOptions) -> Lowered {
-        let Done { graph, target, .. } = self;
+        let Done {
+            graph,
+            target,
+            context_sources,
+            ..
+        } = self;
         let mut image = target.image;
         for (key, value) in &opts.labels {
             image.config.labels.insert(key.clone(), value.clone());
@@ -447,6 +458,7 @@ impl Done {
             definition: graph.into_definition(target.output, Some(source)),
             image_config: image,
             platform,
+            context_sources,
         }
     }
 }

@@ -35,7 +35,7 @@ use crate::diagnostic::Diagnostics;
 use crate::ir;
 use crate::pb::pb;
 use crate::platform::Platform;
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Span};
 
 /// Everything besides the Buildfile that decides what a build is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,6 +156,20 @@ pub struct Lowered {
     pub image_config: ImageConfig,
     /// The exported platform; on Windows with the base image's `os.version`.
     pub platform: Platform,
+    /// The sources read from the build context, for explaining a build that finds one
+    /// missing.
+    pub context_sources: Vec<ContextSource>,
+}
+
+/// A COPY or ADD source read from the build context.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContextSource {
+    /// As the copy op names it, and BuildKit's error for a missing one: `/dir/file.txt`.
+    pub path: String,
+    /// The source word.
+    pub span: Span,
+    /// `COPY` or `ADD`.
+    pub instruction: &'static str,
 }
 
 /// `SOURCE_DATE_EPOCH` from the build args: `None` when unset or empty, else a whole number

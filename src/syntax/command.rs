@@ -9,8 +9,8 @@ use super::flags::{self, Kind, spec};
 use super::grammar::Rule;
 use super::instruction::{Instruction, no_flags};
 use super::run::command;
-use super::suggest::did_you_mean;
 use super::text::Text;
+use crate::suggest::did_you_mean;
 
 pub(super) fn cmd(cx: &mut Cx, ins: &Instruction<'_>) -> Option<StepKind> {
     flagless(cx, ins, "CMD")?;

@@ -9,8 +9,8 @@ use super::exec::{Form, classify};
 use super::heredoc;
 use super::instruction::{self, Instruction};
 use super::lines::{LineReader, Logical};
-use super::suggest::did_you_mean;
 use super::{command, config, copy, from, run, vars};
+use crate::suggest::did_you_mean;
 
 /// Every instruction rustbuild knows, as written in diagnostics.
 const INSTRUCTIONS: &[&str] = &[

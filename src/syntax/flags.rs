@@ -3,8 +3,8 @@
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 
 use super::instruction::FlagToken;
-use super::suggest::did_you_mean;
 use super::text::Text;
+use crate::suggest::did_you_mean;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {

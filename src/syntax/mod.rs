@@ -36,7 +36,6 @@ mod instruction;
 mod lines;
 mod mount;
 mod run;
-mod suggest;
 mod text;
 mod vars;
 mod word;

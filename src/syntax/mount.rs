@@ -11,8 +11,8 @@ use crate::source::Spanned;
 use super::cx::{Cx, matches};
 use super::grammar::Rule;
 use super::run::choice;
-use super::suggest::did_you_mean;
 use super::text::Text;
+use crate::suggest::did_you_mean;
 
 const KEYS: &[&str] = &[
     "type",

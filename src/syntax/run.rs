@@ -10,8 +10,8 @@ use super::exec::{Form, classify};
 use super::flags::{self, Kind, Unsupported, spec};
 use super::instruction::Instruction;
 use super::mount::mount;
-use super::suggest::did_you_mean;
 use super::text::Text;
+use crate::suggest::did_you_mean;
 
 pub(super) fn run(cx: &mut Cx, ins: &Instruction<'_>, heredocs: Vec<Heredoc>) -> Option<StepKind> {
     let flags = flags::check(

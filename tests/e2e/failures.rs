@@ -83,13 +83,45 @@ fn bk20_missing_copy_source_is_named() {
     out.assert_shows(&["\"/missing.txt\" not found"]);
 }
 
+/// BuildKit's own words stay in the message; rustbuild adds the source as written, where
+/// it is, and why: here a near name the context has.
 #[test]
-fn bk26_missing_copy_source_names_the_line() {
-    let out = failing_build("bk26", MISSING_SOURCE, &[("present.txt", "here\n")]);
+fn bk26_missing_copy_source_is_explained_at_the_word() {
+    let out = failing_build(
+        "bk26",
+        MISSING_SOURCE,
+        &[("present.txt", "here\n"), ("misssing.txt", "")],
+    );
     out.assert_shows(&[
         "\"/missing.txt\": not found",
         "Buildfile:3\n",
         ">>> COPY present.txt missing.txt /dst/",
+        "COPY source `missing.txt` is not in the build context: BuildKit found no `/missing.txt`",
+        "[Buildfile:3:18]",
+        "not in the build context",
+        "did you mean `misssing.txt`?",
+    ]);
+}
+
+/// Line 3 once the syntax line is in: a source the ignore file leaves out.
+const IGNORED_SOURCE: &str = "FROM local/busybox:latest\nCOPY conf/app.yaml /etc/\n";
+
+#[test]
+fn bk26_ignored_copy_source_names_the_ignore_pattern_and_line() {
+    let out = failing_build(
+        "bk26",
+        IGNORED_SOURCE,
+        &[
+            ("conf/app.yaml", "a: 1\n"),
+            (".dockerignore", "# secrets\n*.env\nconf/*.yaml\n"),
+        ],
+    );
+    out.assert_shows(&[
+        "COPY source `conf/app.yaml` is not in the build context",
+        ">>> COPY conf/app.yaml /etc/",
+        "BuildKit found no `/conf`",
+        ".dockerignore leaves this out",
+        "line 3 of .dockerignore (`conf/*.yaml`) excludes it",
     ]);
 }
 

@@ -1,8 +1,8 @@
-//! "Did you mean …?" for misspelt instructions, flags and values.
+//! "Did you mean …?" for misspelt instructions, flags and values, and for missing files.
 
 /// The candidate closest to `input` (case-insensitively), if it is close enough to be a
 /// plausible typo: one edit for short words, two for longer ones.
-pub(super) fn did_you_mean<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let input = input.to_ascii_lowercase();
     if input.chars().count() > 64 {
         return None;
