@@ -41,7 +41,6 @@ pub enum Code {
     StageCycle,
     MissingMountTarget,
     LegacyKeyValue,
-    UndefinedVariable,
     // lower: needs build arguments, the platform or the daemon
     UnknownTarget,
     InvalidPlatform,
@@ -80,7 +79,6 @@ impl Code {
         Code::StageCycle,
         Code::MissingMountTarget,
         Code::LegacyKeyValue,
-        Code::UndefinedVariable,
         Code::UnknownTarget,
         Code::InvalidPlatform,
         Code::InvalidExpandedValue,
@@ -118,7 +116,6 @@ impl Code {
             Code::StageCycle => "rustbuild::check::stage-cycle",
             Code::MissingMountTarget => "rustbuild::check::missing-mount-target",
             Code::LegacyKeyValue => "rustbuild::check::legacy-key-value",
-            Code::UndefinedVariable => "rustbuild::check::undefined-variable",
             Code::UnknownTarget => "rustbuild::lower::unknown-target",
             Code::InvalidPlatform => "rustbuild::lower::invalid-platform",
             Code::InvalidExpandedValue => "rustbuild::lower::invalid-expanded-value",

@@ -97,6 +97,8 @@ pub enum StepKind {
 pub struct KeyValue {
     pub key: Word,
     pub value: Word,
+    /// Written `KEY value`, without `=`: the legacy form, which check warns about.
+    pub legacy: bool,
     pub span: Span,
 }
 

@@ -122,6 +122,7 @@ impl Fixture {
         ir::KeyValue {
             key: self.word(key),
             value: self.word(value),
+            legacy: false,
             span: self.span(key),
         }
     }

@@ -101,6 +101,7 @@ fn pairs(cx: &mut Cx, ins: &Instruction<'_>, name: &str) -> Option<Vec<KeyValue>
             (Some(key), Some(value)) => pairs.push(KeyValue {
                 key,
                 value,
+                legacy: false,
                 span: text.span(),
             }),
             _ => ok = false,
@@ -109,7 +110,7 @@ fn pairs(cx: &mut Cx, ins: &Instruction<'_>, name: &str) -> Option<Vec<KeyValue>
     ok.then_some(pairs)
 }
 
-/// `ENV KEY value with spaces`: accepted, with a warning, as Dockerfile accepts it.
+/// `ENV KEY value with spaces`: accepted as Dockerfile accepts it (check warns).
 fn legacy(cx: &mut Cx, ins: &Instruction<'_>, name: &str, first: &Text<'_>) -> Option<KeyValue> {
     let args = ins.args.as_str();
     let Some(gap) = args.find([' ', '\t', '\u{0B}', '\u{0C}', '\r']) else {
@@ -125,27 +126,12 @@ fn legacy(cx: &mut Cx, ins: &Instruction<'_>, name: &str, first: &Text<'_>) -> O
     };
     let key_text = ins.args.slice(0..gap);
     let value_text = ins.args.slice(gap..args.len()).trim();
-    cx.error(
-        Diagnostic::warning(
-            Code::LegacyKeyValue,
-            format!("`{name} KEY VALUE` is the legacy form"),
-        )
-        .with_label(ins.args.span(), "legacy form")
-        .with_help(format!(
-            "write `{name} {}={}` (quote the value if it has spaces)",
-            key_text.as_str(),
-            if value_text.as_str().contains(char::is_whitespace) {
-                format!("\"{}\"", value_text.as_str())
-            } else {
-                value_text.as_str().to_owned()
-            }
-        )),
-    );
     let key = key(cx, &key_text, name)?;
     let value = cx.word(&value_text)?;
     Some(KeyValue {
         key,
         value,
+        legacy: true,
         span: ins.args.span(),
     })
 }

@@ -118,14 +118,11 @@ fn every_code_has_an_err_corpus_file() {
         }
     }
     // invalid-utf8 has its own test (a corpus file must be readable text); legacy-key-value
-    // is a warning, covered by the ok corpus; undefined-variable is not emitted.
+    // is a warning, covered by the ok corpus.
     let expected = Code::ALL.iter().filter(|code| {
         let name = code.as_str();
         (name.contains("::syntax::") || name.contains("::check::"))
-            && !matches!(
-                code,
-                Code::InvalidUtf8 | Code::UndefinedVariable | Code::LegacyKeyValue
-            )
+            && !matches!(code, Code::InvalidUtf8 | Code::LegacyKeyValue)
     });
     for code in expected {
         assert!(seen.contains(code), "no err corpus file produces {code}");
