@@ -8,7 +8,7 @@
 
 mod word;
 
-pub use word::{Modifier, VarRef, Word, WordPart};
+pub use word::{Modifier, VarRef, Word, WordPart, name_len};
 
 use crate::source::{Span, Spanned};
 

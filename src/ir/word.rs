@@ -2,6 +2,23 @@
 
 use crate::source::Span;
 
+/// The length in bytes of the variable name that starts `text` (just after `$` or `${`),
+/// as BuildKit's shell lexer reads one: digits (`$1`), or one special parameter (`$@`,
+/// `$#`, `$?`, `$-`, `$$`, `$!`, `$*`), or letters, digits and `_`. Zero when there is none.
+/// The one rule for names, for syntax (words) and lower (free text) alike.
+pub fn name_len(text: &str) -> usize {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_digit() => text.bytes().take_while(u8::is_ascii_digit).count(),
+        Some('@' | '*' | '#' | '?' | '-' | '$' | '!') => 1,
+        _ => text
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .map(char::len_utf8)
+            .sum(),
+    }
+}
+
 /// A word whose quotes and escapes are resolved and whose variables are not.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Word {
@@ -92,6 +109,27 @@ impl Word {
                     None => {}
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_len;
+
+    #[test]
+    fn names_as_the_shell_lexer_reads_them() {
+        for (text, name) in [
+            ("PATH:rest", "PATH"),
+            ("_a1 b", "_a1"),
+            ("12ab", "12"),
+            ("@x", "@"),
+            ("$$", "$"),
+            ("été/x", "été"),
+            ("{X}", ""),
+            ("", ""),
+        ] {
+            assert_eq!(&text[..name_len(text)], name, "{text}");
         }
     }
 }

@@ -2,7 +2,7 @@
 //! shell lexer does: an unset variable expands to nothing, modifiers follow POSIX shell.
 
 use super::env::Env;
-use crate::ir::{Modifier, Word, WordPart};
+use crate::ir::{Modifier, Word, WordPart, name_len};
 
 /// The text of `word` with every variable replaced by its value in `env`.
 pub(crate) fn expand(word: &Word, env: &Env) -> String {
@@ -237,65 +237,63 @@ pub(crate) fn expand_text(text: &str, env: &Env, mode: TextMode) -> String {
     let keep_unset = mode != TextMode::Heredoc;
     let quotes = mode != TextMode::Heredoc;
     let keep_quotes = mode != TextMode::Name;
-    let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     let mut single = false;
     let mut double = false;
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            '\\' if !single && i + 1 < chars.len() => {
-                if keep_quotes && quotes && double && chars[i + 1] != '$' && chars[i + 1] != '"' {
+    while let Some(c) = text[i..].chars().next() {
+        let next = text[i + c.len_utf8()..].chars().next();
+        match (c, next) {
+            ('\\', Some(escaped)) if !single => {
+                if keep_quotes && quotes && double && escaped != '$' && escaped != '"' {
                     out.push('\\');
                 }
-                out.push(chars[i + 1]);
-                i += 2;
+                out.push(escaped);
+                i += 1 + escaped.len_utf8();
                 continue;
             }
-            '\'' if quotes && !double => {
+            ('\'', _) if quotes && !double => {
                 single = !single;
                 if keep_quotes {
                     out.push(c);
                 }
             }
-            '"' if quotes && !single => {
+            ('"', _) if quotes && !single => {
                 double = !double;
                 if keep_quotes {
                     out.push(c);
                 }
             }
-            '$' if !single => {
-                let (text, used) = variable(&chars[i + 1..], env, keep_unset, mode);
+            ('$', _) if !single => {
+                let (text, used) = variable(&text[i + 1..], env, keep_unset, mode);
                 out.push_str(&text);
                 i += 1 + used;
                 continue;
             }
-            c => out.push(c),
+            (c, _) => out.push(c),
         }
-        i += 1;
+        i += c.len_utf8();
     }
     out
 }
 
-/// The expansion of the variable after a `$` and how many chars it took.
-fn variable(rest: &[char], env: &Env, keep_unset: bool, mode: TextMode) -> (String, usize) {
-    let is_name = |c: &char| c.is_ascii_alphanumeric() || *c == '_';
-    if rest.first() != Some(&'{') {
-        let len = rest.iter().take_while(|c| is_name(c)).count();
+/// The expansion of the variable after a `$` and how many bytes it took.
+fn variable(rest: &str, env: &Env, keep_unset: bool, mode: TextMode) -> (String, usize) {
+    let Some(braced) = rest.strip_prefix('{') else {
+        let len = name_len(rest);
         if len == 0 {
             return ("$".to_string(), 0);
         }
-        let name: String = rest[..len].iter().collect();
-        return match env.get(&name) {
+        let name = &rest[..len];
+        return match env.get(name) {
             Some(value) => (value.to_string(), len),
             None if keep_unset => (format!("${name}"), len),
             None => (String::new(), len),
         };
-    }
+    };
     // `${…}`: find the matching brace.
-    let mut depth = 0;
-    let Some(close) = rest.iter().position(|&c| {
+    let mut depth = 1;
+    let Some(close) = braced.find(|c| {
         match c {
             '{' => depth += 1,
             '}' => depth -= 1,
@@ -305,9 +303,9 @@ fn variable(rest: &[char], env: &Env, keep_unset: bool, mode: TextMode) -> (Stri
     }) else {
         return ("$".to_string(), 0);
     };
-    let inner: String = rest[1..close].iter().collect();
-    let name_len = inner.chars().take_while(is_name).count();
-    let (name, tail) = inner.split_at(name_len);
+    let inner = &braced[..close];
+    let close = close + 1; // `close` now indexes the brace in `rest`
+    let (name, tail) = inner.split_at(name_len(inner));
     let value = env.get(name);
     let literal =
         |text: &str| Word::literal(expand_text(text, env, mode), crate::source::Span::default());
@@ -366,8 +364,7 @@ fn variable(rest: &[char], env: &Env, keep_unset: bool, mode: TextMode) -> (Stri
         })
     } else {
         // Not a form we know: leave it as written.
-        let written: String = rest[..=close].iter().collect();
-        return (format!("${written}"), close + 1);
+        return (format!("${}", &rest[..=close]), close + 1);
     };
     let text = match (&modifier, value) {
         (None, Some(value)) => value.to_string(),
@@ -514,6 +511,19 @@ mod tests {
         assert_eq!(
             expand_text("say \"$FILE\" '$NOPE' \\$FILE\n", &e, TextMode::Heredoc),
             "say \"dir/sub/name.tar.gz\" '' $FILE\n"
+        );
+    }
+
+    /// Names are read by the same rule as in words: `$1` is a name of digits, `$@` a
+    /// special parameter, and letters need not be ASCII.
+    #[test]
+    fn text_names_follow_the_word_rule() {
+        let mut e = env();
+        e.set("1", "one");
+        e.set("été", "summer");
+        assert_eq!(
+            expand_text("$1x $été ${été} $@", &e, TextMode::Name),
+            "onex summer summer $@"
         );
     }
 }

@@ -12,7 +12,7 @@
 //! - `$` not followed by a name is a literal `$`.
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::ir::{Modifier, VarRef, Word, WordPart};
+use crate::ir::{Modifier, VarRef, Word, WordPart, name_len};
 
 use super::text::Text;
 
@@ -382,29 +382,11 @@ impl<'a> Scanner<'a, '_> {
         Ok(parts.into_word(self.text.span_of(inner_start..inner_end)))
     }
 
-    /// A variable name: letters, digits and `_`; or digits (`$1`); or one special
-    /// parameter character (`$@`, `$#`, …), as the shell lexer reads them.
+    /// A variable name, as [`name_len`] reads one.
     fn name(&mut self) -> String {
-        let mut name = String::new();
-        match self.peek() {
-            Some(c) if c.is_ascii_digit() => {
-                while let Some(d) = self.peek().filter(char::is_ascii_digit) {
-                    self.bump();
-                    name.push(d);
-                }
-                return name;
-            }
-            Some(c @ ('@' | '*' | '#' | '?' | '-' | '$' | '!')) => {
-                self.bump();
-                name.push(c);
-                return name;
-            }
-            _ => {}
-        }
-        while let Some(c) = self.peek().filter(|c| c.is_alphanumeric() || *c == '_') {
-            self.bump();
-            name.push(c);
-        }
+        let rest = self.src.get(self.pos..).unwrap_or_default();
+        let name = rest[..name_len(rest)].to_string();
+        self.pos += name.len();
         name
     }
 
