@@ -29,6 +29,17 @@ pub fn clean(path: &str) -> String {
     }
 }
 
+/// Go's `path.Base` of a cleaned path: the last element (`.` for an empty path, `/` for
+/// the root).
+pub fn base(path: &str) -> String {
+    let cleaned = clean(path);
+    match cleaned.rsplit('/').next() {
+        Some("") => "/".to_string(),
+        Some(last) => last.to_string(),
+        None => cleaned,
+    }
+}
+
 /// Go's `path.Join`: the non-empty elements joined with `/`, cleaned; empty when every
 /// element is.
 pub fn join(parts: &[&str]) -> String {

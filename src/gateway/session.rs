@@ -135,8 +135,14 @@ fn subrequest(
     let answer = if request == subrequests::TARGETS {
         subrequests::targets(file, buildfile)
     } else {
-        subrequests::outline(file, buildfile, opts.target.as_deref())
-            .map_err(report::plain_error)?
+        let lower_opts = crate::lower::LowerOptions {
+            target: opts.target.clone(),
+            build_args: opts.build_args.clone(),
+            named_contexts: opts.named_contexts.clone(),
+            ..Default::default()
+        };
+        subrequests::outline(file, buildfile, &lower_opts)
+            .map_err(|d| report::diagnostics_error(&d, file))?
     };
     Ok(metadata_only(answer))
 }

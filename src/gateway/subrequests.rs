@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::diagnostic::Diagnostics;
 use crate::ir::{self, MountKind, StepKind};
+use crate::lower::{self, LowerOptions};
 use crate::source::{SourceFile, Span};
 
 use super::report;
@@ -135,65 +136,16 @@ pub(crate) fn targets(file: &SourceFile, buildfile: &ir::Buildfile) -> Answer {
     answer(&json!({"targets": list, "sources": sources(file)}), text)
 }
 
-/// The stages a target needs: itself, its base stages and every stage it copies or mounts
-/// from, in file order.
-fn needed_stages(buildfile: &ir::Buildfile, target: usize) -> BTreeSet<usize> {
-    let mut needed = BTreeSet::new();
-    let mut todo = vec![target];
-    while let Some(i) = todo.pop() {
-        if !needed.insert(i) {
-            continue;
-        }
-        let stage = &buildfile.stages[i];
-        let mut refs: Vec<String> = stage.base.as_literal().into_iter().collect();
-        for step in &stage.steps {
-            match &step.kind {
-                StepKind::Copy(copy) => {
-                    refs.extend(copy.from.iter().filter_map(ir::Word::as_literal))
-                }
-                StepKind::Run(run) => refs.extend(
-                    run.mounts
-                        .iter()
-                        .filter_map(|m| m.from.as_ref().map(|f| f.node.clone())),
-                ),
-                _ => {}
-            }
-        }
-        todo.extend(
-            refs.iter()
-                .filter_map(|r| buildfile.stage_index(r).or_else(|| r.parse().ok()))
-                .filter(|&j| j < i),
-        );
-    }
-    needed
-}
-
-/// The stage `target` names, or the last one.
-pub(crate) fn target_index(
-    buildfile: &ir::Buildfile,
-    target: Option<&str>,
-) -> Result<usize, String> {
-    match target {
-        Some(name) => buildfile
-            .stage_index(name)
-            .ok_or_else(|| format!("target stage `{name}` could not be found in the Buildfile")),
-        None => buildfile
-            .stages
-            .len()
-            .checked_sub(1)
-            .ok_or_else(|| "the Buildfile has no stages".to_string()),
-    }
-}
-
 /// `frontend.outline`: the build arguments, secrets and ssh sockets the target uses.
+/// The stages are those lowering would build, `--from=${X}` expanded with the build args.
 pub(crate) fn outline(
     file: &SourceFile,
     buildfile: &ir::Buildfile,
-    target: Option<&str>,
-) -> Result<Answer, String> {
-    let index = target_index(buildfile, target)?;
+    opts: &LowerOptions,
+) -> Result<Answer, Diagnostics> {
+    let (index, needed) = lower::needed_stages(file, buildfile, opts)?;
     let stage = &buildfile.stages[index];
-    let needed = needed_stages(buildfile, index);
+    let needed = (0..needed.len()).filter(|&i| needed[i]);
     let mut args: Vec<Value> = Vec::new();
     let mut seen = BTreeSet::new();
     let mut add_arg = |decl: &ir::ArgDecl| {
@@ -207,21 +159,21 @@ pub(crate) fn outline(
     };
     buildfile.global_args.iter().for_each(&mut add_arg);
     let (mut secrets, mut ssh) = (Vec::new(), Vec::new());
-    for &i in &needed {
+    for i in needed {
         for step in &buildfile.stages[i].steps {
             match &step.kind {
                 StepKind::Arg(decls) => decls.iter().for_each(&mut add_arg),
                 StepKind::Run(run) => {
                     for mount in &run.mounts {
-                        let entry = |default: String| {
-                            let name = mount.id.as_ref().map_or(default, |id| word_text(file, id));
-                            json!({"name": name, "required": mount.required, "location": location(file, mount.span)})
-                        };
+                        let entry = |name: String| json!({"name": name, "required": mount.required, "location": location(file, mount.span)});
                         match mount.kind {
                             MountKind::Secret => {
-                                secrets.push(entry(secret_default_id(file, mount)))
+                                secrets.push(entry(mount.secret_name(|w| word_text(file, w))));
                             }
-                            MountKind::Ssh => ssh.push(entry("default".into())),
+                            MountKind::Ssh => {
+                                let id = mount.id.as_ref().map(|id| word_text(file, id));
+                                ssh.push(entry(id.unwrap_or_else(|| "default".into())));
+                            }
                             _ => {}
                         }
                     }
@@ -245,16 +197,6 @@ pub(crate) fn outline(
     }
     let text = outline_text(&json);
     Ok(answer(&json, text))
-}
-
-/// A secret without `id` is named after its target's file name, as in Dockerfile.
-fn secret_default_id(file: &SourceFile, mount: &ir::Mount) -> String {
-    mount
-        .target
-        .as_ref()
-        .map(|t| word_text(file, t))
-        .and_then(|t| t.rsplit('/').next().map(str::to_string))
-        .unwrap_or_default()
 }
 
 fn outline_text(json: &Value) -> String {

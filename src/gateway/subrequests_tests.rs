@@ -124,7 +124,7 @@ fn targets_lists_named_stages_and_the_default() {
 #[test]
 fn outline_follows_the_stages_the_target_needs() {
     let (file, buildfile) = parsed(MULTI);
-    let body = json(&outline(&file, &buildfile, None).unwrap());
+    let body = json(&outline(&file, &buildfile, &target(None)).unwrap());
     let args: Vec<&str> = body["args"]
         .as_array()
         .unwrap()
@@ -144,7 +144,7 @@ fn outline_follows_the_stages_the_target_needs() {
     assert_eq!(body["secrets"][0]["required"], true);
     assert_eq!(body["ssh"][0]["name"], "default");
 
-    let test = json(&outline(&file, &buildfile, Some("test")).unwrap());
+    let test = json(&outline(&file, &buildfile, &target(Some("test"))).unwrap());
     assert_eq!(test["name"], "test");
     assert!(
         test["args"]
@@ -158,8 +158,51 @@ fn outline_follows_the_stages_the_target_needs() {
 #[test]
 fn outline_of_an_unknown_target_is_an_error() {
     let (file, buildfile) = parsed(MULTI);
-    let err = outline(&file, &buildfile, Some("nope")).unwrap_err();
-    assert!(err.contains("`nope`"), "{err}");
+    let err = outline(&file, &buildfile, &target(Some("nope"))).unwrap_err();
+    let first = err.iter().next().unwrap();
+    assert_eq!(first.code, crate::diagnostic::Code::UnknownTarget);
+    assert!(first.message.contains("`nope`"), "{}", first.message);
+}
+
+fn target(name: Option<&str>) -> LowerOptions {
+    LowerOptions {
+        target: name.map(str::to_string),
+        ..LowerOptions::default()
+    }
+}
+
+/// The outline follows the stages lowering would build: a `--from` with a variable is
+/// expanded (with the build args) like any other, and a secret is named by its `source`.
+#[test]
+fn outline_expands_from_and_names_secrets_by_source() {
+    let text = "ARG FROM_STAGE=tools
+FROM local/busybox AS tools
+ARG TOOLS_ONLY
+RUN --mount=type=secret,source=npmrc,target=/root/.npmrc true
+FROM local/busybox AS other
+ARG OTHER_ONLY
+FROM scratch
+COPY --from=${FROM_STAGE} / /
+";
+    let (file, buildfile) = parsed(text);
+    let names = |opts: &LowerOptions| {
+        let body = json(&outline(&file, &buildfile, opts).unwrap());
+        let args: Vec<String> = body["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap().to_string())
+            .collect();
+        (args, body["secrets"][0]["name"].clone())
+    };
+    let (args, secret) = names(&target(None));
+    assert_eq!(args, ["FROM_STAGE", "TOOLS_ONLY"]);
+    assert_eq!(secret, "npmrc");
+    let other = LowerOptions {
+        build_args: BTreeMap::from([("FROM_STAGE".to_string(), "other".to_string())]),
+        ..LowerOptions::default()
+    };
+    assert_eq!(names(&other).0, ["FROM_STAGE", "OTHER_ONLY"]);
 }
 
 #[test]
@@ -170,7 +213,7 @@ fn a_comment_starting_with_the_stage_name_describes_it_as_in_dockerfile() {
     let body = json(&targets(&file, &buildfile));
     assert_eq!(body["targets"][0]["description"], "compiles the program");
     assert_eq!(body["targets"][1]["description"], "plain words above FROM");
-    let build = json(&outline(&file, &buildfile, Some("build")).unwrap());
+    let build = json(&outline(&file, &buildfile, &target(Some("build"))).unwrap());
     assert_eq!(build["description"], "compiles the program");
     let listed = String::from_utf8(targets(&file, &buildfile)["result.txt"].clone()).unwrap();
     assert!(

@@ -204,6 +204,19 @@ impl Mount {
     }
 }
 
+impl Mount {
+    /// The secret a secret mount reads, as dockerfile.v0 names it: `source`, else `id`,
+    /// else the file name of `target`. `text` gives a word's value (expanded when lowering,
+    /// as written for the outline).
+    pub fn secret_name(&self, text: impl Fn(&Word) -> String) -> String {
+        let non_empty = |word: &Option<Word>| word.as_ref().map(&text).filter(|t| !t.is_empty());
+        non_empty(&self.source)
+            .or_else(|| non_empty(&self.id))
+            .or_else(|| non_empty(&self.target).map(|t| crate::posix_path::base(&t)))
+            .unwrap_or_default()
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MountKind {
     Bind,

@@ -241,6 +241,17 @@ pub fn images(
     Ok(plan.image_requests(buildfile))
 }
 
+/// The target stage and, by index, whether the target needs each stage (itself, its
+/// bases, every stage it copies or mounts from, with `--from` values expanded).
+pub fn needed_stages(
+    file: &SourceFile,
+    buildfile: &ir::Buildfile,
+    opts: &LowerOptions,
+) -> Result<(usize, Vec<bool>), Diagnostics> {
+    let plan = plan::Plan::new(file, buildfile, opts)?;
+    Ok((plan.target, plan.needed))
+}
+
 /// Lowers the target stage and those it needs. Pure: no I/O.
 pub fn lower(
     file: &SourceFile,

@@ -287,12 +287,7 @@ impl Lowerer<'_> {
                 if !self.require_cap("exec.mount.secret", mount.span, "a secret mount") {
                     return None;
                 }
-                let id = source
-                    .clone()
-                    .filter(|s| !s.is_empty())
-                    .or(id)
-                    .or_else(|| target.as_deref().map(basename))
-                    .unwrap_or_default();
+                let id = mount.secret_name(|word| expand(word, &state.env));
                 let optional = !mount.required;
                 if let Some(name) = &mount.env {
                     if self.require_cap("exec.secretenv", mount.span, "a secret as env") {
