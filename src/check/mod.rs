@@ -12,7 +12,7 @@
 
 mod legacy;
 mod mounts;
-mod stages;
+pub(crate) mod stages;
 
 use crate::diagnostic::Diagnostics;
 use crate::ir::Buildfile;

@@ -1,7 +1,7 @@
 //! Stage names and the references between stages.
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::ir::{Buildfile, Stage, StepKind};
+use crate::ir::{Buildfile, Stage, StageRef, StepKind};
 use crate::source::Span;
 
 /// Two stages with the same name: Dockerfile silently uses the last for `--target` and the
@@ -63,32 +63,49 @@ fn references_of(stage: &Stage) -> Vec<(String, Span)> {
     out
 }
 
-fn reference_problem(
+/// The error for a reference that does not name an earlier stage; `None` when it does,
+/// or names no stage at all (an image). Shared with lower, which finds the same mistakes
+/// once variables are expanded.
+pub(crate) fn reference_problem(
     buildfile: &Buildfile,
     current: usize,
     reference: &str,
     span: Span,
 ) -> Option<Diagnostic> {
-    let target = match reference.parse::<usize>() {
-        Ok(index) if index >= buildfile.stages.len() => {
+    let found = buildfile.stage_ref(current, reference, true);
+    stage_ref_problem(buildfile, current, reference, found, span)
+}
+
+/// [`reference_problem`] for a reference already looked up.
+pub(crate) fn stage_ref_problem(
+    buildfile: &Buildfile,
+    current: usize,
+    reference: &str,
+    found: StageRef,
+    span: Span,
+) -> Option<Diagnostic> {
+    let target = match found {
+        StageRef::Earlier(_) | StageRef::NotAStage => return None,
+        StageRef::NoSuchIndex(index) => {
+            let count = buildfile.stages.len();
+            let shown = if index == usize::MAX {
+                reference.to_string()
+            } else {
+                index.to_string()
+            };
             return Some(
-                Diagnostic::error(Code::UnknownStage, format!("there is no stage {index}"))
+                Diagnostic::error(Code::UnknownStage, format!("there is no stage {shown}"))
                     .with_label(span, "no such stage")
                     .with_help(format!(
-                        "stages are numbered from 0; this file has {} (0 to {})",
-                        buildfile.stages.len(),
-                        buildfile.stages.len() - 1
+                        "stages are numbered from 0; this file has {count} (0 to {})",
+                        count - 1
                     )),
             );
         }
-        Ok(index) => index,
-        Err(_) => buildfile.stage_index(reference)?,
+        StageRef::NotYet(target) => target,
     };
-    if target < current {
-        return None;
-    }
     let stage = &buildfile.stages[target];
-    let numeric = reference.parse::<usize>().is_ok();
+    let numeric = reference.bytes().all(|b| b.is_ascii_digit());
     let (message, help) = if target == current {
         (
             if numeric {

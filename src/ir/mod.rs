@@ -279,7 +279,43 @@ pub enum Healthcheck {
     },
 }
 
+/// What a stage reference (`COPY --from`, `--mount from=`, a FROM base) names, seen from
+/// the stage that makes it: the one answer check, lower and the gateway all use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StageRef {
+    /// An earlier stage, by index: the only kind a reference may name.
+    Earlier(usize),
+    /// The referring stage itself, or a later one.
+    NotYet(usize),
+    /// `--from=N` with no stage N.
+    NoSuchIndex(usize),
+    /// Not a stage: an image or a named context.
+    NotAStage,
+}
+
 impl Buildfile {
+    /// What `name` names from stage `current`. With `numeric` (COPY and mounts, not FROM),
+    /// a number is a stage index, as in Dockerfile.
+    pub fn stage_ref(&self, current: usize, name: &str, numeric: bool) -> StageRef {
+        let index = if numeric && !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
+            match name.parse::<usize>() {
+                Ok(index) if index < self.stages.len() => index,
+                Ok(index) => return StageRef::NoSuchIndex(index),
+                Err(_) => return StageRef::NoSuchIndex(usize::MAX),
+            }
+        } else {
+            match self.stage_index(name) {
+                Some(index) => index,
+                None => return StageRef::NotAStage,
+            }
+        };
+        if index < current {
+            StageRef::Earlier(index)
+        } else {
+            StageRef::NotYet(index)
+        }
+    }
+
     /// The stage a name refers to (names are compared lowercased, as Dockerfile does).
     pub fn stage_index(&self, name: &str) -> Option<usize> {
         let name = name.to_ascii_lowercase();

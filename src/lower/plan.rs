@@ -4,8 +4,9 @@
 use super::env::Env;
 use super::expand::expand;
 use super::{ImageRequest, LowerOptions, NamedContext, args, reference};
+use crate::check::stages::stage_ref_problem;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::ir::{self, StepKind};
+use crate::ir::{self, StageRef, StepKind};
 use crate::platform::Platform;
 use crate::source::{SourceFile, Span};
 
@@ -78,10 +79,10 @@ impl Plan {
             let base = if name.eq_ignore_ascii_case("scratch") {
                 Ok(Source::Scratch)
             } else {
-                plan.resolve(buildfile, index, &name, false)
+                plan.resolve(buildfile, index, &name, false, stage.base.span)
             };
-            let base = base.unwrap_or_else(|message| {
-                base_errors.push((index, stage.base.span, message));
+            let base = base.unwrap_or_else(|diagnostic| {
+                base_errors.push((index, diagnostic));
                 Source::Scratch
             });
             let display_name = several_dispatch_states(buildfile).then(|| {
@@ -97,9 +98,9 @@ impl Plan {
             });
         }
         plan.needed = plan.reachable(buildfile, &mut diagnostics);
-        for (index, span, message) in base_errors {
+        for (index, diagnostic) in base_errors {
             if plan.needed[index] {
-                diagnostics.push(invalid_source(span, message));
+                diagnostics.push(diagnostic);
             }
         }
         if diagnostics.has_errors() {
@@ -108,29 +109,26 @@ impl Plan {
         Ok(plan)
     }
 
-    /// What `name` (a FROM base, `--from` or `from=`) refers to from stage `current`:
-    /// a stage index (with `numeric`), an earlier stage, a named context or an image.
+    /// What `name` (a FROM base, `--from` or `from=`, at `span`) refers to from stage
+    /// `current`: an earlier stage (by index with `numeric`), a named context or an image.
+    /// A stage it may not name is the error check gives for a written reference.
     pub(crate) fn resolve(
         &self,
         buildfile: &ir::Buildfile,
         current: usize,
         name: &str,
         numeric: bool,
-    ) -> Result<Source, String> {
-        if numeric && !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
-            return match name.parse::<usize>() {
-                Ok(index) if index < current => Ok(Source::Stage(index)),
-                _ => Err(format!("stage {name} is not an earlier stage")),
-            };
-        }
-        if let Some(index) = buildfile.stage_index(name) {
-            return if index < current {
-                Ok(Source::Stage(index))
-            } else {
-                Err(format!(
-                    "stage `{name}` must be defined before the stage that uses it"
-                ))
-            };
+        span: Span,
+    ) -> Result<Source, Diagnostic> {
+        match buildfile.stage_ref(current, name, numeric) {
+            StageRef::Earlier(index) => return Ok(Source::Stage(index)),
+            StageRef::NotAStage => {}
+            found => {
+                return Err(stage_ref_problem(buildfile, current, name, found, span)
+                    .unwrap_or_else(|| {
+                        Diagnostic::internal("a stage reference with no problem was refused")
+                    }));
+            }
         }
         if let Some(named) = self.named_context(name) {
             return Ok(Source::Named(named));
@@ -140,7 +138,12 @@ impl Plan {
         }
         reference::normalize(name)
             .map(Source::Image)
-            .map_err(|why| format!("`{name}` is not a stage or an image reference: {why}"))
+            .map_err(|why| {
+                invalid_source(
+                    span,
+                    format!("`{name}` is not a stage or an image reference: {why}"),
+                )
+            })
     }
 
     fn named_context(&self, name: &str) -> Option<NamedContext> {
@@ -157,13 +160,10 @@ impl Plan {
         buildfile: &ir::Buildfile,
         current: usize,
         copy: &ir::Copy,
-    ) -> Option<Result<Source, (Span, String)>> {
+    ) -> Option<Result<Source, Diagnostic>> {
         let word = copy.from.as_ref()?;
         let name = expand(word, &self.globals);
-        Some(
-            self.resolve(buildfile, current, &name, true)
-                .map_err(|m| (word.span, m)),
-        )
+        Some(self.resolve(buildfile, current, &name, true, word.span))
     }
 
     /// The source of a `--mount from=`; `None` for the build context. A cache mount
@@ -173,12 +173,9 @@ impl Plan {
         buildfile: &ir::Buildfile,
         current: usize,
         mount: &ir::Mount,
-    ) -> Option<Result<Source, (Span, String)>> {
+    ) -> Option<Result<Source, Diagnostic>> {
         match &mount.from {
-            Some(from) => Some(
-                self.resolve(buildfile, current, &from.node, true)
-                    .map_err(|m| (from.span, m)),
-            ),
+            Some(from) => Some(self.resolve(buildfile, current, &from.node, true, from.span)),
             None if mount.kind == ir::MountKind::Cache => Some(Ok(Source::Scratch)),
             None => None,
         }
@@ -195,9 +192,9 @@ impl Plan {
         if let Source::Stage(base) = self.stages[index].base {
             deps.push(base);
         }
-        let mut add = |source: Option<Result<Source, (Span, String)>>| match source {
+        let mut add = |source: Option<Result<Source, Diagnostic>>| match source {
             Some(Ok(Source::Stage(dep))) => deps.push(dep),
-            Some(Err((span, message))) => diagnostics.push(invalid_source(span, message)),
+            Some(Err(diagnostic)) => diagnostics.push(diagnostic),
             _ => {}
         };
         for step in &buildfile.stages[index].steps {

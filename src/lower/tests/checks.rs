@@ -120,12 +120,8 @@ fn an_expanded_port_mapping_is_refused_like_a_written_one() {
         fx.step("EXPOSE", StepKind::Expose(vec![fx.word("$P")])),
     ];
     let bf = buildfile(vec![], vec![fx.stage("FROM", "alpine", None, steps)]);
-    let diagnostics = match lower(
-        &fx.file,
-        &bf,
-        &ResolvedImages::new(),
-        &LowerOptions::default(),
-    ) {
+    let opts = LowerOptions::default();
+    let diagnostics = match lower(&fx.file, &bf, &ResolvedImages::new(), &opts) {
         Ok(_) => panic!("EXPOSE 8080:80 lowered"),
         Err(d) => d,
     };
@@ -431,20 +427,12 @@ fn stage_and_platform_errors_point_at_the_from_line() {
         target: Some("b".into()),
         ..LowerOptions::default()
     };
-    // `FROM b AS b` names itself (not an earlier stage) and `--from=c` a later stage.
+    // `FROM b AS b` names itself (not an earlier stage) and `--from=c` a later stage:
+    // the stage-cycle error check gives for a written reference.
     let codes = lower_err(&fx, &bf, &opts);
     assert_eq!(
         codes,
-        [
-            Code::InvalidPlatform,
-            Code::InvalidExpandedValue,
-            Code::InvalidExpandedValue
-        ]
-    );
-    let empty = buildfile(vec![], vec![]);
-    assert_eq!(
-        lower_err(&fx, &empty, &LowerOptions::default()),
-        [Code::UnknownTarget]
+        [Code::InvalidPlatform, Code::StageCycle, Code::StageCycle]
     );
 }
 
@@ -462,4 +450,41 @@ fn source_date_epoch_is_whole_seconds_or_unset() {
         error.starts_with("SOURCE_DATE_EPOCH `soon` is not a number of seconds"),
         "{error}"
     );
+}
+
+/// A reference that only names a later stage once expanded is the same mistake as a
+/// written one, and gets the same error as check gives that one.
+#[test]
+fn an_expanded_reference_to_a_later_stage_is_a_stage_cycle() {
+    let fx = Fixture::new(
+        "ARG X=later\nFROM alpine AS first\nCOPY --from=$X /x /x\nFROM alpine AS later\n",
+    );
+    let mut copy = fx.copy(&["/x"], "/x");
+    copy.from = Some(fx.word("$X"));
+    let first = fx.stage(
+        "FROM alpine AS first",
+        "alpine",
+        Some("first"),
+        vec![fx.step("COPY", StepKind::Copy(copy))],
+    );
+    let second = fx.stage("FROM alpine AS later", "alpine", Some("later"), vec![]);
+    let bf = buildfile(vec![fx.arg("X", Some("later"))], vec![first, second]);
+    let opts = LowerOptions {
+        target: Some("later".into()),
+        ..LowerOptions::default()
+    };
+    // The target does not need the first stage: nothing to report.
+    lower_ok(&fx, &bf, &ResolvedImages::new(), &opts);
+    let first = LowerOptions {
+        target: Some("first".into()),
+        ..LowerOptions::default()
+    };
+    let diagnostics = match lower(&fx.file, &bf, &ResolvedImages::new(), &first) {
+        Ok(_) => panic!("a reference to a later stage lowered"),
+        Err(d) => d,
+    };
+    let error = diagnostics.iter().next().unwrap();
+    assert_eq!(error.code, Code::StageCycle);
+    assert_eq!(error.message, "`later` is a later stage");
+    assert_eq!(error.labels[1].text, "defined here");
 }
