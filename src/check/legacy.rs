@@ -6,7 +6,7 @@ use crate::ir::{Buildfile, KeyValue, Step, StepKind};
 /// `ENV KEY value with spaces` and `LABEL KEY value`: the value is the rest of the line,
 /// so a second pair cannot follow; a warning with the `KEY=value` form to write instead.
 pub(super) fn key_values(buildfile: &Buildfile, diagnostics: &mut Diagnostics) {
-    for step in buildfile.stages.iter().flat_map(|stage| &stage.steps) {
+    for (_, step) in buildfile.walk() {
         let (name, pairs) = match &step.kind {
             StepKind::Env(pairs) => ("ENV", pairs),
             StepKind::Label(pairs) => ("LABEL", pairs),

@@ -6,14 +6,10 @@ use crate::ir::{Buildfile, MountKind, StepKind};
 /// Bind, cache and tmpfs mounts need a place to appear. (Secrets and ssh sockets have
 /// default paths.)
 pub(super) fn targets(buildfile: &Buildfile, diagnostics: &mut Diagnostics) {
-    let runs = buildfile
-        .stages
-        .iter()
-        .flat_map(|stage| &stage.steps)
-        .filter_map(|step| match &step.kind {
-            StepKind::Run(run) => Some(run),
-            _ => None,
-        });
+    let runs = buildfile.walk().filter_map(|(_, step)| match &step.kind {
+        StepKind::Run(run) => Some(run),
+        _ => None,
+    });
     for mount in runs.flat_map(|run| &run.mounts) {
         let kind = match mount.kind {
             MountKind::Bind => "bind",

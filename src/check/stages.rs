@@ -1,7 +1,7 @@
 //! Stage names and the references between stages.
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::ir::{Buildfile, Stage, StageRef, StepKind};
+use crate::ir::{Buildfile, Stage, StageRef, Step};
 use crate::source::Span;
 
 /// Two stages with the same name: Dockerfile silently uses the last for `--target` and the
@@ -40,27 +40,11 @@ pub(super) fn references(buildfile: &Buildfile, diagnostics: &mut Diagnostics) {
 
 /// Every literal stage reference a stage's steps make, with its span.
 fn references_of(stage: &Stage) -> Vec<(String, Span)> {
-    let mut out = Vec::new();
-    for step in &stage.steps {
-        match &step.kind {
-            StepKind::Copy(copy) => {
-                if let Some(from) = &copy.from {
-                    if let Some(text) = from.as_literal() {
-                        out.push((text, from.span));
-                    }
-                }
-            }
-            StepKind::Run(run) => {
-                for mount in &run.mounts {
-                    if let Some(from) = &mount.from {
-                        out.push((from.node.clone(), from.span));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    out
+    stage
+        .walk()
+        .flat_map(Step::references)
+        .filter_map(|r| Some((r.literal()?, r.span())))
+        .collect()
 }
 
 /// The error for a reference that does not name an earlier stage; `None` when it does,

@@ -160,7 +160,7 @@ pub(crate) fn outline(
     buildfile.global_args.iter().for_each(&mut add_arg);
     let (mut secrets, mut ssh) = (Vec::new(), Vec::new());
     for i in needed {
-        for step in &buildfile.stages[i].steps {
+        for step in buildfile.stages[i].walk() {
             match &step.kind {
                 StepKind::Arg(decls) => decls.iter().for_each(&mut add_arg),
                 StepKind::Run(run) => {

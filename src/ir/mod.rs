@@ -6,8 +6,10 @@
 //! quotes and escapes are already resolved, variables are not, because their values
 //! depend on build arguments known only when lowering.
 
+mod walk;
 mod word;
 
+pub use walk::Reference;
 pub use word::{Modifier, VarRef, Word, WordPart, name_len};
 
 use crate::source::{Span, Spanned};

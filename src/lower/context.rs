@@ -18,7 +18,7 @@ pub(super) fn literal_paths(buildfile: &ir::Buildfile, plan: &Plan) -> Option<BT
         .iter()
         .zip(&plan.needed)
         .filter_map(|(stage, needed)| needed.then_some(stage));
-    for step in needed.flat_map(|stage| &stage.steps) {
+    for step in needed.flat_map(ir::Stage::walk) {
         match &step.kind {
             StepKind::Copy(copy) if copy.from.is_none() => {
                 for source in &copy.sources {

@@ -109,7 +109,7 @@ impl<'a> Lowerer<'a> {
             }
             let stage = &self.buildfile.stages[index];
             let mut state = self.start_stage(index, stage);
-            for step in &stage.steps {
+            for step in stage.walk() {
                 self.dispatch(index, &mut state, step);
             }
             self.stages[index] = Some(state);
@@ -310,8 +310,7 @@ impl<'a> Lowerer<'a> {
         let plan = &self.plan.stages[index];
         let cmd_total = usize::from(matches!(plan.base, Source::Image(_) | Source::Named(_)))
             + stage
-                .steps
-                .iter()
+                .walk()
                 .filter(|s| {
                     matches!(
                         s.kind,

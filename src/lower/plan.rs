@@ -181,6 +181,28 @@ impl Plan {
         }
     }
 
+    /// What a step of stage `current` reads from besides the build context: COPY's
+    /// `--from`, each mount's `from` (an empty cache mount reads scratch).
+    fn step_sources(
+        &self,
+        buildfile: &ir::Buildfile,
+        current: usize,
+        step: &ir::Step,
+    ) -> Vec<Result<Source, Diagnostic>> {
+        match &step.kind {
+            StepKind::Copy(copy) => self
+                .copy_source(buildfile, current, copy)
+                .into_iter()
+                .collect(),
+            StepKind::Run(run) => run
+                .mounts
+                .iter()
+                .filter_map(|m| self.mount_source(buildfile, current, m))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The stages `index` reads from.
     fn dependencies(
         &self,
@@ -192,20 +214,13 @@ impl Plan {
         if let Source::Stage(base) = self.stages[index].base {
             deps.push(base);
         }
-        let mut add = |source: Option<Result<Source, Diagnostic>>| match source {
-            Some(Ok(Source::Stage(dep))) => deps.push(dep),
-            Some(Err(diagnostic)) => diagnostics.push(diagnostic),
-            _ => {}
-        };
-        for step in &buildfile.stages[index].steps {
-            match &step.kind {
-                StepKind::Copy(copy) => add(self.copy_source(buildfile, index, copy)),
-                StepKind::Run(run) => {
-                    for mount in &run.mounts {
-                        add(self.mount_source(buildfile, index, mount));
-                    }
+        for step in buildfile.stages[index].walk() {
+            for source in self.step_sources(buildfile, index, step) {
+                match source {
+                    Ok(Source::Stage(dep)) => deps.push(dep),
+                    Err(diagnostic) => diagnostics.push(diagnostic),
+                    Ok(_) => {}
                 }
-                _ => {}
             }
         }
         deps
@@ -244,19 +259,8 @@ impl Plan {
             if let Some(reference) = self.image_of(&plan.base) {
                 push(&reference, &plan.platform);
             }
-            for step in &stage.steps {
-                let sources: Vec<_> = match &step.kind {
-                    StepKind::Copy(copy) => self
-                        .copy_source(buildfile, index, copy)
-                        .into_iter()
-                        .collect(),
-                    StepKind::Run(run) => run
-                        .mounts
-                        .iter()
-                        .filter_map(|m| self.mount_source(buildfile, index, m))
-                        .collect(),
-                    _ => Vec::new(),
-                };
+            for step in stage.walk() {
+                let sources = self.step_sources(buildfile, index, step);
                 for source in sources.into_iter().flatten() {
                     if let Some(reference) = self.image_of(&source) {
                         push(&reference, &self.target_platform);
@@ -334,7 +338,7 @@ fn several_dispatch_states(buildfile: &ir::Buildfile) -> bool {
         || buildfile
             .stages
             .iter()
-            .flat_map(|stage| &stage.steps)
+            .flat_map(ir::Stage::walk)
             .any(|step| match &step.kind {
                 ir::StepKind::Run(run) => !run.mounts.is_empty(),
                 ir::StepKind::Copy(copy) => copy.from.as_ref().is_some_and(names_no_stage),
