@@ -8,7 +8,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::source::{LineIndex, SourceFile, Span};
+use crate::source::{FileId, LineIndex, Sources, Span};
 
 /// Stable identifiers of every diagnostic, scoped by the stage that emits it.
 /// The strings are part of the public interface (`--format json`): never reuse or rename one.
@@ -265,10 +265,49 @@ impl IntoIterator for Diagnostics {
     }
 }
 
-/// A diagnostic joined with its source, which is what miette renders.
+/// The part of a diagnostic that one file shows, joined with that file: what miette
+/// renders. Labels in other files come as related reports, each against its own file.
 struct WithSource<'a> {
     diagnostic: &'a Diagnostic,
-    source: &'a miette::NamedSource<Arc<str>>,
+    /// False for a related report, which shows only its labels.
+    main: bool,
+    labels: Vec<(bool, &'a Label)>,
+    source: miette::NamedSource<Arc<str>>,
+    related: Vec<WithSource<'a>>,
+}
+
+impl<'a> WithSource<'a> {
+    /// The report of `diagnostic`: the file of its primary label first, then the others.
+    fn new(diagnostic: &'a Diagnostic, sources: &(impl Sources + ?Sized)) -> Option<Self> {
+        let primary = diagnostic.span().map_or(FileId::MAIN, |s| s.file);
+        let mut files: Vec<FileId> = vec![primary];
+        for label in &diagnostic.labels {
+            if !files.contains(&label.span.file) {
+                files.push(label.span.file);
+            }
+        }
+        let mut parts = files.into_iter().filter_map(|id| {
+            let file = sources.file(id)?;
+            let labels = diagnostic
+                .labels
+                .iter()
+                .enumerate()
+                .filter(|(_, label)| label.span.file == id)
+                .map(|(i, label)| (i == 0, label))
+                .collect();
+            Some(WithSource {
+                diagnostic,
+                main: false,
+                labels,
+                source: miette::NamedSource::new(file.name.clone(), file.text.clone()),
+                related: Vec::new(),
+            })
+        });
+        let mut first = parts.next()?;
+        first.main = true;
+        first.related = parts.collect();
+        Some(first)
+    }
 }
 
 impl fmt::Debug for WithSource<'_> {
@@ -279,7 +318,11 @@ impl fmt::Debug for WithSource<'_> {
 
 impl fmt::Display for WithSource<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        if self.main {
+            f.write_str(&self.diagnostic.message)
+        } else {
+            write!(f, "in {}", self.source.name())
+        }
     }
 }
 
@@ -287,7 +330,8 @@ impl std::error::Error for WithSource<'_> {}
 
 impl miette::Diagnostic for WithSource<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.diagnostic.code))
+        self.main
+            .then(|| Box::new(self.diagnostic.code) as Box<dyn fmt::Display>)
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -301,24 +345,34 @@ impl miette::Diagnostic for WithSource<'_> {
         self.diagnostic
             .help
             .as_ref()
+            .filter(|_| self.main)
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(self.source)
+        Some(&self.source)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        let labels = self.diagnostic.labels.iter().enumerate().map(|(i, label)| {
+        let labels = self.labels.iter().map(|&(primary, label)| {
             let span = miette::SourceSpan::from(label.span.range());
             let text = (!label.text.is_empty()).then(|| label.text.clone());
-            if i == 0 {
+            if primary {
                 miette::LabeledSpan::new_primary_with_span(text, span)
             } else {
                 miette::LabeledSpan::new_with_span(text, span)
             }
         });
         Some(Box::new(labels))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
     }
 }
 
@@ -331,9 +385,13 @@ pub enum Style {
     Plain,
 }
 
-/// Renders diagnostics as miette's graphical report, one after another.
-pub fn render(diagnostics: &Diagnostics, file: &SourceFile, style: Style) -> String {
-    let source = miette::NamedSource::new(file.name.clone(), file.text.clone());
+/// Renders diagnostics as miette's graphical report, one after another, each label
+/// against its own file.
+pub fn render(
+    diagnostics: &Diagnostics,
+    sources: &(impl Sources + ?Sized),
+    style: Style,
+) -> String {
     let theme = match style {
         Style::Fancy => miette::GraphicalTheme::unicode(),
         Style::Plain => miette::GraphicalTheme::unicode_nocolor(),
@@ -341,11 +399,9 @@ pub fn render(diagnostics: &Diagnostics, file: &SourceFile, style: Style) -> Str
     let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
     let mut out = String::new();
     for diagnostic in diagnostics.iter() {
-        let report = WithSource {
-            diagnostic,
-            source: &source,
-        };
-        if handler.render_report(&mut out, &report).is_err() {
+        let rendered = WithSource::new(diagnostic, sources)
+            .is_some_and(|report| handler.render_report(&mut out, &report).is_ok());
+        if !rendered {
             // Rendering into a String cannot fail in practice; keep the message at least.
             out.push_str(&diagnostic.message);
             out.push('\n');
@@ -369,20 +425,36 @@ pub struct JsonDiagnostic {
     pub help: Option<String>,
 }
 
-/// Diagnostics as JSON objects with 1-based lines and character columns.
-pub fn to_json(diagnostics: &Diagnostics, file: &SourceFile) -> Vec<JsonDiagnostic> {
-    let index = LineIndex::new(&file.text);
+/// Diagnostics as JSON objects with 1-based lines and character columns, in the file of
+/// each one's primary label.
+pub fn to_json(
+    diagnostics: &Diagnostics,
+    sources: &(impl Sources + ?Sized),
+) -> Vec<JsonDiagnostic> {
+    let mut indexes: std::collections::BTreeMap<FileId, LineIndex> = Default::default();
     diagnostics
         .iter()
         .map(|d| {
             let span = d.span().unwrap_or_default();
-            let start = index.line_col(&file.text, span.start);
-            let end = index.line_col(&file.text, span.end);
+            let (name, start, end) = match sources.file(span.file) {
+                Some(file) => {
+                    let index = indexes
+                        .entry(span.file)
+                        .or_insert_with(|| LineIndex::new(&file.text));
+                    let start = index.line_col(&file.text, span.start);
+                    let end = index.line_col(&file.text, span.end);
+                    (file.name.clone(), start, end)
+                }
+                None => {
+                    let none = crate::source::LineCol { line: 0, column: 0 };
+                    (String::new(), none, none)
+                }
+            };
             JsonDiagnostic {
                 severity: d.severity.as_str(),
                 code: d.code.as_str(),
                 message: d.message.clone(),
-                file: file.name.clone(),
+                file: name,
                 line: start.line,
                 column: start.column,
                 end_line: end.line,
@@ -396,6 +468,37 @@ pub fn to_json(diagnostics: &Diagnostics, file: &SourceFile) -> Vec<JsonDiagnost
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::{SourceFile, SourceFiles};
+
+    /// Each label is drawn against its own file; the report's position and the JSON's
+    /// `file` are the primary label's.
+    #[test]
+    fn labels_in_two_files_render_against_each() {
+        let mut files =
+            SourceFiles::new(SourceFile::new("Buildfile", "FROM a\nINCLUDE common.bf\n"));
+        let common = files
+            .add(SourceFile::new("common.bf", "RUN false\n"))
+            .unwrap();
+        let d = Diagnostic::error(Code::UnknownInstruction, "something in an included file")
+            .with_label(Span::new(0, 3).in_file(common), "here")
+            .with_label(Span::new(7, 24), "included here")
+            .with_help("a help");
+        let diagnostics = Diagnostics::from(d);
+        let text = render(&diagnostics, &files, Style::Plain);
+        assert_eq!(
+            text.matches("something in an included file").count(),
+            1,
+            "{text}"
+        );
+        assert!(text.contains("[common.bf:1:1]"), "{text}");
+        assert!(text.contains("[Buildfile:2:1]"), "{text}");
+        assert!(
+            text.contains("included here") && text.contains("a help"),
+            "{text}"
+        );
+        let json = to_json(&diagnostics, &files);
+        assert_eq!((json[0].file.as_str(), json[0].line), ("common.bf", 1));
+    }
 
     #[test]
     fn every_code_is_listed_once_with_a_distinct_string() {

@@ -1,8 +1,9 @@
-//! The Buildfile text and positions in it.
+//! The build files' text and positions in it.
 //!
-//! Every node of the IR carries a [`Span`]: a byte range into the one [`SourceFile`].
-//! Lines and columns are computed only when something is shown to a person or sent to
-//! BuildKit, through [`LineIndex`].
+//! Every node of the IR carries a [`Span`]: a byte range into one [`SourceFile`] of the
+//! build's [`SourceFiles`], named by its [`FileId`] (the main Buildfile is
+//! [`FileId::MAIN`]; included files come after it). Lines and columns are computed only
+//! when something is shown to a person or sent to BuildKit, through [`LineIndex`].
 
 use std::sync::Arc;
 
@@ -31,31 +32,53 @@ impl SourceFile {
     }
 }
 
-/// A half-open byte range `start..end` into a [`SourceFile`].
+/// Which file of the build a span points into: an index into [`SourceFiles`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u16);
+
+impl FileId {
+    /// The build file itself: the first of [`SourceFiles`].
+    pub const MAIN: FileId = FileId(0);
+
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+}
+
+/// A half-open byte range `start..end` into the [`SourceFile`] `file`.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
+    pub file: FileId,
     pub start: u32,
     pub end: u32,
 }
 
 impl Span {
+    /// A span of the main build file.
     pub const fn new(start: u32, end: u32) -> Self {
-        Self { start, end }
-    }
-
-    /// Builds a span from `usize` offsets. Buildfiles are limited far below 4 GiB by the
-    /// readers, so the conversion saturates rather than fails.
-    pub fn from_range(range: std::ops::Range<usize>) -> Self {
-        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         Self {
-            start: clamp(range.start),
-            end: clamp(range.end),
+            file: FileId::MAIN,
+            start,
+            end,
         }
     }
 
-    /// The smallest span covering both.
+    /// Builds a span of the main file from `usize` offsets. Buildfiles are limited far
+    /// below 4 GiB by the readers, so the conversion saturates rather than fails.
+    pub fn from_range(range: std::ops::Range<usize>) -> Self {
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Self::new(clamp(range.start), clamp(range.end))
+    }
+
+    /// The same range in `file`.
+    pub fn in_file(self, file: FileId) -> Self {
+        Self { file, ..self }
+    }
+
+    /// The smallest span covering both (which must be in the same file: `self`'s is kept).
     pub fn join(self, other: Span) -> Span {
         Span {
+            file: self.file,
             start: self.start.min(other.start),
             end: self.end.max(other.end),
         }
@@ -71,6 +94,66 @@ impl Span {
 
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
+    }
+}
+
+/// `Span { start, end }`, with `file` only when it is not the main file: IR snapshots of
+/// one-file Buildfiles stay as they read.
+impl std::fmt::Debug for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut out = f.debug_struct("Span");
+        if self.file != FileId::MAIN {
+            out.field("file", &self.file.0);
+        }
+        out.field("start", &self.start)
+            .field("end", &self.end)
+            .finish()
+    }
+}
+
+/// Where the files of diagnostics come from: one file, or the build's set of files.
+pub trait Sources {
+    /// The file a span of `id` points into.
+    fn file(&self, id: FileId) -> Option<&SourceFile>;
+}
+
+impl Sources for SourceFile {
+    fn file(&self, id: FileId) -> Option<&SourceFile> {
+        (id == FileId::MAIN).then_some(self)
+    }
+}
+
+/// The files of one build: the main build file first, then the files it brings in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceFiles {
+    files: Vec<SourceFile>,
+}
+
+impl SourceFiles {
+    pub fn new(main: SourceFile) -> Self {
+        Self { files: vec![main] }
+    }
+
+    /// Adds a file and returns its id; `None` past 65,536 files.
+    pub fn add(&mut self, file: SourceFile) -> Option<FileId> {
+        let id = FileId(u16::try_from(self.files.len()).ok()?);
+        self.files.push(file);
+        Some(id)
+    }
+
+    pub fn main(&self) -> &SourceFile {
+        &self.files[0]
+    }
+
+    /// Every file with its id, the main file first.
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        (0..).map(FileId).zip(&self.files)
+    }
+}
+
+impl Sources for SourceFiles {
+    fn file(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.index())
     }
 }
 
