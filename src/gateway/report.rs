@@ -10,7 +10,7 @@ use crate::diagnostic::{self, Diagnostic, Diagnostics, Style};
 use crate::pb::google::rpc::Status;
 use crate::pb::moby::buildkit::v1::frontend::WarnRequest;
 use crate::pb::pb;
-use crate::source::{LineIndex, SourceFile, Span};
+use crate::source::{FileId, LineIndex, SourceFile, Sources, Span};
 
 const SOURCE_URL: &str = "github.com/moby/buildkit/errdefs.Source+json";
 const SUBREQUEST_URL: &str = "github.com/moby/buildkit/errdefs.Subrequest+json";
@@ -84,8 +84,11 @@ pub(crate) fn source_detail(file: &SourceFile, lines: (u32, u32)) -> prost_types
 }
 
 /// The errors of a Buildfile as one status: the message is miette's plain report, and each
-/// error with a location adds a source detail for its lines.
-pub(crate) fn diagnostics_error(diagnostics: &Diagnostics, file: &SourceFile) -> Status {
+/// error with a location adds a source detail for its lines, in its own file.
+pub(crate) fn diagnostics_error(
+    diagnostics: &Diagnostics,
+    sources: &(impl Sources + ?Sized),
+) -> Status {
     let errors = Diagnostics(
         diagnostics
             .iter()
@@ -96,18 +99,21 @@ pub(crate) fn diagnostics_error(diagnostics: &Diagnostics, file: &SourceFile) ->
     let details = errors
         .iter()
         .filter_map(Diagnostic::span)
-        .map(|span| source_detail(file, line_range(file, span)))
+        .filter_map(|span| {
+            let file = sources.file(span.file)?;
+            Some(source_detail(file, line_range(file, span)))
+        })
         .collect();
     Status {
         code: UNKNOWN,
-        message: error_message(&errors, file),
+        message: error_message(&errors, sources),
         details,
     }
 }
 
 /// The first error's message on the first line (BuildKit prints it after "failed to solve:"),
 /// then the full report.
-fn error_message(errors: &Diagnostics, file: &SourceFile) -> String {
+fn error_message(errors: &Diagnostics, sources: &(impl Sources + ?Sized)) -> String {
     let Some(first) = errors.iter().next() else {
         return "the Buildfile has errors".into();
     };
@@ -120,10 +126,13 @@ fn error_message(errors: &Diagnostics, file: &SourceFile) -> String {
             if n == 2 { "" } else { "s" }
         ),
     };
-    let report = diagnostic::render(errors, file, Style::Plain);
+    let report = diagnostic::render(errors, sources, Style::Plain);
+    let file = first.span().map_or(FileId::MAIN, |span| span.file);
+    let name = sources.file(file).map_or(LANGUAGE, |f| f.name.as_str());
     format!(
-        "{}: {}{more}\n\n{}",
-        file.name,
+        "{name}: {}{more}
+
+{}",
         first.message,
         report.trim_end()
     )
@@ -144,13 +153,16 @@ pub(crate) fn unsupported_subrequest(name: &str) -> Status {
     }
 }
 
-/// A diagnostic as a `Warn` call attached to `digest` (the vertex that read the Buildfile).
+/// A diagnostic as a `Warn` call attached to `digest` (the vertex that read the Buildfile),
+/// located in the file of its primary label.
 pub(crate) fn warn_request(
     diagnostic: &Diagnostic,
-    file: &SourceFile,
+    sources: &(impl Sources + ?Sized),
     digest: &str,
 ) -> WarnRequest {
-    let lines = diagnostic.span().map(|span| line_range(file, span));
+    let span = diagnostic.span();
+    let file = span.and_then(|s| sources.file(s.file));
+    let lines = span.zip(file).map(|(span, file)| line_range(file, span));
     let short = match lines {
         Some((line, _)) => format!("{}: {} (line {line})", diagnostic.code, diagnostic.message),
         None => format!("{}: {}", diagnostic.code, diagnostic.message),
@@ -165,7 +177,7 @@ pub(crate) fn warn_request(
             .map(|h| h.clone().into_bytes())
             .collect(),
         url: String::new(),
-        info: Some(source_info(file)),
+        info: file.map(source_info),
         ranges: lines.into_iter().map(pb_range).collect(),
     }
 }
