@@ -8,31 +8,10 @@ use super::cx::Cx;
 use super::exec::{Form, classify};
 use super::heredoc;
 use super::instruction::{self, Instruction};
+use super::keyword::Keyword;
 use super::lines::{LineReader, Logical};
 use super::{command, config, copy, from, run, vars};
 use crate::suggest::did_you_mean;
-
-/// Every instruction rustbuild knows, as written in diagnostics.
-const INSTRUCTIONS: &[&str] = &[
-    "FROM",
-    "RUN",
-    "COPY",
-    "ADD",
-    "ENV",
-    "ARG",
-    "WORKDIR",
-    "USER",
-    "LABEL",
-    "EXPOSE",
-    "ENTRYPOINT",
-    "CMD",
-    "SHELL",
-    "VOLUME",
-    "STOPSIGNAL",
-    "HEALTHCHECK",
-    "MAINTAINER",
-    "ONBUILD",
-];
 
 /// Reads `src` from `start` (after a byte-order mark). `None` when there is no stage.
 pub(super) fn read(src: &str, start: usize) -> (Option<Buildfile>, Diagnostics) {
@@ -55,25 +34,19 @@ pub(super) fn read(src: &str, start: usize) -> (Option<Buildfile>, Diagnostics) 
                 continue;
             }
         };
-        // As written in INSTRUCTIONS, or "" for an unknown one: compared without allocating
-        // a lowercase copy, as this runs once per instruction.
-        let keyword = INSTRUCTIONS
-            .iter()
-            .copied()
-            .find(|known| known.eq_ignore_ascii_case(ins.keyword.as_str()))
-            .unwrap_or("");
+        let keyword = Keyword::parse(ins.keyword.as_str());
         let (heredocs, end) = heredocs(&mut cx, &mut reader, keyword, &ins);
         let span =
             Span::from_range(logical.span.start as usize..end.max(logical.span.end as usize));
         match keyword {
-            "FROM" => stages.push(from::from(
+            Some(Keyword::From) => stages.push(from::from(
                 &mut cx,
                 &ins,
                 original(&logical),
                 span,
                 &logical.comments,
             )),
-            "ARG" if stages.is_empty() => {
+            Some(Keyword::Arg) if stages.is_empty() => {
                 if let Some(args) = vars::arg(&mut cx, &ins) {
                     global_args.extend(args);
                 }
@@ -126,27 +99,33 @@ fn original(logical: &Logical) -> String {
 fn step(
     cx: &mut Cx,
     ins: &Instruction<'_>,
-    keyword: &str,
+    keyword: Option<Keyword>,
     heredocs: Vec<Heredoc>,
 ) -> Option<StepKind> {
+    let Some(keyword) = keyword else {
+        cx.error(unknown_instruction(ins));
+        return None;
+    };
     match keyword {
-        "RUN" => run::run(cx, ins, heredocs),
-        "COPY" => copy::copy(cx, ins, heredocs),
-        "ADD" => copy::add(cx, ins, heredocs),
-        "ENV" => vars::env(cx, ins),
-        "LABEL" => vars::label(cx, ins),
-        "ARG" => vars::arg(cx, ins).map(StepKind::Arg),
-        "WORKDIR" => config::workdir(cx, ins),
-        "USER" => config::user(cx, ins),
-        "EXPOSE" => config::expose(cx, ins),
-        "VOLUME" => config::volume(cx, ins),
-        "STOPSIGNAL" => config::stopsignal(cx, ins),
-        "MAINTAINER" => config::maintainer(cx, ins),
-        "CMD" => command::cmd(cx, ins),
-        "ENTRYPOINT" => command::entrypoint(cx, ins),
-        "SHELL" => command::shell(cx, ins),
-        "HEALTHCHECK" => command::healthcheck(cx, ins),
-        "ONBUILD" => {
+        Keyword::Run => run::run(cx, ins, heredocs),
+        Keyword::Copy => copy::copy(cx, ins, heredocs),
+        Keyword::Add => copy::add(cx, ins, heredocs),
+        Keyword::Env => vars::env(cx, ins),
+        Keyword::Label => vars::label(cx, ins),
+        Keyword::Arg => vars::arg(cx, ins).map(StepKind::Arg),
+        Keyword::Workdir => config::workdir(cx, ins),
+        Keyword::User => config::user(cx, ins),
+        Keyword::Expose => config::expose(cx, ins),
+        Keyword::Volume => config::volume(cx, ins),
+        Keyword::Stopsignal => config::stopsignal(cx, ins),
+        Keyword::Maintainer => config::maintainer(cx, ins),
+        Keyword::Cmd => command::cmd(cx, ins),
+        Keyword::Entrypoint => command::entrypoint(cx, ins),
+        Keyword::Shell => command::shell(cx, ins),
+        Keyword::Healthcheck => command::healthcheck(cx, ins),
+        // Reached only for a FROM the reader did not take, which it always takes.
+        Keyword::From => None,
+        Keyword::Onbuild => {
             cx.error(
                 Diagnostic::error(Code::UnsupportedInstruction, "ONBUILD is not supported yet")
                     .with_label(ins.keyword.span(), "not supported yet")
@@ -155,10 +134,6 @@ fn step(
                          image instead",
                     ),
             );
-            None
-        }
-        _ => {
-            cx.error(unknown_instruction(ins));
             None
         }
     }
@@ -171,9 +146,10 @@ fn unknown_instruction(ins: &Instruction<'_>) -> Diagnostic {
         format!("unknown instruction `{written}`"),
     )
     .with_label(ins.keyword.span(), "not an instruction");
-    match did_you_mean(written, INSTRUCTIONS) {
+    let names: Vec<&str> = Keyword::names().collect();
+    match did_you_mean(written, &names) {
         Some(near) => diagnostic.with_help(format!("did you mean `{near}`?")),
-        None => diagnostic.with_help(format!("instructions are {}", INSTRUCTIONS.join(", "))),
+        None => diagnostic.with_help(format!("instructions are {}", names.join(", "))),
     }
 }
 
@@ -193,13 +169,13 @@ fn before_from(ins: &Instruction<'_>, logical: &Logical) -> Diagnostic {
 fn heredocs(
     cx: &mut Cx,
     reader: &mut LineReader<'_>,
-    keyword: &str,
+    keyword: Option<Keyword>,
     ins: &Instruction<'_>,
 ) -> (Vec<Heredoc>, usize) {
     let mut out = Vec::new();
     let mut end = 0;
     let mut unterminated = false;
-    if !matches!(keyword, "RUN" | "COPY" | "ADD")
+    if !keyword.is_some_and(Keyword::takes_heredocs)
         || !ins.args.as_str().contains("<<")
         || !matches!(classify(&ins.args), Form::Shell)
     {

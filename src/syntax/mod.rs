@@ -33,6 +33,7 @@ mod from;
 mod grammar;
 mod heredoc;
 mod instruction;
+mod keyword;
 mod lines;
 mod mount;
 mod run;
