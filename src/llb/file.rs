@@ -3,7 +3,7 @@
 use super::exec::input_index;
 use super::{Graph, OpMeta, Output};
 use crate::pb::pb;
-use crate::posix_path::{clean, join};
+use crate::posix_path::{clean, is_clean, join};
 
 /// One action of a file op; it applies to the result of the previous action of the same
 /// op, the first one to the op's base. Paths are cleaned and rooted when the op is made,
@@ -47,11 +47,13 @@ impl FileAction {
     fn normalize_paths(&mut self) {
         match self {
             FileAction::Copy { copy, .. } => {
-                copy.src = rooted(&copy.src);
-                copy.dest = normalize_dest(&copy.dest);
+                root(&mut copy.src);
+                if !is_normal_dest(&copy.dest) {
+                    copy.dest = normalize_dest(&copy.dest);
+                }
             }
-            FileAction::Mkdir(mkdir) => mkdir.path = rooted(&mkdir.path),
-            FileAction::Mkfile(mkfile) => mkfile.path = rooted(&mkfile.path),
+            FileAction::Mkdir(mkdir) => root(&mut mkdir.path),
+            FileAction::Mkfile(mkfile) => root(&mut mkfile.path),
         }
     }
 
@@ -180,6 +182,24 @@ impl Graph {
 /// `path.Join("/", path.Clean(p))`: clean and absolute.
 fn rooted(path: &str) -> String {
     join(&["/", &clean(path)])
+}
+
+/// [`rooted`] in place. Lowering hands over paths it has normalized already, so they
+/// are checked, not rebuilt.
+fn root(path: &mut String) {
+    if !(path.starts_with('/') && is_clean(path)) {
+        *path = rooted(path);
+    }
+}
+
+/// True when [`normalize_dest`] would return `dest` unchanged: clean and absolute, or
+/// that and a trailing `/`.
+fn is_normal_dest(dest: &str) -> bool {
+    match dest.strip_suffix('/') {
+        None => dest.starts_with('/') && is_clean(dest),
+        Some("") => true,
+        Some(dir) => dir.starts_with('/') && dir != "/" && is_clean(dir),
+    }
 }
 
 /// `normalizePath(parent, p, keepSlash=true)` with `parent` `/`.
@@ -312,6 +332,8 @@ mod tests {
             copy("/a/./b", "/into/."),
             copy("/", "/"),
             copy("x", "/w/file"),
+            copy("/a/b", "//"),
+            copy("/a/b/", "/c//"),
             mkdir,
             mkfile,
         ];
@@ -336,6 +358,8 @@ mod tests {
             ("/a/b", "/into/."),
             ("/", "/"),
             ("/x", "/w/file"),
+            ("/a/b", "/"),
+            ("/a/b", "/c/"),
             ("/app/sub", ""),
             ("/EOT", ""),
         ];
