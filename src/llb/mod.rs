@@ -88,6 +88,9 @@ pub struct Graph {
     seen: HashMap<[u8; 32], usize>,
     /// When set, only these capabilities are listed in metadata (the daemon's enabled set).
     cap_filter: Option<BTreeSet<String>>,
+    /// Where each op is encoded before it is hashed: an op already in the graph is then
+    /// hashed without allocating, a new one copied out at its exact size.
+    scratch: Vec<u8>,
 }
 
 /// `sha256:<hex>` of some bytes, the digest BuildKit gives an op.
@@ -107,13 +110,14 @@ struct Vertex {
 }
 
 fn hex_digest(hash: &[u8; 32]) -> String {
-    let mut out = String::with_capacity(7 + 64);
-    out.push_str("sha256:");
+    let mut out = Vec::with_capacity(7 + 64);
+    out.extend_from_slice(b"sha256:");
     for &byte in hash {
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0xf)]));
+        out.push(HEX[usize::from(byte >> 4)]);
+        out.push(HEX[usize::from(byte & 0xf)]);
     }
-    out
+    // Only ASCII was written.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The protobuf form of a platform.
@@ -155,14 +159,16 @@ impl Graph {
     /// location.
     pub fn add(&mut self, mut op: pb::Op, meta: OpMeta) -> String {
         op.constraints = Some(pb::WorkerConstraints::default());
-        let bytes = crate::pb::encode_op_go_order(&op);
-        let hash: [u8; 32] = Sha256::digest(&bytes).into();
+        self.scratch.clear();
+        crate::pb::encode_op_go_order_into(&op, &mut self.scratch);
+        let hash: [u8; 32] = Sha256::digest(&self.scratch).into();
         if let Some(&index) = self.seen.get(&hash) {
             let vertex = &mut self.ops[index];
             vertex.locations.extend(meta.location);
             return vertex.digest.clone();
         }
         let digest = hex_digest(&hash);
+        let bytes = self.scratch.clone();
         self.seen.insert(hash, self.ops.len());
         let locations = meta.location.into_iter().collect();
         let metadata = self.op_metadata(meta);
