@@ -198,8 +198,20 @@ impl<'a> Lowerer<'a> {
             out.push_str(name);
             out.push(' ');
         }
-        let width = state.cmd_total.to_string().len();
-        out.push_str(&format!("{index:>width$}/{}] {text}", state.cmd_total));
+        // `{index:>width$}/{total}] {text}`, without the formatting machinery: one name
+        // per op.
+        let total = state.cmd_total.to_string();
+        let index = index.to_string();
+        out.reserve(total.len() * 2 + 3 + text.len());
+        out.extend(std::iter::repeat_n(
+            ' ',
+            total.len().saturating_sub(index.len()),
+        ));
+        out.push_str(&index);
+        out.push('/');
+        out.push_str(&total);
+        out.push_str("] ");
+        out.push_str(text);
         out
     }
 
