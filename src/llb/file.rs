@@ -68,18 +68,16 @@ impl FileAction {
     fn caps(&self, meta: &mut OpMeta) {
         if let FileAction::Copy { copy, .. } = self {
             if !copy.include_patterns.is_empty() || !copy.exclude_patterns.is_empty() {
-                meta.caps
-                    .insert("file.copy.includeexcludepatterns".to_string());
+                meta.caps.insert("file.copy.includeexcludepatterns");
             }
             if !copy.required_paths.is_empty() {
-                meta.caps.insert("file.copy.requiredpaths".to_string());
+                meta.caps.insert("file.copy.requiredpaths");
             }
             if copy.always_replace_existing_dest_paths {
-                meta.caps
-                    .insert("file.copy.alwaysreplaceexistingdestpaths".to_string());
+                meta.caps.insert("file.copy.alwaysreplaceexistingdestpaths");
             }
             if !copy.mode_str.is_empty() {
-                meta.caps.insert("file.copy.modestring".to_string());
+                meta.caps.insert("file.copy.modestring");
             }
         }
     }
@@ -94,7 +92,7 @@ impl Graph {
         actions: Vec<FileAction>,
         mut meta: OpMeta,
     ) -> Output {
-        meta.caps.insert("file.base".to_string());
+        meta.caps.insert("file.base");
         let mut inputs = Vec::new();
         let base_index = base.map_or(-1, |b| input_index(&mut inputs, b));
         // Inputs are numbered first: base, then each copy source, deduplicated.
@@ -159,7 +157,7 @@ impl Graph {
             [one] => return Some((*one).clone()),
             _ => {}
         }
-        meta.caps.insert("mergeop".to_string());
+        meta.caps.insert("mergeop");
         let op = pb::Op {
             inputs: layers.iter().map(|o| o.to_input()).collect(),
             op: Some(pb::op::Op::Merge(pb::MergeOp {

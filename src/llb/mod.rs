@@ -16,6 +16,7 @@ mod exec;
 mod file;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{self, Write};
 
 use sha2::{Digest as _, Sha256};
 
@@ -51,7 +52,7 @@ pub struct OpMeta {
     /// Extra description entries, e.g. `com.docker.dockerfile.v1.command`.
     pub description: BTreeMap<String, String>,
     /// Capabilities the op needs beyond those the helpers add themselves.
-    pub caps: BTreeSet<String>,
+    pub caps: BTreeSet<&'static str>,
     pub ignore_cache: bool,
     pub progress_group: Option<pb::ProgressGroup>,
     /// First and last 1-based line of the instruction in the build file.
@@ -105,8 +106,36 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 struct Vertex {
     digest: String,
     bytes: Vec<u8>,
-    metadata: pb::OpMetadata,
+    metadata: StoredMeta,
     locations: Vec<(u32, u32)>,
+}
+
+/// What an op's `pb::OpMetadata` says, kept in vectors until the definition is made: the
+/// maps of one or two entries it has would cost a half-kilobyte tree node each, per op.
+#[derive(Clone, Debug, Default)]
+struct StoredMeta {
+    /// By key, `llb.customname` included.
+    description: Vec<(String, String)>,
+    /// In order, only those the daemon enables.
+    caps: Vec<&'static str>,
+    ignore_cache: bool,
+    progress_group: Option<pb::ProgressGroup>,
+}
+
+impl StoredMeta {
+    fn into_pb(self) -> pb::OpMetadata {
+        pb::OpMetadata {
+            ignore_cache: self.ignore_cache,
+            description: self.description.into_iter().collect(),
+            caps: self
+                .caps
+                .into_iter()
+                .map(|cap| (cap.to_string(), true))
+                .collect(),
+            progress_group: self.progress_group,
+            ..pb::OpMetadata::default()
+        }
+    }
 }
 
 fn hex_digest(hash: &[u8; 32]) -> String {
@@ -181,7 +210,7 @@ impl Graph {
         digest
     }
 
-    fn op_metadata(&self, meta: OpMeta) -> pb::OpMetadata {
+    fn op_metadata(&self, meta: OpMeta) -> StoredMeta {
         let mut description = meta.description;
         if let Some(name) = meta.custom_name {
             description.insert("llb.customname".to_string(), name);
@@ -189,15 +218,17 @@ impl Graph {
         let caps = meta
             .caps
             .into_iter()
-            .filter(|cap| self.cap_filter.as_ref().is_none_or(|set| set.contains(cap)))
-            .map(|cap| (cap, true))
+            .filter(|cap| {
+                self.cap_filter
+                    .as_ref()
+                    .is_none_or(|set| set.contains(*cap))
+            })
             .collect();
-        pb::OpMetadata {
-            ignore_cache: meta.ignore_cache,
-            description,
+        StoredMeta {
+            description: description.into_iter().collect(),
             caps,
+            ignore_cache: meta.ignore_cache,
             progress_group: meta.progress_group,
-            ..pb::OpMetadata::default()
         }
     }
 
@@ -237,6 +268,7 @@ impl Graph {
         let Some(head) = head else {
             return pb::Definition::default();
         };
+        let terminal = self.terminal(&head);
         let mut def = Vec::with_capacity(self.ops.len() + 1);
         let mut metadata = BTreeMap::new();
         let mut locations = BTreeMap::new();
@@ -245,34 +277,10 @@ impl Graph {
             if !vertex.locations.is_empty() {
                 locations.insert(vertex.digest.clone(), source_locations(&vertex.locations));
             }
-            metadata.insert(vertex.digest, vertex.metadata);
+            metadata.insert(vertex.digest, vertex.metadata.into_pb());
         }
-
-        let terminal = pb::Op {
-            inputs: vec![head.to_input()],
-            ..pb::Op::default()
-        };
-        let bytes = crate::pb::encode_op_go_order(&terminal);
-        let digest = digest_of(&bytes);
-        let mut caps: BTreeMap<String, bool> = [("constraints", true), ("platform", true)]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-        if metadata.values().any(|m| m.ignore_cache) {
-            caps.insert("meta.ignorecache".into(), true);
-        }
-        if metadata.values().any(|m| !m.description.is_empty()) {
-            caps.insert("meta.description".into(), true);
-        }
-        def.push(bytes);
-        metadata.insert(
-            digest,
-            pb::OpMetadata {
-                caps,
-                ..pb::OpMetadata::default()
-            },
-        );
-
+        def.push(terminal.bytes);
+        metadata.insert(terminal.digest, terminal.metadata);
         let source = source.map(|info| pb::Source {
             locations,
             infos: vec![info],
@@ -282,6 +290,153 @@ impl Graph {
             metadata,
             source,
         }
+    }
+
+    /// Writes the protobuf encoding of [`Graph::into_definition`], byte for byte, without
+    /// building its maps: each op's metadata and source-map entry is made, encoded and
+    /// dropped in turn, and its bytes freed once written (what `rustbuild llb` prints).
+    pub fn write_definition(
+        self,
+        head: Option<Output>,
+        source: Option<pb::SourceInfo>,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
+        use prost::encoding::{WireType, encode_key, encode_varint, message};
+
+        let Some(head) = head else {
+            return Ok(()); // an empty Definition encodes to nothing
+        };
+        let terminal = self.terminal(&head);
+        let mut ops = self.ops;
+        let mut buf = Vec::new();
+        // Field 1, `def`: the ops in creation order, then the terminal op.
+        for vertex in &mut ops {
+            write_bytes_field(1, &std::mem::take(&mut vertex.bytes), &mut buf, out)?;
+        }
+        write_bytes_field(1, &terminal.bytes, &mut buf, out)?;
+
+        // Both maps are written in digest order, as the `BTreeMap`s would be.
+        let mut order: Vec<usize> = (0..ops.len()).collect();
+        order.sort_unstable_by(|&a, &b| ops[a].digest.cmp(&ops[b].digest));
+        // The source map goes last but needs the digests: encode it first, it is small.
+        let source = source.map(|info| {
+            let mut inner = Vec::new();
+            for &i in &order {
+                let vertex = &ops[i];
+                if !vertex.locations.is_empty() {
+                    let locations = source_locations(&vertex.locations);
+                    encode_map_entry(1, &vertex.digest, &locations, &mut inner);
+                }
+            }
+            message::encode(2, &info, &mut inner);
+            inner
+        });
+        // Field 2, `metadata`, with the terminal op's entry in its place.
+        let mut terminal_meta = Some((terminal.digest, terminal.metadata));
+        for &i in &order {
+            let vertex = &mut ops[i];
+            if let Some((digest, meta)) = terminal_meta.take_if(|(d, _)| *d < vertex.digest) {
+                buf.clear();
+                encode_map_entry(2, &digest, &meta, &mut buf);
+                out.write_all(&buf)?;
+            }
+            let meta = std::mem::take(&mut vertex.metadata).into_pb();
+            buf.clear();
+            encode_map_entry(2, &vertex.digest, &meta, &mut buf);
+            out.write_all(&buf)?;
+        }
+        if let Some((digest, meta)) = terminal_meta {
+            buf.clear();
+            encode_map_entry(2, &digest, &meta, &mut buf);
+            out.write_all(&buf)?;
+        }
+        // Field 3, `source`.
+        if let Some(inner) = source {
+            buf.clear();
+            encode_key(3, WireType::LengthDelimited, &mut buf);
+            encode_varint(inner.len() as u64, &mut buf);
+            out.write_all(&buf)?;
+            out.write_all(&inner)?;
+        }
+        Ok(())
+    }
+
+    /// The terminal op pointing at `head`, with the caps the whole definition needs.
+    fn terminal(&self, head: &Output) -> Terminal {
+        let op = pb::Op {
+            inputs: vec![head.to_input()],
+            ..pb::Op::default()
+        };
+        let bytes = crate::pb::encode_op_go_order(&op);
+        let digest = digest_of(&bytes);
+        let mut caps: BTreeMap<String, bool> = [("constraints", true), ("platform", true)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        if self.ops.iter().any(|v| v.metadata.ignore_cache) {
+            caps.insert("meta.ignorecache".into(), true);
+        }
+        if self.ops.iter().any(|v| !v.metadata.description.is_empty()) {
+            caps.insert("meta.description".into(), true);
+        }
+        Terminal {
+            bytes,
+            digest,
+            metadata: pb::OpMetadata {
+                caps,
+                ..pb::OpMetadata::default()
+            },
+        }
+    }
+}
+
+/// The terminal op of a definition.
+struct Terminal {
+    bytes: Vec<u8>,
+    digest: String,
+    metadata: pb::OpMetadata,
+}
+
+/// One `bytes` field, as prost writes each element of a repeated one (`buf` is scratch).
+fn write_bytes_field(
+    tag: u32,
+    bytes: &[u8],
+    buf: &mut Vec<u8>,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    use prost::encoding::{WireType, encode_key, encode_varint};
+    buf.clear();
+    encode_key(tag, WireType::LengthDelimited, buf);
+    encode_varint(bytes.len() as u64, buf);
+    out.write_all(buf)?;
+    out.write_all(bytes)
+}
+
+/// One entry of a `map<string, Message>` field, as prost's `btree_map::encode` writes it:
+/// a key or value equal to its default is left out of the entry.
+fn encode_map_entry<M>(tag: u32, key: &String, value: &M, buf: &mut Vec<u8>)
+where
+    M: prost::Message + Default + PartialEq,
+{
+    use prost::encoding::{WireType, encode_key, encode_varint, message, string};
+    let skip_key = key.is_empty();
+    let skip_value = *value == M::default();
+    let len = if skip_key {
+        0
+    } else {
+        string::encoded_len(1, key)
+    } + if skip_value {
+        0
+    } else {
+        message::encoded_len(2, value)
+    };
+    encode_key(tag, WireType::LengthDelimited, buf);
+    encode_varint(len as u64, buf);
+    if !skip_key {
+        string::encode(1, key, buf);
+    }
+    if !skip_value {
+        message::encode(2, value, buf);
     }
 }
 
@@ -306,15 +461,15 @@ fn source_locations(ranges: &[(u32, u32)]) -> pb::Locations {
 }
 
 /// The capabilities a source op needs, from its scheme and attributes.
-fn source_caps(identifier: &str, attrs: &BTreeMap<String, String>) -> Vec<String> {
+fn source_caps(identifier: &str, attrs: &BTreeMap<String, String>) -> Vec<&'static str> {
     let mut caps = Vec::new();
     if identifier.starts_with("docker-image://") {
-        caps.push("source.image".to_string());
+        caps.push("source.image");
         if attrs.get("image.resolvemode").is_some_and(|m| m == "pull") {
-            caps.push("source.image.resolvemode".to_string());
+            caps.push("source.image.resolvemode");
         }
     } else if identifier.starts_with("local://") {
-        caps.push("source.local".to_string());
+        caps.push("source.local");
         for (attr, cap) in [
             ("local.session", "source.local.sessionid"),
             ("local.includepattern", "source.local.includepatterns"),
@@ -324,7 +479,7 @@ fn source_caps(identifier: &str, attrs: &BTreeMap<String, String>) -> Vec<String
             ("local.differ", "source.local.differ"),
         ] {
             if attrs.contains_key(attr) {
-                caps.push(cap.to_string());
+                caps.push(cap);
             }
         }
     }

@@ -123,11 +123,11 @@ impl Lowerer<'_> {
         }
         let env = env.to_strings();
         if self.opts.llb_caps.contains("exec.meta.setsdefaultpath") {
-            meta.caps.insert("exec.meta.setsdefaultpath".to_string());
+            meta.caps.insert("exec.meta.setsdefaultpath");
         }
         let proxy_env = self.proxy_env();
         if proxy_env.is_some() {
-            meta.caps.insert("exec.meta.proxyenv".to_string());
+            meta.caps.insert("exec.meta.proxyenv");
         }
         let network = match run.network.as_ref().map(|n| n.node) {
             Some(ir::Network::None) => pb::NetMode::None,
