@@ -7,7 +7,6 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use prost::Message;
 use rustbuild::diagnostic::{Diagnostics, Style, render};
 use rustbuild::lower::{self, LowerOptions, ResolvedImages};
 use rustbuild::platform::Platform;
@@ -116,14 +115,31 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
         filename: file.name.clone(),
         ..LowerOptions::default()
     };
-    let lowered = match lower::lower(&file, &buildfile, &ResolvedImages::new(), &opts) {
+    let lowered = match lower::lower_graph(&file, &buildfile, &ResolvedImages::new(), &opts) {
         Ok(lowered) => lowered,
         Err(diagnostics) => {
             report(&diagnostics, &file);
             return ExitCode::from(1);
         }
     };
-    let bytes = if args.json {
+    // The IR is not needed any more; freeing it before the Definition is encoded keeps
+    // the two from adding up in the peak memory of a large build.
+    drop(buildfile);
+    if !args.json {
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+        return match lowered
+            .write_definition(&mut out)
+            .and_then(|()| out.flush())
+        {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("rustbuild llb: writing stdout: {err}");
+                ExitCode::from(super::EXIT_USAGE)
+            }
+        };
+    }
+    let lowered = lowered.into_lowered();
+    let bytes = {
         let doc = serde_json::json!({
             "platform": lowered.platform.id(),
             "ops": rustbuild::llb::definition_json(&lowered.definition),
@@ -132,8 +148,6 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
         let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
         text.push('\n');
         text.into_bytes()
-    } else {
-        lowered.definition.encode_to_vec()
     };
     let mut out = std::io::stdout().lock();
     match out.write_all(&bytes).and_then(|()| out.flush()) {

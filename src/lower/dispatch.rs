@@ -8,7 +8,9 @@ use super::context::BuildContext;
 use super::env::{Env, split_key_value};
 use super::image::{DEFAULT_PATH, ImageConfig};
 use super::plan::{Plan, Source};
-use super::{LowerOptions, Lowered, NamedContext, ResolveMode, ResolvedImages, history, paths};
+use super::{
+    LowerOptions, LoweredGraph, NamedContext, ResolveMode, ResolvedImages, history, paths,
+};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{self, StepKind};
 use crate::llb::{Graph, OpMeta, Output};
@@ -476,7 +478,9 @@ impl<'a> Lowerer<'a> {
 }
 
 impl Done {
-    pub(super) fn finish(self, file: &SourceFile, opts: &LowerOptions) -> Lowered {
+    /// The image config and platform finished, the graph left for the caller to turn
+    /// into a Definition.
+    pub(super) fn finish(self, file: &SourceFile, opts: &LowerOptions) -> LoweredGraph {
         let Done { graph, target, .. } = self;
         let mut image = target.image;
         for (key, value) in &opts.labels {
@@ -493,8 +497,10 @@ impl Done {
             definition: None,
             language: "Buildfile".to_string(),
         };
-        Lowered {
-            definition: graph.into_definition(target.output, Some(source)),
+        LoweredGraph {
+            graph,
+            head: target.output,
+            source,
             image_config: image.into_value(),
             platform,
         }
