@@ -49,11 +49,23 @@ pub fn is_clean(path: &str) -> bool {
     if path == "/" {
         return true;
     }
-    let relative = path.strip_prefix('/').unwrap_or(path);
-    !relative.is_empty()
-        && relative
-            .split('/')
-            .all(|part| !matches!(part, "" | "." | ".."))
+    let relative = path.strip_prefix('/').unwrap_or(path).as_bytes();
+    // One pass over the bytes: the length of the current element, and how many of its
+    // bytes are dots (an element of one or two bytes, all dots, is `.` or `..`).
+    let bad = |len: usize, dots: usize| len == 0 || (len == dots && len <= 2);
+    let (mut len, mut dots) = (0, 0);
+    for &byte in relative {
+        if byte == b'/' {
+            if bad(len, dots) {
+                return false;
+            }
+            (len, dots) = (0, 0);
+        } else {
+            len += 1;
+            dots += usize::from(byte == b'.');
+        }
+    }
+    !bad(len, dots)
 }
 
 /// Go's `path.Join`: the non-empty elements joined with `/`, cleaned; empty when every
@@ -101,6 +113,10 @@ mod tests {
             ("//", "/"),
             ("/a/b/", "/a/b"),
             ("a/b/.", "a/b"),
+            ("/a/.../b", "/a/.../b"),
+            ("/a/b/..", "/a"),
+            ("./a", "a"),
+            ("a/", "a"),
         ] {
             assert_eq!(clean(input), want, "{input}");
         }
