@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Graph, OpMeta, Output, pb_platform};
+use super::{Graph, OpMeta, Output, into_pb_platform};
 use crate::pb::pb;
 use crate::platform::Platform;
 
@@ -156,7 +156,7 @@ impl Graph {
                 secretenv: secret_env,
                 cdi_devices: Vec::new(),
             })),
-            platform: Some(pb_platform(&platform)),
+            platform: Some(into_pb_platform(platform)),
             constraints: None,
         };
         let digest = self.add(op, meta);

@@ -155,9 +155,11 @@ impl Lowerer<'_> {
         meta.description
             .insert(COMMAND_DESCRIPTION.to_string(), text);
 
+        // The history needs the args and the state before the run, the op takes the args.
+        let history = format!("RUN {} # buildkit", run_history(&args, state));
         let exec = Exec {
             meta: pb::Meta {
-                args: args.clone(),
+                args,
                 env,
                 cwd: state.workdir.clone(),
                 user: state.user.clone(),
@@ -173,11 +175,7 @@ impl Lowerer<'_> {
         let outputs = self.graph.exec(exec, meta);
         state.output = outputs.root().cloned();
         let created = self.created();
-        state.image.push_history(
-            format!("RUN {} # buildkit", run_history(&args, state)),
-            false,
-            created.as_deref(),
-        );
+        state.image.push_history(history, false, created.as_deref());
     }
 
     /// A heredoc starting with `#!` is written to a file and run directly.
@@ -212,6 +210,9 @@ impl Lowerer<'_> {
                 .cloned()
                 .unwrap_or_default()
         };
+        if self.opts.build_args.is_empty() {
+            return None; // the common case, without ten lookups and five lowercasings
+        }
         let proxy = pb::ProxyEnv {
             http_proxy: get("HTTP_PROXY"),
             https_proxy: get("HTTPS_PROXY"),
