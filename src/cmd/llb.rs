@@ -122,15 +122,15 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    // The IR is not needed any more; freeing it before the Definition is encoded keeps
-    // the two from adding up in the peak memory of a large build.
-    drop(buildfile);
     if !args.json {
         let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-        return match lowered
+        let written = lowered
             .write_definition(&mut out)
-            .and_then(|()| out.flush())
-        {
+            .and_then(|()| out.flush());
+        // The process ends here: the OS takes back the graph and the IR at once, where
+        // dropping them would be one free per string and node of a large build.
+        std::mem::forget((lowered, buildfile));
+        return match written {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("rustbuild llb: writing stdout: {err}");

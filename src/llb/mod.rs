@@ -101,10 +101,12 @@ pub fn digest_of(bytes: &[u8]) -> String {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-/// One op as stored: its digest, bytes, metadata and build-file locations.
+/// One op as stored: its sha256, bytes, metadata and build-file locations.
 #[derive(Clone, Debug)]
 struct Vertex {
-    digest: String,
+    /// The raw digest; the `sha256:<hex>` text is made when it is needed, and sorts the
+    /// same way.
+    hash: [u8; 32],
     bytes: Vec<u8>,
     metadata: StoredMeta,
     locations: Vec<(u32, u32)>,
@@ -119,10 +121,53 @@ struct StoredMeta {
     /// In order, only those the daemon enables.
     caps: Vec<&'static str>,
     ignore_cache: bool,
-    progress_group: Option<pb::ProgressGroup>,
+    /// Boxed: only `COPY --link` ops have one.
+    progress_group: Option<Box<pb::ProgressGroup>>,
 }
 
 impl StoredMeta {
+    /// The protobuf encoding of the `pb::OpMetadata` that [`StoredMeta::into_pb`] gives,
+    /// written from the vectors: fields in tag order, map entries in key order, each
+    /// leaving out a key or value that is its default (as prost's derived code does).
+    fn encode(&self, buf: &mut Vec<u8>) {
+        use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint, message};
+        let field = |len: usize| 1 + encoded_len_varint(len as u64) + len;
+        let str_len = |text: &str| {
+            if text.is_empty() {
+                0
+            } else {
+                field(text.len())
+            }
+        };
+        if self.ignore_cache {
+            encode_key(1, WireType::Varint, buf);
+            encode_varint(1, buf);
+        }
+        for (key, value) in &self.description {
+            encode_key(2, WireType::LengthDelimited, buf);
+            encode_varint((str_len(key) + str_len(value)) as u64, buf);
+            if !key.is_empty() {
+                put_str(1, key, buf);
+            }
+            if !value.is_empty() {
+                put_str(2, value, buf);
+            }
+        }
+        for cap in &self.caps {
+            // `true` is not the default, so the value is always there: 2 bytes.
+            encode_key(5, WireType::LengthDelimited, buf);
+            encode_varint((str_len(cap) + 2) as u64, buf);
+            if !cap.is_empty() {
+                put_str(1, cap, buf);
+            }
+            encode_key(2, WireType::Varint, buf);
+            encode_varint(1, buf);
+        }
+        if let Some(group) = &self.progress_group {
+            message::encode(6, group, buf);
+        }
+    }
+
     fn into_pb(self) -> pb::OpMetadata {
         pb::OpMetadata {
             ignore_cache: self.ignore_cache,
@@ -132,30 +177,42 @@ impl StoredMeta {
                 .into_iter()
                 .map(|cap| (cap.to_string(), true))
                 .collect(),
-            progress_group: self.progress_group,
+            progress_group: self.progress_group.map(|group| *group),
             ..pb::OpMetadata::default()
         }
     }
 }
 
 fn hex_digest(hash: &[u8; 32]) -> String {
-    let mut out = Vec::with_capacity(7 + 64);
-    out.extend_from_slice(b"sha256:");
-    for &byte in hash {
-        out.push(HEX[usize::from(byte >> 4)]);
-        out.push(HEX[usize::from(byte & 0xf)]);
+    hex_digest_in(hash, &mut [0; DIGEST_LEN]).to_string()
+}
+
+/// `sha256:` and 64 hex digits.
+const DIGEST_LEN: usize = 7 + 64;
+
+/// [`hex_digest`] written into `buf`, for a digest needed only for a moment.
+fn hex_digest_in<'a>(hash: &[u8; 32], buf: &'a mut [u8; DIGEST_LEN]) -> &'a str {
+    buf[..7].copy_from_slice(b"sha256:");
+    for (i, &byte) in hash.iter().enumerate() {
+        buf[7 + 2 * i] = HEX[usize::from(byte >> 4)];
+        buf[8 + 2 * i] = HEX[usize::from(byte & 0xf)];
     }
     // Only ASCII was written.
-    String::from_utf8(out).unwrap_or_default()
+    std::str::from_utf8(buf).unwrap_or_default()
 }
 
 /// The protobuf form of a platform.
 pub fn pb_platform(platform: &Platform) -> pb::Platform {
+    into_pb_platform(platform.clone())
+}
+
+/// [`pb_platform`] of a platform that is not needed any more.
+fn into_pb_platform(platform: Platform) -> pb::Platform {
     pb::Platform {
-        architecture: platform.architecture.clone(),
-        os: platform.os.clone(),
-        variant: platform.variant.clone().unwrap_or_default(),
-        os_version: platform.os_version.clone().unwrap_or_default(),
+        architecture: platform.architecture,
+        os: platform.os,
+        variant: platform.variant.unwrap_or_default(),
+        os_version: platform.os_version.unwrap_or_default(),
         os_features: Vec::new(),
     }
 }
@@ -192,9 +249,8 @@ impl Graph {
         crate::pb::encode_op_go_order_into(&op, &mut self.scratch);
         let hash: [u8; 32] = Sha256::digest(&self.scratch).into();
         if let Some(&index) = self.seen.get(&hash) {
-            let vertex = &mut self.ops[index];
-            vertex.locations.extend(meta.location);
-            return vertex.digest.clone();
+            self.ops[index].locations.extend(meta.location);
+            return hex_digest(&hash);
         }
         let digest = hex_digest(&hash);
         let bytes = self.scratch.clone();
@@ -202,7 +258,7 @@ impl Graph {
         let locations = meta.location.into_iter().collect();
         let metadata = self.op_metadata(meta);
         self.ops.push(Vertex {
-            digest: digest.clone(),
+            hash,
             bytes,
             metadata,
             locations,
@@ -228,7 +284,7 @@ impl Graph {
             description: description.into_iter().collect(),
             caps,
             ignore_cache: meta.ignore_cache,
-            progress_group: meta.progress_group,
+            progress_group: meta.progress_group.map(Box::new),
         }
     }
 
@@ -273,11 +329,12 @@ impl Graph {
         let mut metadata = BTreeMap::new();
         let mut locations = BTreeMap::new();
         for vertex in self.ops {
+            let digest = hex_digest(&vertex.hash);
             def.push(vertex.bytes);
             if !vertex.locations.is_empty() {
-                locations.insert(vertex.digest.clone(), source_locations(&vertex.locations));
+                locations.insert(digest.clone(), source_locations(&vertex.locations));
             }
-            metadata.insert(vertex.digest, vertex.metadata.into_pb());
+            metadata.insert(digest, vertex.metadata.into_pb());
         }
         def.push(terminal.bytes);
         metadata.insert(terminal.digest, terminal.metadata);
@@ -293,70 +350,59 @@ impl Graph {
     }
 
     /// Writes the protobuf encoding of [`Graph::into_definition`], byte for byte, without
-    /// building its maps: each op's metadata and source-map entry is made, encoded and
-    /// dropped in turn, and its bytes freed once written (what `rustbuild llb` prints).
+    /// building its maps or copying the graph: each op's metadata and source-map entry is
+    /// encoded straight from what is stored (what `rustbuild llb` prints).
     pub fn write_definition(
-        self,
-        head: Option<Output>,
-        source: Option<pb::SourceInfo>,
+        &self,
+        head: Option<&Output>,
+        source: Option<&pb::SourceInfo>,
         out: &mut impl Write,
     ) -> io::Result<()> {
-        use prost::encoding::{WireType, encode_key, encode_varint, message};
+        use prost::encoding::message;
 
         let Some(head) = head else {
             return Ok(()); // an empty Definition encodes to nothing
         };
-        let terminal = self.terminal(&head);
-        let mut ops = self.ops;
+        let terminal = self.terminal(head);
         let mut buf = Vec::new();
         // Field 1, `def`: the ops in creation order, then the terminal op.
-        for vertex in &mut ops {
-            write_bytes_field(1, &std::mem::take(&mut vertex.bytes), &mut buf, out)?;
+        for vertex in &self.ops {
+            write_bytes_field(1, &vertex.bytes, &mut buf, out)?;
         }
         write_bytes_field(1, &terminal.bytes, &mut buf, out)?;
 
         // Both maps are written in digest order, as the `BTreeMap`s would be.
-        let mut order: Vec<usize> = (0..ops.len()).collect();
-        order.sort_unstable_by(|&a, &b| ops[a].digest.cmp(&ops[b].digest));
-        // The source map goes last but needs the digests: encode it first, it is small.
-        let source = source.map(|info| {
-            let mut inner = Vec::new();
-            for &i in &order {
-                let vertex = &ops[i];
-                if !vertex.locations.is_empty() {
-                    let locations = source_locations(&vertex.locations);
-                    encode_map_entry(1, &vertex.digest, &locations, &mut inner);
-                }
-            }
-            message::encode(2, &info, &mut inner);
-            inner
-        });
+        let mut order: Vec<&Vertex> = self.ops.iter().collect();
+        order.sort_unstable_by_key(|v| v.hash);
+        let mut hex = [0; DIGEST_LEN];
         // Field 2, `metadata`, with the terminal op's entry in its place.
-        let mut terminal_meta = Some((terminal.digest, terminal.metadata));
-        for &i in &order {
-            let vertex = &mut ops[i];
-            if let Some((digest, meta)) = terminal_meta.take_if(|(d, _)| *d < vertex.digest) {
-                buf.clear();
-                encode_map_entry(2, &digest, &meta, &mut buf);
-                out.write_all(&buf)?;
+        let terminal_meta = prost::Message::encode_to_vec(&terminal.metadata);
+        let mut terminal_entry = Some(&terminal.digest);
+        let mut value = Vec::new();
+        for vertex in &order {
+            let digest = hex_digest_in(&vertex.hash, &mut hex);
+            if let Some(terminal) = terminal_entry.take_if(|d| d.as_str() < digest) {
+                write_entry(2, terminal, &terminal_meta, &mut buf, out)?;
             }
-            let meta = std::mem::take(&mut vertex.metadata).into_pb();
-            buf.clear();
-            encode_map_entry(2, &vertex.digest, &meta, &mut buf);
-            out.write_all(&buf)?;
+            value.clear();
+            vertex.metadata.encode(&mut value);
+            write_entry(2, digest, &value, &mut buf, out)?;
         }
-        if let Some((digest, meta)) = terminal_meta {
-            buf.clear();
-            encode_map_entry(2, &digest, &meta, &mut buf);
-            out.write_all(&buf)?;
+        if let Some(terminal) = terminal_entry {
+            write_entry(2, terminal, &terminal_meta, &mut buf, out)?;
         }
-        // Field 3, `source`.
-        if let Some(inner) = source {
-            buf.clear();
-            encode_key(3, WireType::LengthDelimited, &mut buf);
-            encode_varint(inner.len() as u64, &mut buf);
-            out.write_all(&buf)?;
-            out.write_all(&inner)?;
+        // Field 3, `source`: the locations by digest, then the one source file.
+        if let Some(info) = source {
+            let mut inner = Vec::new();
+            for vertex in order.iter().filter(|v| !v.locations.is_empty()) {
+                let locations = source_locations(&vertex.locations);
+                value.clear();
+                prost::Message::encode(&locations, &mut value).map_err(io::Error::other)?;
+                let digest = hex_digest_in(&vertex.hash, &mut hex);
+                write_entry(1, digest, &value, &mut buf, &mut inner)?;
+            }
+            message::encode(2, info, &mut inner);
+            write_bytes_field(3, &inner, &mut buf, out)?;
         }
         Ok(())
     }
@@ -412,32 +458,43 @@ fn write_bytes_field(
     out.write_all(bytes)
 }
 
-/// One entry of a `map<string, Message>` field, as prost's `btree_map::encode` writes it:
-/// a key or value equal to its default is left out of the entry.
-fn encode_map_entry<M>(tag: u32, key: &String, value: &M, buf: &mut Vec<u8>)
-where
-    M: prost::Message + Default + PartialEq,
-{
-    use prost::encoding::{WireType, encode_key, encode_varint, message, string};
-    let skip_key = key.is_empty();
-    let skip_value = *value == M::default();
-    let len = if skip_key {
+/// One entry of a `map<string, Message>` field whose value is already encoded (empty when
+/// it is the default, which the entry then leaves out). `buf` is scratch.
+fn write_entry(
+    tag: u32,
+    key: &str,
+    value: &[u8],
+    buf: &mut Vec<u8>,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint};
+    buf.clear();
+    let field = |len: usize| 1 + encoded_len_varint(len as u64) + len;
+    let key_len = if key.is_empty() { 0 } else { field(key.len()) };
+    let value_len = if value.is_empty() {
         0
     } else {
-        string::encoded_len(1, key)
-    } + if skip_value {
-        0
-    } else {
-        message::encoded_len(2, value)
+        field(value.len())
     };
     encode_key(tag, WireType::LengthDelimited, buf);
-    encode_varint(len as u64, buf);
-    if !skip_key {
-        string::encode(1, key, buf);
+    encode_varint((key_len + value_len) as u64, buf);
+    if !key.is_empty() {
+        put_str(1, key, buf);
     }
-    if !skip_value {
-        message::encode(2, value, buf);
+    if !value.is_empty() {
+        encode_key(2, WireType::LengthDelimited, buf);
+        encode_varint(value.len() as u64, buf);
     }
+    out.write_all(buf)?;
+    out.write_all(value)
+}
+
+/// A string field as prost writes it.
+fn put_str(tag: u32, text: &str, buf: &mut Vec<u8>) {
+    use prost::encoding::{WireType, encode_key, encode_varint};
+    encode_key(tag, WireType::LengthDelimited, buf);
+    encode_varint(text.len() as u64, buf);
+    buf.extend_from_slice(text.as_bytes());
 }
 
 /// The source map entry of one op: one location per time it was created.

@@ -172,9 +172,9 @@ impl LoweredGraph {
     }
 
     /// Writes the encoded Definition: the bytes of `into_lowered().definition`.
-    pub fn write_definition(self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    pub fn write_definition(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
         self.graph
-            .write_definition(self.head, Some(self.source), out)
+            .write_definition(self.head.as_ref(), Some(&self.source), out)
     }
 }
 
