@@ -191,7 +191,9 @@ impl<'a> Lowerer<'a> {
     }
 
     pub(super) fn numbered_name(&self, state: &StageState, index: usize, text: &str) -> String {
-        let mut out = String::from("[");
+        let name_len = state.display_name.as_ref().map_or(0, |n| n.len() + 1);
+        let mut out = String::with_capacity(1 + name_len + 2 * 20 + 3 + text.len());
+        out.push('[');
         if self.opts.multi_platform {
             out.push_str(&super::args::format_all(&state.platform));
             out.push(' ');
@@ -202,16 +204,14 @@ impl<'a> Lowerer<'a> {
         }
         // `{index:>width$}/{total}] {text}`, without the formatting machinery: one name
         // per op.
-        let total = state.cmd_total.to_string();
-        let index = index.to_string();
-        out.reserve(total.len() * 2 + 3 + text.len());
+        let total = state.cmd_total;
         out.extend(std::iter::repeat_n(
             ' ',
-            total.len().saturating_sub(index.len()),
+            decimal_len(total).saturating_sub(decimal_len(index)),
         ));
-        out.push_str(&index);
+        push_decimal(&mut out, index);
         out.push('/');
-        out.push_str(&total);
+        push_decimal(&mut out, total);
         out.push_str("] ");
         out.push_str(text);
         out
@@ -458,8 +458,9 @@ impl<'a> Lowerer<'a> {
     /// lines dropped, heredoc bodies left out.
     pub(super) fn instruction_text(&self, span: Span) -> String {
         let escape = self.buildfile.directives.escape;
-        let mut out = String::new();
-        for (i, line) in self.file.slice(span).lines().enumerate() {
+        let text = self.file.slice(span);
+        let mut out = String::with_capacity(text.len());
+        for (i, line) in text.lines().enumerate() {
             let line = if i == 0 { line.trim_start() } else { line };
             if i > 0 && line.trim_start().starts_with('#') {
                 continue;
@@ -473,8 +474,30 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        out.trim_end().to_string()
+        out.truncate(out.trim_end().len());
+        out
     }
+}
+
+/// Digits of `n` in base 10.
+fn decimal_len(n: usize) -> usize {
+    n.checked_ilog10().map_or(1, |log| log as usize + 1)
+}
+
+/// `n` in base 10, without a `to_string` per step name.
+fn push_decimal(out: &mut String, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut rest = n;
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend(digits[start..].iter().map(|&d| char::from(d)));
 }
 
 impl Done {
@@ -503,6 +526,21 @@ impl Done {
             source,
             image_config: image.into_value(),
             platform,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_written_like_to_string() {
+        for n in [0, 7, 9, 10, 99, 100, 1234, usize::MAX] {
+            let mut out = String::new();
+            push_decimal(&mut out, n);
+            assert_eq!(out, n.to_string());
+            assert_eq!(decimal_len(n), out.len(), "{n}");
         }
     }
 }

@@ -22,6 +22,7 @@ pub(super) fn shell(state: &StageState) -> Vec<String> {
 /// `withShell`: the shell followed by the command text as one argument.
 pub(super) fn with_shell(state: &StageState, text: &str) -> Vec<String> {
     let mut args = shell(state);
+    args.reserve_exact(1);
     args.push(text.to_string());
     args
 }
@@ -63,11 +64,12 @@ fn run_history(args: &[String], state: &StageState) -> String {
             None => seen.push((key.clone(), value)),
         }
     }
-    let mut parts: Vec<String> = Vec::new();
-    if !seen.is_empty() {
-        parts.push(format!("|{}", seen.len()));
-        parts.extend(seen.into_iter().map(|(k, v)| format!("{k}={v}")));
+    if seen.is_empty() {
+        return args.join(" ");
     }
+    let mut parts: Vec<String> = Vec::new();
+    parts.push(format!("|{}", seen.len()));
+    parts.extend(seen.into_iter().map(|(k, v)| format!("{k}={v}")));
     parts.extend(args.iter().cloned());
     parts.join(" ")
 }
