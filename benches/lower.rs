@@ -1,5 +1,7 @@
-//! Lowering speed and peak memory: a generated 100-stage, 10,000-instruction Buildfile and
-//! the 11-instruction hello-sized one. Run with `cargo bench --bench lower`.
+//! Lowering speed and peak memory: two generated 100-stage, 10,000-instruction Buildfiles
+//! and the 11-instruction hello-sized one. Run with `cargo bench --bench lower`;
+//! `cargo bench --bench lower -- --emit wide-env > wide.Buildfile` writes the wide-env
+//! file instead, to time `rustbuild llb` on it as a whole process.
 //!
 //! Peak memory is counted by a global allocator that tracks live bytes, measured from a
 //! reset just before lowering (the parsed IR already exists), and separately for parsing.
@@ -86,6 +88,30 @@ fn large() -> String {
     out
 }
 
+/// 100 stages of 100 instructions, each `FROM scratch`, cycling ENV, WORKDIR, COPY, RUN
+/// and LABEL: the env and the (relative) working directory grow through each stage, so
+/// every RUN carries a longer env and every op a longer path. The first COPY of each stage
+/// after the first is from the stage before, so the last stage needs them all. 10,200 lines.
+fn wide_env() -> String {
+    let mut out = String::from("# syntax=local/rustbuild:dev\n");
+    for stage in 0..100 {
+        out.push_str(&format!("FROM scratch AS s{stage}\n"));
+        for i in 0..100 {
+            let line = match i % 5 {
+                0 => format!("ENV VAR_{i}=value-{stage}-{i}\n"),
+                1 => format!("WORKDIR dir{i}\n"),
+                2 if i == 2 && stage > 0 => format!("COPY --from=s{} / /prev/\n", stage - 1),
+                2 => format!("COPY file{i}.txt ./\n"),
+                3 => format!("RUN echo step {i} $VAR_{} > out{i}.txt\n", i - 3),
+                _ => format!("LABEL label{i}=\"{stage}-{i}\"\n"),
+            };
+            out.push_str(&line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
 const SMALL: &str = "\
 # syntax=local/rustbuild:dev
 FROM alpine:3.19 AS build
@@ -148,10 +174,23 @@ fn bench(name: &str, text: &str, rounds: u32) {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--emit") {
+        match args.get(i + 1).map(String::as_str) {
+            Some("wide-env") => print!("{}", wide_env()),
+            Some("large") => print!("{}", large()),
+            _ => {
+                eprintln!("--emit takes `wide-env` or `large`");
+                std::process::exit(2);
+            }
+        }
+        return;
+    }
     // `cargo test` runs benches with `--bench` absent: keep that quick.
-    let quick = !std::env::args().any(|a| a == "--bench");
+    let quick = !args.iter().any(|a| a == "--bench");
     let rounds = if quick { 1 } else { 20 };
     bench("large", &large(), rounds);
+    bench("wide-env", &wide_env(), rounds);
     bench("small", SMALL, rounds * 10);
     // The whole process, text, IR and all rounds included (Linux only).
     if let Ok(status) = std::fs::read_to_string("/proc/self/status") {

@@ -7,7 +7,6 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use prost::Message;
 use rustbuild::diagnostic::{Diagnostics, Style, render};
 use rustbuild::lower::{self, LowerOptions, ResolvedImages};
 use rustbuild::platform::Platform;
@@ -119,14 +118,31 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
         filename: file.name.clone(),
         ..LowerOptions::default()
     };
-    let lowered = match lower::lower(&file, &buildfile, &ResolvedImages::new(), &opts) {
+    let lowered = match lower::lower_graph(&file, &buildfile, &ResolvedImages::new(), &opts) {
         Ok(lowered) => lowered,
         Err(diagnostics) => {
             report(&diagnostics, &file);
             return ExitCode::from(1);
         }
     };
-    let bytes = if args.json {
+    if !args.json {
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+        let written = lowered
+            .write_definition(&mut out)
+            .and_then(|()| out.flush());
+        // The process ends here: the OS takes back the graph and the IR at once, where
+        // dropping them would be one free per string and node of a large build.
+        std::mem::forget((lowered, buildfile));
+        return match written {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("rustbuild llb: writing stdout: {err}");
+                ExitCode::from(super::EXIT_USAGE)
+            }
+        };
+    }
+    let lowered = lowered.into_lowered();
+    let bytes = {
         let doc = serde_json::json!({
             "platform": lowered.platform.id(),
             "ops": rustbuild::llb::definition_json(&lowered.definition),
@@ -135,8 +151,6 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
         let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
         text.push('\n');
         text.into_bytes()
-    } else {
-        lowered.definition.encode_to_vec()
     };
     let mut out = std::io::stdout().lock();
     match out.write_all(&bytes).and_then(|()| out.flush()) {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Graph, OpMeta, Output, pb_platform};
+use super::{Graph, OpMeta, Output, into_pb_platform};
 use crate::pb::pb;
 use crate::platform::Platform;
 
@@ -108,16 +108,16 @@ impl Graph {
             mounts.into_iter().partition(|m| !m.is_socket_like());
         fs_mounts.sort_by(|a, b| a.dest.cmp(&b.dest));
 
-        meta.caps.insert("exec.meta.base".into());
+        meta.caps.insert("exec.meta.base");
         if network != pb::NetMode::Unset {
-            meta.caps.insert("exec.meta.network".into());
+            meta.caps.insert("exec.meta.network");
         }
         if security == pb::SecurityMode::Insecure {
-            meta.caps.insert("exec.meta.security".into());
+            meta.caps.insert("exec.meta.security");
         }
         if !secret_env.is_empty() {
-            meta.caps.insert("exec.secretenv".into());
-            meta.caps.insert("exec.mount.secret".into());
+            meta.caps.insert("exec.secretenv");
+            meta.caps.insert("exec.mount.secret");
         }
 
         let mut inputs: Vec<pb::Input> = Vec::new();
@@ -156,7 +156,7 @@ impl Graph {
                 secretenv: secret_env,
                 cdi_devices: Vec::new(),
             })),
-            platform: Some(pb_platform(&platform)),
+            platform: Some(into_pb_platform(platform)),
             constraints: None,
         };
         let digest = self.add(op, meta);
@@ -188,8 +188,8 @@ pub(super) fn input_index(inputs: &mut Vec<pb::Input>, source: &Output) -> i64 {
 }
 
 fn add_mount_caps(mount: &ExecMount, meta: &mut OpMeta) {
-    let mut add = |cap: &str| {
-        meta.caps.insert(cap.to_string());
+    let mut add = |cap: &'static str| {
+        meta.caps.insert(cap);
     };
     if !mount.selector.is_empty() {
         add("exec.mount.selector");

@@ -3,7 +3,7 @@
 use super::exec::input_index;
 use super::{Graph, OpMeta, Output};
 use crate::pb::pb;
-use crate::posix_path::{clean, join};
+use crate::posix_path::{clean, is_clean, join};
 
 /// One action of a file op; it applies to the result of the previous action of the same
 /// op, the first one to the op's base. Paths are cleaned and rooted when the op is made,
@@ -47,11 +47,13 @@ impl FileAction {
     fn normalize_paths(&mut self) {
         match self {
             FileAction::Copy { copy, .. } => {
-                copy.src = rooted(&copy.src);
-                copy.dest = normalize_dest(&copy.dest);
+                root(&mut copy.src);
+                if !is_normal_dest(&copy.dest) {
+                    copy.dest = normalize_dest(&copy.dest);
+                }
             }
-            FileAction::Mkdir(mkdir) => mkdir.path = rooted(&mkdir.path),
-            FileAction::Mkfile(mkfile) => mkfile.path = rooted(&mkfile.path),
+            FileAction::Mkdir(mkdir) => root(&mut mkdir.path),
+            FileAction::Mkfile(mkfile) => root(&mut mkfile.path),
         }
     }
 
@@ -66,18 +68,16 @@ impl FileAction {
     fn caps(&self, meta: &mut OpMeta) {
         if let FileAction::Copy { copy, .. } = self {
             if !copy.include_patterns.is_empty() || !copy.exclude_patterns.is_empty() {
-                meta.caps
-                    .insert("file.copy.includeexcludepatterns".to_string());
+                meta.caps.insert("file.copy.includeexcludepatterns");
             }
             if !copy.required_paths.is_empty() {
-                meta.caps.insert("file.copy.requiredpaths".to_string());
+                meta.caps.insert("file.copy.requiredpaths");
             }
             if copy.always_replace_existing_dest_paths {
-                meta.caps
-                    .insert("file.copy.alwaysreplaceexistingdestpaths".to_string());
+                meta.caps.insert("file.copy.alwaysreplaceexistingdestpaths");
             }
             if !copy.mode_str.is_empty() {
-                meta.caps.insert("file.copy.modestring".to_string());
+                meta.caps.insert("file.copy.modestring");
             }
         }
     }
@@ -92,7 +92,7 @@ impl Graph {
         actions: Vec<FileAction>,
         mut meta: OpMeta,
     ) -> Output {
-        meta.caps.insert("file.base".to_string());
+        meta.caps.insert("file.base");
         let mut inputs = Vec::new();
         let base_index = base.map_or(-1, |b| input_index(&mut inputs, b));
         // Inputs are numbered first: base, then each copy source, deduplicated.
@@ -157,7 +157,7 @@ impl Graph {
             [one] => return Some((*one).clone()),
             _ => {}
         }
-        meta.caps.insert("mergeop".to_string());
+        meta.caps.insert("mergeop");
         let op = pb::Op {
             inputs: layers.iter().map(|o| o.to_input()).collect(),
             op: Some(pb::op::Op::Merge(pb::MergeOp {
@@ -180,6 +180,24 @@ impl Graph {
 /// `path.Join("/", path.Clean(p))`: clean and absolute.
 fn rooted(path: &str) -> String {
     join(&["/", &clean(path)])
+}
+
+/// [`rooted`] in place. Lowering hands over paths it has normalized already, so they
+/// are checked, not rebuilt.
+fn root(path: &mut String) {
+    if !(path.starts_with('/') && is_clean(path)) {
+        *path = rooted(path);
+    }
+}
+
+/// True when [`normalize_dest`] would return `dest` unchanged: clean and absolute, or
+/// that and a trailing `/`.
+fn is_normal_dest(dest: &str) -> bool {
+    match dest.strip_suffix('/') {
+        None => dest.starts_with('/') && is_clean(dest),
+        Some("") => true,
+        Some(dir) => dir.starts_with('/') && dir != "/" && is_clean(dir),
+    }
 }
 
 /// `normalizePath(parent, p, keepSlash=true)` with `parent` `/`.
@@ -312,6 +330,8 @@ mod tests {
             copy("/a/./b", "/into/."),
             copy("/", "/"),
             copy("x", "/w/file"),
+            copy("/a/b", "//"),
+            copy("/a/b/", "/c//"),
             mkdir,
             mkfile,
         ];
@@ -336,6 +356,8 @@ mod tests {
             ("/a/b", "/into/."),
             ("/", "/"),
             ("/x", "/w/file"),
+            ("/a/b", "/"),
+            ("/a/b", "/c/"),
             ("/app/sub", ""),
             ("/EOT", ""),
         ];

@@ -16,6 +16,7 @@ mod exec;
 mod file;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{self, Write};
 
 use sha2::{Digest as _, Sha256};
 
@@ -51,7 +52,7 @@ pub struct OpMeta {
     /// Extra description entries, e.g. `com.docker.dockerfile.v1.command`.
     pub description: BTreeMap<String, String>,
     /// Capabilities the op needs beyond those the helpers add themselves.
-    pub caps: BTreeSet<String>,
+    pub caps: BTreeSet<&'static str>,
     pub ignore_cache: bool,
     pub progress_group: Option<pb::ProgressGroup>,
     /// First and last 1-based line of the instruction in the build file.
@@ -88,6 +89,9 @@ pub struct Graph {
     seen: HashMap<[u8; 32], usize>,
     /// When set, only these capabilities are listed in metadata (the daemon's enabled set).
     cap_filter: Option<BTreeSet<String>>,
+    /// Where each op is encoded before it is hashed: an op already in the graph is then
+    /// hashed without allocating, a new one copied out at its exact size.
+    scratch: Vec<u8>,
 }
 
 /// `sha256:<hex>` of some bytes, the digest BuildKit gives an op.
@@ -97,32 +101,118 @@ pub fn digest_of(bytes: &[u8]) -> String {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-/// One op as stored: its digest, bytes, metadata and build-file locations.
+/// One op as stored: its sha256, bytes, metadata and build-file locations.
 #[derive(Clone, Debug)]
 struct Vertex {
-    digest: String,
+    /// The raw digest; the `sha256:<hex>` text is made when it is needed, and sorts the
+    /// same way.
+    hash: [u8; 32],
     bytes: Vec<u8>,
-    metadata: pb::OpMetadata,
+    metadata: StoredMeta,
     locations: Vec<(u32, u32)>,
 }
 
-fn hex_digest(hash: &[u8; 32]) -> String {
-    let mut out = String::with_capacity(7 + 64);
-    out.push_str("sha256:");
-    for &byte in hash {
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0xf)]));
+/// What an op's `pb::OpMetadata` says, kept in vectors until the definition is made: the
+/// maps of one or two entries it has would cost a half-kilobyte tree node each, per op.
+#[derive(Clone, Debug, Default)]
+struct StoredMeta {
+    /// By key, `llb.customname` included.
+    description: Vec<(String, String)>,
+    /// In order, only those the daemon enables.
+    caps: Vec<&'static str>,
+    ignore_cache: bool,
+    /// Boxed: only `COPY --link` ops have one.
+    progress_group: Option<Box<pb::ProgressGroup>>,
+}
+
+impl StoredMeta {
+    /// The protobuf encoding of the `pb::OpMetadata` that [`StoredMeta::into_pb`] gives,
+    /// written from the vectors: fields in tag order, map entries in key order, each
+    /// leaving out a key or value that is its default (as prost's derived code does).
+    fn encode(&self, buf: &mut Vec<u8>) {
+        use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint, message};
+        let field = |len: usize| 1 + encoded_len_varint(len as u64) + len;
+        let str_len = |text: &str| {
+            if text.is_empty() {
+                0
+            } else {
+                field(text.len())
+            }
+        };
+        if self.ignore_cache {
+            encode_key(1, WireType::Varint, buf);
+            encode_varint(1, buf);
+        }
+        for (key, value) in &self.description {
+            encode_key(2, WireType::LengthDelimited, buf);
+            encode_varint((str_len(key) + str_len(value)) as u64, buf);
+            if !key.is_empty() {
+                put_str(1, key, buf);
+            }
+            if !value.is_empty() {
+                put_str(2, value, buf);
+            }
+        }
+        for cap in &self.caps {
+            // `true` is not the default, so the value is always there: 2 bytes.
+            encode_key(5, WireType::LengthDelimited, buf);
+            encode_varint((str_len(cap) + 2) as u64, buf);
+            if !cap.is_empty() {
+                put_str(1, cap, buf);
+            }
+            encode_key(2, WireType::Varint, buf);
+            encode_varint(1, buf);
+        }
+        if let Some(group) = &self.progress_group {
+            message::encode(6, group, buf);
+        }
     }
-    out
+
+    fn into_pb(self) -> pb::OpMetadata {
+        pb::OpMetadata {
+            ignore_cache: self.ignore_cache,
+            description: self.description.into_iter().collect(),
+            caps: self
+                .caps
+                .into_iter()
+                .map(|cap| (cap.to_string(), true))
+                .collect(),
+            progress_group: self.progress_group.map(|group| *group),
+            ..pb::OpMetadata::default()
+        }
+    }
+}
+
+fn hex_digest(hash: &[u8; 32]) -> String {
+    hex_digest_in(hash, &mut [0; DIGEST_LEN]).to_string()
+}
+
+/// `sha256:` and 64 hex digits.
+const DIGEST_LEN: usize = 7 + 64;
+
+/// [`hex_digest`] written into `buf`, for a digest needed only for a moment.
+fn hex_digest_in<'a>(hash: &[u8; 32], buf: &'a mut [u8; DIGEST_LEN]) -> &'a str {
+    buf[..7].copy_from_slice(b"sha256:");
+    for (i, &byte) in hash.iter().enumerate() {
+        buf[7 + 2 * i] = HEX[usize::from(byte >> 4)];
+        buf[8 + 2 * i] = HEX[usize::from(byte & 0xf)];
+    }
+    // Only ASCII was written.
+    std::str::from_utf8(buf).unwrap_or_default()
 }
 
 /// The protobuf form of a platform.
 pub fn pb_platform(platform: &Platform) -> pb::Platform {
+    into_pb_platform(platform.clone())
+}
+
+/// [`pb_platform`] of a platform that is not needed any more.
+fn into_pb_platform(platform: Platform) -> pb::Platform {
     pb::Platform {
-        architecture: platform.architecture.clone(),
-        os: platform.os.clone(),
-        variant: platform.variant.clone().unwrap_or_default(),
-        os_version: platform.os_version.clone().unwrap_or_default(),
+        architecture: platform.architecture,
+        os: platform.os,
+        variant: platform.variant.unwrap_or_default(),
+        os_version: platform.os_version.unwrap_or_default(),
         os_features: Vec::new(),
     }
 }
@@ -155,19 +245,20 @@ impl Graph {
     /// location.
     pub fn add(&mut self, mut op: pb::Op, meta: OpMeta) -> String {
         op.constraints = Some(pb::WorkerConstraints::default());
-        let bytes = crate::pb::encode_op_go_order(&op);
-        let hash: [u8; 32] = Sha256::digest(&bytes).into();
+        self.scratch.clear();
+        crate::pb::encode_op_go_order_into(&op, &mut self.scratch);
+        let hash: [u8; 32] = Sha256::digest(&self.scratch).into();
         if let Some(&index) = self.seen.get(&hash) {
-            let vertex = &mut self.ops[index];
-            vertex.locations.extend(meta.location);
-            return vertex.digest.clone();
+            self.ops[index].locations.extend(meta.location);
+            return hex_digest(&hash);
         }
         let digest = hex_digest(&hash);
+        let bytes = self.scratch.clone();
         self.seen.insert(hash, self.ops.len());
         let locations = meta.location.into_iter().collect();
         let metadata = self.op_metadata(meta);
         self.ops.push(Vertex {
-            digest: digest.clone(),
+            hash,
             bytes,
             metadata,
             locations,
@@ -175,7 +266,7 @@ impl Graph {
         digest
     }
 
-    fn op_metadata(&self, meta: OpMeta) -> pb::OpMetadata {
+    fn op_metadata(&self, meta: OpMeta) -> StoredMeta {
         let mut description = meta.description;
         if let Some(name) = meta.custom_name {
             description.insert("llb.customname".to_string(), name);
@@ -183,15 +274,17 @@ impl Graph {
         let caps = meta
             .caps
             .into_iter()
-            .filter(|cap| self.cap_filter.as_ref().is_none_or(|set| set.contains(cap)))
-            .map(|cap| (cap, true))
+            .filter(|cap| {
+                self.cap_filter
+                    .as_ref()
+                    .is_none_or(|set| set.contains(*cap))
+            })
             .collect();
-        pb::OpMetadata {
-            ignore_cache: meta.ignore_cache,
-            description,
+        StoredMeta {
+            description: description.into_iter().collect(),
             caps,
-            progress_group: meta.progress_group,
-            ..pb::OpMetadata::default()
+            ignore_cache: meta.ignore_cache,
+            progress_group: meta.progress_group.map(Box::new),
         }
     }
 
@@ -231,42 +324,20 @@ impl Graph {
         let Some(head) = head else {
             return pb::Definition::default();
         };
+        let terminal = self.terminal(&head);
         let mut def = Vec::with_capacity(self.ops.len() + 1);
         let mut metadata = BTreeMap::new();
         let mut locations = BTreeMap::new();
         for vertex in self.ops {
+            let digest = hex_digest(&vertex.hash);
             def.push(vertex.bytes);
             if !vertex.locations.is_empty() {
-                locations.insert(vertex.digest.clone(), source_locations(&vertex.locations));
+                locations.insert(digest.clone(), source_locations(&vertex.locations));
             }
-            metadata.insert(vertex.digest, vertex.metadata);
+            metadata.insert(digest, vertex.metadata.into_pb());
         }
-
-        let terminal = pb::Op {
-            inputs: vec![head.to_input()],
-            ..pb::Op::default()
-        };
-        let bytes = crate::pb::encode_op_go_order(&terminal);
-        let digest = digest_of(&bytes);
-        let mut caps: BTreeMap<String, bool> = [("constraints", true), ("platform", true)]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-        if metadata.values().any(|m| m.ignore_cache) {
-            caps.insert("meta.ignorecache".into(), true);
-        }
-        if metadata.values().any(|m| !m.description.is_empty()) {
-            caps.insert("meta.description".into(), true);
-        }
-        def.push(bytes);
-        metadata.insert(
-            digest,
-            pb::OpMetadata {
-                caps,
-                ..pb::OpMetadata::default()
-            },
-        );
-
+        def.push(terminal.bytes);
+        metadata.insert(terminal.digest, terminal.metadata);
         let source = source.map(|info| pb::Source {
             locations,
             infos: vec![info],
@@ -277,6 +348,153 @@ impl Graph {
             source,
         }
     }
+
+    /// Writes the protobuf encoding of [`Graph::into_definition`], byte for byte, without
+    /// building its maps or copying the graph: each op's metadata and source-map entry is
+    /// encoded straight from what is stored (what `rustbuild llb` prints).
+    pub fn write_definition(
+        &self,
+        head: Option<&Output>,
+        source: Option<&pb::SourceInfo>,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
+        use prost::encoding::message;
+
+        let Some(head) = head else {
+            return Ok(()); // an empty Definition encodes to nothing
+        };
+        let terminal = self.terminal(head);
+        let mut buf = Vec::new();
+        // Field 1, `def`: the ops in creation order, then the terminal op.
+        for vertex in &self.ops {
+            write_bytes_field(1, &vertex.bytes, &mut buf, out)?;
+        }
+        write_bytes_field(1, &terminal.bytes, &mut buf, out)?;
+
+        // Both maps are written in digest order, as the `BTreeMap`s would be.
+        let mut order: Vec<&Vertex> = self.ops.iter().collect();
+        order.sort_unstable_by_key(|v| v.hash);
+        let mut hex = [0; DIGEST_LEN];
+        // Field 2, `metadata`, with the terminal op's entry in its place.
+        let terminal_meta = prost::Message::encode_to_vec(&terminal.metadata);
+        let mut terminal_entry = Some(&terminal.digest);
+        let mut value = Vec::new();
+        for vertex in &order {
+            let digest = hex_digest_in(&vertex.hash, &mut hex);
+            if let Some(terminal) = terminal_entry.take_if(|d| d.as_str() < digest) {
+                write_entry(2, terminal, &terminal_meta, &mut buf, out)?;
+            }
+            value.clear();
+            vertex.metadata.encode(&mut value);
+            write_entry(2, digest, &value, &mut buf, out)?;
+        }
+        if let Some(terminal) = terminal_entry {
+            write_entry(2, terminal, &terminal_meta, &mut buf, out)?;
+        }
+        // Field 3, `source`: the locations by digest, then the one source file.
+        if let Some(info) = source {
+            let mut inner = Vec::new();
+            for vertex in order.iter().filter(|v| !v.locations.is_empty()) {
+                let locations = source_locations(&vertex.locations);
+                value.clear();
+                prost::Message::encode(&locations, &mut value).map_err(io::Error::other)?;
+                let digest = hex_digest_in(&vertex.hash, &mut hex);
+                write_entry(1, digest, &value, &mut buf, &mut inner)?;
+            }
+            message::encode(2, info, &mut inner);
+            write_bytes_field(3, &inner, &mut buf, out)?;
+        }
+        Ok(())
+    }
+
+    /// The terminal op pointing at `head`, with the caps the whole definition needs.
+    fn terminal(&self, head: &Output) -> Terminal {
+        let op = pb::Op {
+            inputs: vec![head.to_input()],
+            ..pb::Op::default()
+        };
+        let bytes = crate::pb::encode_op_go_order(&op);
+        let digest = digest_of(&bytes);
+        let mut caps: BTreeMap<String, bool> = [("constraints", true), ("platform", true)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        if self.ops.iter().any(|v| v.metadata.ignore_cache) {
+            caps.insert("meta.ignorecache".into(), true);
+        }
+        if self.ops.iter().any(|v| !v.metadata.description.is_empty()) {
+            caps.insert("meta.description".into(), true);
+        }
+        Terminal {
+            bytes,
+            digest,
+            metadata: pb::OpMetadata {
+                caps,
+                ..pb::OpMetadata::default()
+            },
+        }
+    }
+}
+
+/// The terminal op of a definition.
+struct Terminal {
+    bytes: Vec<u8>,
+    digest: String,
+    metadata: pb::OpMetadata,
+}
+
+/// One `bytes` field, as prost writes each element of a repeated one (`buf` is scratch).
+fn write_bytes_field(
+    tag: u32,
+    bytes: &[u8],
+    buf: &mut Vec<u8>,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    use prost::encoding::{WireType, encode_key, encode_varint};
+    buf.clear();
+    encode_key(tag, WireType::LengthDelimited, buf);
+    encode_varint(bytes.len() as u64, buf);
+    out.write_all(buf)?;
+    out.write_all(bytes)
+}
+
+/// One entry of a `map<string, Message>` field whose value is already encoded (empty when
+/// it is the default, which the entry then leaves out). `buf` is scratch.
+fn write_entry(
+    tag: u32,
+    key: &str,
+    value: &[u8],
+    buf: &mut Vec<u8>,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint};
+    buf.clear();
+    let field = |len: usize| 1 + encoded_len_varint(len as u64) + len;
+    let key_len = if key.is_empty() { 0 } else { field(key.len()) };
+    let value_len = if value.is_empty() {
+        0
+    } else {
+        field(value.len())
+    };
+    encode_key(tag, WireType::LengthDelimited, buf);
+    encode_varint((key_len + value_len) as u64, buf);
+    if !key.is_empty() {
+        put_str(1, key, buf);
+    }
+    if !value.is_empty() {
+        encode_key(2, WireType::LengthDelimited, buf);
+        encode_varint(value.len() as u64, buf);
+    }
+    out.write_all(buf)?;
+    out.write_all(value)
+}
+
+/// A string field as prost writes it.
+fn put_str(tag: u32, text: &str, buf: &mut Vec<u8>) {
+    use prost::encoding::{WireType, encode_key, encode_varint};
+    encode_key(tag, WireType::LengthDelimited, buf);
+    encode_varint(text.len() as u64, buf);
+    buf.extend_from_slice(text.as_bytes());
 }
 
 /// The source map entry of one op: one location per time it was created.
@@ -300,15 +518,15 @@ fn source_locations(ranges: &[(u32, u32)]) -> pb::Locations {
 }
 
 /// The capabilities a source op needs, from its scheme and attributes.
-fn source_caps(identifier: &str, attrs: &BTreeMap<String, String>) -> Vec<String> {
+fn source_caps(identifier: &str, attrs: &BTreeMap<String, String>) -> Vec<&'static str> {
     let mut caps = Vec::new();
     if identifier.starts_with("docker-image://") {
-        caps.push("source.image".to_string());
+        caps.push("source.image");
         if attrs.get("image.resolvemode").is_some_and(|m| m == "pull") {
-            caps.push("source.image.resolvemode".to_string());
+            caps.push("source.image.resolvemode");
         }
     } else if identifier.starts_with("local://") {
-        caps.push("source.local".to_string());
+        caps.push("source.local");
         for (attr, cap) in [
             ("local.session", "source.local.sessionid"),
             ("local.includepattern", "source.local.includepatterns"),
@@ -318,7 +536,7 @@ fn source_caps(identifier: &str, attrs: &BTreeMap<String, String>) -> Vec<String
             ("local.differ", "source.local.differ"),
         ] {
             if attrs.contains_key(attr) {
-                caps.push(cap.to_string());
+                caps.push(cap);
             }
         }
     }

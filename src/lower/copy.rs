@@ -277,7 +277,13 @@ impl Lowerer<'_> {
 /// dockerfile.v0's `uppercaseCmd`: `copy x y` is shown as `COPY x y`.
 pub(super) fn uppercase_first_word(text: &str) -> String {
     match text.split_once(' ') {
-        Some((first, rest)) => format!("{} {rest}", first.to_uppercase()),
+        Some((first, rest)) => {
+            let mut out = String::with_capacity(text.len());
+            out.extend(first.chars().flat_map(char::to_uppercase));
+            out.push(' ');
+            out.push_str(rest);
+            out
+        }
         None => text.to_uppercase(),
     }
 }

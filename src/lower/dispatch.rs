@@ -10,7 +10,8 @@ use super::env::{Env, split_key_value};
 use super::image::{DEFAULT_PATH, ImageConfig};
 use super::plan::{Plan, Source};
 use super::{
-    ContextSource, LowerOptions, Lowered, NamedContext, ResolveMode, ResolvedImages, history, paths,
+    ContextSource, LowerOptions, LoweredGraph, NamedContext, ResolveMode, ResolvedImages, history,
+    paths,
 };
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{self, StepKind};
@@ -179,7 +180,9 @@ impl<'a> Lowerer<'a> {
     }
 
     pub(super) fn numbered_name(&self, state: &StageState, index: usize, text: &str) -> String {
-        let mut out = String::from("[");
+        let name_len = state.display_name.as_ref().map_or(0, |n| n.len() + 1);
+        let mut out = String::with_capacity(1 + name_len + 2 * 20 + 3 + text.len());
+        out.push('[');
         if self.opts.multi_platform {
             out.push_str(&super::args::format_all(&state.platform));
             out.push(' ');
@@ -188,8 +191,18 @@ impl<'a> Lowerer<'a> {
             out.push_str(name);
             out.push(' ');
         }
-        let width = state.cmd_total.to_string().len();
-        out.push_str(&format!("{index:>width$}/{}] {text}", state.cmd_total));
+        // `{index:>width$}/{total}] {text}`, without the formatting machinery: one name
+        // per op.
+        let total = state.cmd_total;
+        out.extend(std::iter::repeat_n(
+            ' ',
+            decimal_len(total).saturating_sub(decimal_len(index)),
+        ));
+        push_decimal(&mut out, index);
+        out.push('/');
+        push_decimal(&mut out, total);
+        out.push_str("] ");
+        out.push_str(text);
         out
     }
 
@@ -430,8 +443,31 @@ impl<'a> Lowerer<'a> {
     }
 }
 
+/// Digits of `n` in base 10.
+fn decimal_len(n: usize) -> usize {
+    n.checked_ilog10().map_or(1, |log| log as usize + 1)
+}
+
+/// `n` in base 10, without a `to_string` per step name.
+fn push_decimal(out: &mut String, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut rest = n;
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend(digits[start..].iter().map(|&d| char::from(d)));
+}
+
 impl Done {
-    pub(super) fn finish(self, file: &SourceFile, opts: &LowerOptions) -> Lowered {
+    /// The image config and platform finished, the graph left for the caller to turn
+    /// into a Definition.
+    pub(super) fn finish(self, file: &SourceFile, opts: &LowerOptions) -> LoweredGraph {
         let Done {
             graph,
             target,
@@ -453,11 +489,28 @@ impl Done {
             definition: None,
             language: "Buildfile".to_string(),
         };
-        Lowered {
-            definition: graph.into_definition(target.output, Some(source)),
+        LoweredGraph {
+            graph,
+            head: target.output,
+            source,
             image_config: image,
             platform,
             context_sources,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_written_like_to_string() {
+        for n in [0, 7, 9, 10, 99, 100, 1234, usize::MAX] {
+            let mut out = String::new();
+            push_decimal(&mut out, n);
+            assert_eq!(out, n.to_string());
+            assert_eq!(decimal_len(n), out.len(), "{n}");
         }
     }
 }

@@ -186,6 +186,39 @@ pub fn source_date_epoch(build_args: &BTreeMap<String, String>) -> Result<Option
     }
 }
 
+/// A lowered build whose Definition is not made yet: [`LoweredGraph::write_definition`]
+/// encodes it straight from the graph, which takes far less memory than a
+/// `pb::Definition` of a large build and its encoding side by side.
+#[derive(Debug)]
+pub struct LoweredGraph {
+    graph: crate::llb::Graph,
+    head: Option<crate::llb::Output>,
+    source: pb::SourceInfo,
+    /// The image config for `containerimage.config`.
+    pub image_config: ImageConfig,
+    /// The exported platform; on Windows with the base image's `os.version`.
+    pub platform: Platform,
+    /// The sources read from the build context (see [`Lowered::context_sources`]).
+    pub context_sources: Vec<ContextSource>,
+}
+
+impl LoweredGraph {
+    pub fn into_lowered(self) -> Lowered {
+        Lowered {
+            definition: self.graph.into_definition(self.head, Some(self.source)),
+            image_config: self.image_config,
+            platform: self.platform,
+            context_sources: self.context_sources,
+        }
+    }
+
+    /// Writes the encoded Definition: the bytes of `into_lowered().definition`.
+    pub fn write_definition(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        self.graph
+            .write_definition(self.head.as_ref(), Some(&self.source), out)
+    }
+}
+
 /// The caps a modern daemon enables that lowering can use: what offline `rustbuild llb`
 /// assumes.
 pub fn default_llb_caps() -> BTreeSet<String> {
@@ -259,6 +292,16 @@ pub fn lower(
     images: &ResolvedImages,
     opts: &LowerOptions,
 ) -> Result<Lowered, Diagnostics> {
+    lower_graph(file, buildfile, images, opts).map(LoweredGraph::into_lowered)
+}
+
+/// [`lower`], leaving the Definition to be written by [`LoweredGraph::write_definition`].
+pub fn lower_graph(
+    file: &SourceFile,
+    buildfile: &ir::Buildfile,
+    images: &ResolvedImages,
+    opts: &LowerOptions,
+) -> Result<LoweredGraph, Diagnostics> {
     let plan = plan::Plan::new(file, buildfile, opts)?;
     // The context source lists the paths the whole build reads, so it can only be made
     // once they are all known; but ops that copy from it need its digest. When the paths

@@ -1,16 +1,19 @@
 //! Paths as BuildKit's `util/system` treats them: POSIX in LLB on every platform, with
 //! Windows drive letters checked (only `C:`) and removed, and backslashes turned around.
 
+use std::borrow::Cow;
+
 pub(crate) use crate::posix_path::{clean, join};
 
 /// Why a Windows path cannot be used.
 pub(crate) type PathError = &'static str;
 
-fn to_slash(path: &str, windows: bool) -> String {
-    if windows {
-        path.replace('\\', "/")
+/// `\` turned into `/` on Windows; borrowed when nothing changes (every other platform).
+fn to_slash(path: &str, windows: bool) -> Cow<'_, str> {
+    if windows && path.contains('\\') {
+        Cow::Owned(path.replace('\\', "/"))
     } else {
-        path.to_string()
+        Cow::Borrowed(path)
     }
 }
 
@@ -25,14 +28,15 @@ fn clean_keep_slash(path: &str, keep_slash: bool) -> String {
 }
 
 /// `CheckSystemDriveAndRemoveDriveLetter`: on Windows, `C:\x` becomes `/x`; other drives,
-/// a bare `C:` and UNC paths are errors. Other platforms keep the path as it is.
+/// a bare `C:` and UNC paths are errors. Other platforms keep the path as it is
+/// (borrowed: this runs for every path of every COPY and WORKDIR).
 pub(crate) fn remove_drive_letter(
     path: &str,
     windows: bool,
     keep_slash: bool,
-) -> Result<String, PathError> {
+) -> Result<Cow<'_, str>, PathError> {
     if !windows {
-        return Ok(path.to_string());
+        return Ok(Cow::Borrowed(path));
     }
     let slashed = to_slash(path, true);
     if path.len() == 2 && path.ends_with(':') {
@@ -42,9 +46,9 @@ pub(crate) fn remove_drive_letter(
         return Err("UNC paths are not supported");
     }
     match slashed.split_once(':') {
-        None => Ok(clean_keep_slash(&slashed, keep_slash)),
+        None => Ok(Cow::Owned(clean_keep_slash(&slashed, keep_slash))),
         Some((drive, rest)) if drive.eq_ignore_ascii_case("c") => {
-            Ok(clean_keep_slash(rest, keep_slash))
+            Ok(Cow::Owned(clean_keep_slash(rest, keep_slash)))
         }
         Some(_) => Err("the path is not on the system drive (C:)"),
     }
@@ -63,22 +67,21 @@ pub(crate) fn normalize(
     keep_slash: bool,
 ) -> Result<String, PathError> {
     let new = to_slash(new, windows);
-    let mut parent = remove_drive_letter(&to_slash(parent, windows), windows, keep_slash)?;
+    let parent_slashed = to_slash(parent, windows);
+    let mut parent = remove_drive_letter(&parent_slashed, windows, keep_slash)?;
     if parent.is_empty() {
-        parent = "/".to_string();
+        parent = Cow::Borrowed("/");
     }
     if !parent.starts_with('/') {
-        parent = join(&["/", &parent]);
+        parent = Cow::Owned(join(&["/", &parent]));
     }
-    let candidate = if new.is_empty() {
-        parent.clone()
+    let candidate: &str = if new.is_empty() { &parent } else { &new };
+    let out = remove_drive_letter(candidate, windows, keep_slash)?;
+    let mut out = if out.starts_with('/') {
+        out.into_owned()
     } else {
-        new.clone()
+        join(&[&parent, &out])
     };
-    let mut out = remove_drive_letter(&candidate, windows, keep_slash)?;
-    if !out.starts_with('/') {
-        out = join(&[&parent, &out]);
-    }
     if keep_slash {
         if new.ends_with('/') && !out.ends_with('/') {
             out.push('/');
@@ -119,7 +122,7 @@ pub(crate) fn relative_to_workdir(
     let path = if path.is_empty() || path == "." {
         "./"
     } else {
-        path.as_str()
+        &path
     };
     normalize(workdir, path, windows, true)
 }

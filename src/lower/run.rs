@@ -23,6 +23,7 @@ pub(super) fn shell(state: &StageState) -> Vec<String> {
 /// `withShell`: the shell followed by the command text as one argument.
 pub(super) fn with_shell(state: &StageState, text: &str) -> Vec<String> {
     let mut args = shell(state);
+    args.reserve_exact(1);
     args.push(text.to_string());
     args
 }
@@ -64,11 +65,12 @@ fn run_history(args: &[String], state: &StageState) -> String {
             None => seen.push((key.clone(), value)),
         }
     }
-    let mut parts: Vec<String> = Vec::new();
-    if !seen.is_empty() {
-        parts.push(format!("|{}", seen.len()));
-        parts.extend(seen.into_iter().map(|(k, v)| format!("{k}={v}")));
+    if seen.is_empty() {
+        return args.join(" ");
     }
+    let mut parts: Vec<String> = Vec::new();
+    parts.push(format!("|{}", seen.len()));
+    parts.extend(seen.into_iter().map(|(k, v)| format!("{k}={v}")));
     parts.extend(args.iter().cloned());
     parts.join(" ")
 }
@@ -134,11 +136,11 @@ impl Lowerer<'_> {
         }
         let env = env.to_strings();
         if self.opts.llb_caps.contains("exec.meta.setsdefaultpath") {
-            meta.caps.insert("exec.meta.setsdefaultpath".to_string());
+            meta.caps.insert("exec.meta.setsdefaultpath");
         }
         let proxy_env = self.proxy_env();
         if proxy_env.is_some() {
-            meta.caps.insert("exec.meta.proxyenv".to_string());
+            meta.caps.insert("exec.meta.proxyenv");
         }
         let network = match run.network.as_ref().map(|n| n.node) {
             Some(ir::Network::None) => pb::NetMode::None,
@@ -166,9 +168,11 @@ impl Lowerer<'_> {
         meta.description
             .insert(COMMAND_DESCRIPTION.to_string(), text);
 
+        // The history needs the args and the state before the run, the op takes the args.
+        let history = format!("RUN {} # buildkit", run_history(&args, state));
         let exec = Exec {
             meta: pb::Meta {
-                args: args.clone(),
+                args,
                 env,
                 cwd: state.workdir.clone(),
                 user: state.user.clone(),
@@ -184,11 +188,7 @@ impl Lowerer<'_> {
         let outputs = self.graph.exec(exec, meta);
         state.output = outputs.root().cloned();
         let created = self.created();
-        state.image.push_history(
-            format!("RUN {} # buildkit", run_history(&args, state)),
-            false,
-            created.as_deref(),
-        );
+        state.image.push_history(history, false, created.as_deref());
     }
 
     /// A heredoc starting with `#!` is written to a file and run directly.
@@ -255,6 +255,9 @@ impl Lowerer<'_> {
                 .cloned()
                 .unwrap_or_default()
         };
+        if self.opts.build_args.is_empty() {
+            return None; // the common case, without ten lookups and five lowercasings
+        }
         let proxy = pb::ProxyEnv {
             http_proxy: get("HTTP_PROXY"),
             https_proxy: get("HTTPS_PROXY"),

@@ -119,6 +119,14 @@ pub mod google {
 ///
 /// The result decodes with [`prost::Message::decode`] to an equal `Op`.
 pub fn encode_op_go_order(op: &pb::Op) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(op.encoded_len());
+    encode_op_go_order_into(op, &mut buf);
+    buf
+}
+
+/// [`encode_op_go_order`] appending to `buf`, so one buffer can serve every op.
+pub fn encode_op_go_order_into(op: &pb::Op, buf: &mut Vec<u8>) {
+    use prost::encoding::message;
     // Destructured so that a field added to `Op` in the proto is a compile
     // error here rather than silently dropped.
     let pb::Op {
@@ -127,18 +135,19 @@ pub fn encode_op_go_order(op: &pb::Op) -> Vec<u8> {
         platform,
         constraints,
     } = op;
-    let regular = pb::Op {
-        inputs: inputs.clone(),
-        op: None,
-        platform: platform.clone(),
-        constraints: constraints.clone(),
-    };
-    let mut buf = Vec::with_capacity(op.encoded_len());
-    regular.encode_raw(&mut buf);
-    if let Some(member) = member {
-        member.encode(&mut buf);
+    // What prost's derived `encode_raw` writes for the regular fields, in tag order.
+    for input in inputs {
+        message::encode(1, input, buf);
     }
-    buf
+    if let Some(platform) = platform {
+        message::encode(10, platform, buf);
+    }
+    if let Some(constraints) = constraints {
+        message::encode(11, constraints, buf);
+    }
+    if let Some(member) = member {
+        member.encode(buf);
+    }
 }
 
 #[cfg(test)]

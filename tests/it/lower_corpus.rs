@@ -118,3 +118,40 @@ fn progress_names_join_continuations_as_the_parser_does() {
         "{names:?}"
     );
 }
+
+#[test]
+fn the_written_definition_is_the_encoded_one() {
+    // `rustbuild llb` writes the Definition from the graph without building it: the bytes
+    // must be those of the `pb::Definition` the gateway sends.
+    let check = |path: &Path| {
+        let file = load(path);
+        let analysis = rustbuild::analyze(&file);
+        let Some(buildfile) = analysis.buildfile else {
+            return;
+        };
+        for platform in ["linux/amd64", "windows/amd64"] {
+            for no_cache in [lower::NoCache::None, lower::NoCache::All] {
+                let opts = LowerOptions {
+                    no_cache,
+                    ..options(platform)
+                };
+                let images = ResolvedImages::new();
+                let Ok(lowered) = lower::lower(&file, &buildfile, &images, &opts) else {
+                    continue;
+                };
+                let mut written = Vec::new();
+                lower::lower_graph(&file, &buildfile, &images, &opts)
+                    .unwrap()
+                    .write_definition(&mut written)
+                    .unwrap();
+                assert_eq!(
+                    written,
+                    lowered.definition.encode_to_vec(),
+                    "{path:?} {platform}"
+                );
+            }
+        }
+    };
+    insta::glob!("../../examples", "*/Buildfile", check);
+    insta::glob!("../corpus/lower", "*.Buildfile", check);
+}
