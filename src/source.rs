@@ -115,11 +115,18 @@ impl std::fmt::Debug for Span {
 pub trait Sources {
     /// The file a span of `id` points into.
     fn file(&self, id: FileId) -> Option<&SourceFile>;
+
+    /// Every file, in id order: the main file first.
+    fn files(&self) -> Vec<&SourceFile>;
 }
 
 impl Sources for SourceFile {
     fn file(&self, id: FileId) -> Option<&SourceFile> {
         (id == FileId::MAIN).then_some(self)
+    }
+
+    fn files(&self) -> Vec<&SourceFile> {
+        vec![self]
     }
 }
 
@@ -154,6 +161,10 @@ impl SourceFiles {
 impl Sources for SourceFiles {
     fn file(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.index())
+    }
+
+    fn files(&self) -> Vec<&SourceFile> {
+        self.files.iter().collect()
     }
 }
 

@@ -61,7 +61,7 @@ pub(crate) async fn build(
             multi,
         );
         let file = &source.file;
-        let requests = lower::images(file, buildfile, &lower_opts)
+        let requests = lower::images(buildfile, &lower_opts)
             .map_err(|d| report::diagnostics_error(&d, file))?;
         for request in requests {
             if let Entry::Vacant(slot) = resolved.entry(request) {

@@ -193,7 +193,7 @@ pub(crate) async fn context_names(
     let mut graph = Graph::with_caps(llb.clone());
     let name = format!("[internal] looking for names near {dir}{name}");
     let head = graph.source("local://context", attrs, None, OpMeta::named(name));
-    let definition = graph.into_definition(Some(head), None);
+    let definition = graph.into_definition(Some(head), Vec::new());
     let reference = bridge.solve(definition, Vec::new()).await?;
     bridge.read_dir(&reference, &format!("/{parent}")).await
 }
@@ -235,7 +235,7 @@ fn local_definition(
         OpMeta::named(custom_name),
     );
     let digest = head.digest.clone();
-    (graph.into_definition(Some(head), None), digest)
+    (graph.into_definition(Some(head), Vec::new()), digest)
 }
 
 /// The digest of the op the terminal op of `definition` points at.

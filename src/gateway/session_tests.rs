@@ -210,7 +210,7 @@ async fn a_dockerfile_input_replaces_the_local() {
         crate::llb::OpMeta::default(),
     );
     let digest = head.digest.clone();
-    let definition = graph.into_definition(Some(head), None);
+    let definition = graph.into_definition(Some(head), Vec::new());
     {
         let mut state = mock.state();
         state.inputs.insert("dockerfile".into(), definition.clone());

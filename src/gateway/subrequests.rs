@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::diagnostic::Diagnostics;
 use crate::ir::{self, MountKind, StepKind};
 use crate::lower::{self, LowerOptions};
-use crate::source::{SourceFile, Span};
+use crate::source::{SourceFile, Sources, Span};
 
 use super::report;
 
@@ -68,9 +68,14 @@ pub(crate) fn describe() -> Answer {
     answer(&Value::Array(list), text)
 }
 
-/// A `pb.Location` in Go's JSON.
-fn location(file: &SourceFile, span: Span) -> Value {
-    json!({"sourceIndex": 0, "ranges": [report::range_json(report::line_range(file, span))]})
+/// A `pb.Location` in Go's JSON: the index of the span's file among the build's files, and
+/// its lines there.
+fn location(sources: &(impl Sources + ?Sized), span: Span) -> Value {
+    let Some(file) = sources.file(span.file) else {
+        return json!({"sourceIndex": -1});
+    };
+    let lines = report::range_json(report::line_range(file, span));
+    json!({"sourceIndex": span.file.0, "ranges": [lines]})
 }
 
 /// A word as written: its literal text, or the source when it holds variables.
@@ -79,8 +84,13 @@ fn word_text(file: &SourceFile, word: &ir::Word) -> String {
         .unwrap_or_else(|| file.slice(word.span).to_string())
 }
 
-fn sources(file: &SourceFile) -> Value {
-    json!([report::base64(file.text.as_bytes())])
+fn sources(sources: &(impl Sources + ?Sized)) -> Value {
+    let data: Vec<String> = sources
+        .files()
+        .into_iter()
+        .map(|file| report::base64(file.text.as_bytes()))
+        .collect();
+    json!(data)
 }
 
 /// What `targets` and `outline` show for a stage. Dockerfile's convention first: the comment
@@ -143,7 +153,7 @@ pub(crate) fn outline(
     buildfile: &ir::Buildfile,
     opts: &LowerOptions,
 ) -> Result<Answer, Diagnostics> {
-    let (index, needed) = lower::needed_stages(file, buildfile, opts)?;
+    let (index, needed) = lower::needed_stages(buildfile, opts)?;
     let stage = &buildfile.stages[index];
     let needed = (0..needed.len()).filter(|&i| needed[i]);
     let mut args: Vec<Value> = Vec::new();

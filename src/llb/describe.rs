@@ -374,7 +374,7 @@ mod tests {
         let mut graph = Graph::new();
         let attrs = BTreeMap::from([("local.session".to_string(), "s".to_string())]);
         let out = graph.source("local://context", attrs, None, OpMeta::named("load"));
-        let def = graph.into_definition(Some(out), None);
+        let def = graph.into_definition(Some(out), Vec::new());
         let text = definition_text(&def);
         assert!(text.starts_with("#0 "), "{text}");
         assert!(

@@ -319,7 +319,7 @@ mod tests {
             platform: Platform::linux_amd64(),
         };
         let root = graph.exec(exec, OpMeta::default()).root().unwrap().clone();
-        let def = graph.into_definition(Some(root.clone()), None);
+        let def = graph.into_definition(Some(root.clone()), Vec::new());
         let (op, exec) = exec_op(&def, &root.digest);
         assert!(op.inputs.is_empty());
         let layout = layout(&exec);
@@ -388,7 +388,7 @@ mod tests {
         assert_eq!(root.index, 0);
         assert_eq!(outputs.get("/src").unwrap().index, 1);
         assert_eq!(outputs.get("/cache"), None);
-        let def = graph.into_definition(Some(root.clone()), None);
+        let def = graph.into_definition(Some(root.clone()), Vec::new());
         let (op, exec) = exec_op(&def, &root.digest);
         assert_eq!(op.inputs.len(), 1, "the base is one input");
         let layout = layout(&exec);

@@ -274,7 +274,7 @@ mod tests {
         }
         let second = FileAction::docker_copy(Some(context.clone()), "/y".into(), "/app/".into());
         let out = graph.file(Some(&base), vec![first, second], OpMeta::default());
-        let def = graph.into_definition(Some(out.clone()), None);
+        let def = graph.into_definition(Some(out.clone()), Vec::new());
         let op = decode(&def, &out.digest);
         assert_eq!(op.platform, None);
         assert_eq!(op.inputs.len(), 2);
@@ -336,7 +336,7 @@ mod tests {
             mkfile,
         ];
         let out = graph.file(None, actions, OpMeta::default());
-        let def = graph.into_definition(Some(out.clone()), None);
+        let def = graph.into_definition(Some(out.clone()), Vec::new());
         let Some(pb::op::Op::File(file)) = decode(&def, &out.digest).op else {
             panic!("not a file op")
         };
@@ -381,7 +381,7 @@ mod tests {
         let merged = graph
             .merge(&[Some(a), None, Some(b)], OpMeta::default())
             .unwrap();
-        let def = graph.into_definition(Some(merged.clone()), None);
+        let def = graph.into_definition(Some(merged.clone()), Vec::new());
         let op = decode(&def, &merged.digest);
         let Some(pb::op::Op::Merge(merge)) = op.op else {
             panic!("not a merge")

@@ -55,8 +55,17 @@ pub struct OpMeta {
     pub caps: BTreeSet<&'static str>,
     pub ignore_cache: bool,
     pub progress_group: Option<pb::ProgressGroup>,
-    /// First and last 1-based line of the instruction in the build file.
-    pub location: Option<(u32, u32)>,
+    /// Where the instruction is, for the source map.
+    pub location: Option<SourceRange>,
+}
+
+/// Lines of one build file: `source` indexes the Definition's source infos (the build's
+/// files in order, the main one first); `first` and `last` are 1-based.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SourceRange {
+    pub source: u32,
+    pub first: u32,
+    pub last: u32,
 }
 
 impl OpMeta {
@@ -69,8 +78,8 @@ impl OpMeta {
     }
 
     #[must_use]
-    pub fn with_location(mut self, first: u32, last: u32) -> Self {
-        self.location = Some((first, last));
+    pub fn with_location(mut self, location: SourceRange) -> Self {
+        self.location = Some(location);
         self
     }
 
@@ -109,7 +118,7 @@ struct Vertex {
     hash: [u8; 32],
     bytes: Vec<u8>,
     metadata: StoredMeta,
-    locations: Vec<(u32, u32)>,
+    locations: Vec<SourceRange>,
 }
 
 /// What an op's `pb::OpMetadata` says, kept in vectors until the definition is made: the
@@ -314,12 +323,12 @@ impl Graph {
     }
 
     /// The Definition: every op, then the terminal op pointing at `head`; `None` (scratch)
-    /// gives an empty definition. With `source`, the build file is attached as the source
-    /// map and every op's location refers to it.
+    /// gives an empty definition. With `sources` (the build's files, in the order the
+    /// locations' `source` indexes them), the source map is attached.
     pub fn into_definition(
         self,
         head: Option<Output>,
-        source: Option<pb::SourceInfo>,
+        sources: Vec<pb::SourceInfo>,
     ) -> pb::Definition {
         let Some(head) = head else {
             return pb::Definition::default();
@@ -338,9 +347,9 @@ impl Graph {
         }
         def.push(terminal.bytes);
         metadata.insert(terminal.digest, terminal.metadata);
-        let source = source.map(|info| pb::Source {
+        let source = (!sources.is_empty()).then_some(pb::Source {
             locations,
-            infos: vec![info],
+            infos: sources,
         });
         pb::Definition {
             def,
@@ -355,7 +364,7 @@ impl Graph {
     pub fn write_definition(
         &self,
         head: Option<&Output>,
-        source: Option<&pb::SourceInfo>,
+        sources: &[pb::SourceInfo],
         out: &mut impl Write,
     ) -> io::Result<()> {
         use prost::encoding::message;
@@ -391,8 +400,8 @@ impl Graph {
         if let Some(terminal) = terminal_entry {
             write_entry(2, terminal, &terminal_meta, &mut buf, out)?;
         }
-        // Field 3, `source`: the locations by digest, then the one source file.
-        if let Some(info) = source {
+        // Field 3, `source`: the locations by digest, then the source files.
+        if !sources.is_empty() {
             let mut inner = Vec::new();
             for vertex in order.iter().filter(|v| !v.locations.is_empty()) {
                 let locations = source_locations(&vertex.locations);
@@ -401,7 +410,9 @@ impl Graph {
                 let digest = hex_digest_in(&vertex.hash, &mut hex);
                 write_entry(1, digest, &value, &mut buf, &mut inner)?;
             }
-            message::encode(2, info, &mut inner);
+            for info in sources {
+                message::encode(2, info, &mut inner);
+            }
             write_bytes_field(3, &inner, &mut buf, out)?;
         }
         Ok(())
@@ -498,7 +509,7 @@ fn put_str(tag: u32, text: &str, buf: &mut Vec<u8>) {
 }
 
 /// The source map entry of one op: one location per time it was created.
-fn source_locations(ranges: &[(u32, u32)]) -> pb::Locations {
+fn source_locations(ranges: &[SourceRange]) -> pb::Locations {
     let position = |line: u32| pb::Position {
         line: i32::try_from(line).unwrap_or(i32::MAX),
         character: 0,
@@ -506,11 +517,11 @@ fn source_locations(ranges: &[(u32, u32)]) -> pb::Locations {
     pb::Locations {
         locations: ranges
             .iter()
-            .map(|&(first, last)| pb::Location {
-                source_index: 0,
+            .map(|range| pb::Location {
+                source_index: i32::try_from(range.source).unwrap_or(i32::MAX),
                 ranges: vec![pb::Range {
-                    start: Some(position(first)),
-                    end: Some(position(last)),
+                    start: Some(position(range.first)),
+                    end: Some(position(range.last)),
                 }],
             })
             .collect(),
@@ -555,7 +566,11 @@ mod tests {
             &format!("local://{name}"),
             attrs,
             None,
-            OpMeta::named("load").with_location(2, 3),
+            OpMeta::named("load").with_location(SourceRange {
+                source: 0,
+                first: 2,
+                last: 3,
+            }),
         )
     }
 
@@ -563,7 +578,7 @@ mod tests {
     fn digests_are_sha256_of_the_go_ordered_bytes() {
         let mut graph = Graph::new();
         let out = local(&mut graph, "context");
-        let def = graph.into_definition(Some(out.clone()), None);
+        let def = graph.into_definition(Some(out.clone()), Vec::new());
         assert_eq!(def.def.len(), 2);
         assert_eq!(digest_of(&def.def[0]), out.digest);
         let op = pb::Op::decode(def.def[0].as_slice()).unwrap();
@@ -587,7 +602,7 @@ mod tests {
     fn terminal_op_points_at_the_head_and_lists_caps() {
         let mut graph = Graph::new();
         let out = local(&mut graph, "context");
-        let def = graph.into_definition(Some(out.clone()), None);
+        let def = graph.into_definition(Some(out.clone()), Vec::new());
         let terminal = pb::Op::decode(def.def[1].as_slice()).unwrap();
         assert_eq!(terminal.inputs, vec![out.to_input()]);
         assert_eq!(
@@ -606,7 +621,10 @@ mod tests {
     fn scratch_is_an_empty_definition() {
         let mut graph = Graph::new();
         local(&mut graph, "context");
-        assert_eq!(graph.into_definition(None, None), pb::Definition::default());
+        assert_eq!(
+            graph.into_definition(None, Vec::new()),
+            pb::Definition::default()
+        );
     }
 
     #[test]
@@ -619,7 +637,7 @@ mod tests {
             definition: None,
             language: "Buildfile".into(),
         };
-        let def = graph.into_definition(Some(out.clone()), Some(info));
+        let def = graph.into_definition(Some(out.clone()), vec![info]);
         let source = def.source.unwrap();
         let range = &source.locations[&out.digest].locations[0].ranges[0];
         assert_eq!(range.start.unwrap().line, 2);
@@ -639,7 +657,7 @@ mod tests {
             Some(&platform),
             OpMeta::default(),
         );
-        let def = graph.into_definition(Some(out.clone()), None);
+        let def = graph.into_definition(Some(out.clone()), Vec::new());
         let op = pb::Op::decode(def.def[0].as_slice()).unwrap();
         assert_eq!(op.platform.unwrap().os, "linux");
         let caps: Vec<&str> = def.metadata[&out.digest]

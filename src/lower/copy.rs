@@ -156,10 +156,9 @@ impl Lowerer<'_> {
         let name = expand_text(&step.text, &state.env, TextMode::Name);
         let name = uppercase_first_word(&name);
         let progress_name = self.step_name(state, &name);
-        let (first, last) = self.location(span);
         let meta = OpMeta {
             custom_name: Some(progress_name.clone()),
-            location: Some((first, last)),
+            location: Some(self.location(span)),
             ignore_cache: state.ignore_cache,
             ..OpMeta::default()
         };
@@ -252,10 +251,9 @@ impl Lowerer<'_> {
             };
             let text = uppercase_first_word(&expand_text(&step.text, &state.env, TextMode::Name));
             let name = self.step_name(state, &text);
-            let (first, last) = self.location(span);
             let meta = OpMeta {
                 custom_name: Some(name),
-                location: Some((first, last)),
+                location: Some(self.location(span)),
                 ignore_cache: state.ignore_cache,
                 ..OpMeta::default()
             };

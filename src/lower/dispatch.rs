@@ -15,10 +15,11 @@ use super::{
 };
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{self, StepKind};
+use crate::llb::SourceRange;
 use crate::llb::{Graph, OpMeta, Output};
 use crate::pb::pb;
 use crate::platform::Platform;
-use crate::source::{LineIndex, SourceFile, Span};
+use crate::source::{LineIndex, Sources, Span};
 
 /// The description key dockerfile.v0 puts the instruction text under.
 pub(super) const COMMAND_DESCRIPTION: &str = "com.docker.dockerfile.v1.command";
@@ -56,7 +57,8 @@ pub(super) struct Lowerer<'a> {
     pub(super) images: &'a ResolvedImages,
     pub(super) opts: &'a LowerOptions,
     pub(super) plan: &'a Plan,
-    pub(super) lines: LineIndex,
+    /// The line index of each build file, by file id.
+    pub(super) lines: Vec<LineIndex>,
     pub(super) graph: Graph,
     pub(super) context: BuildContext,
     pub(super) diagnostics: Diagnostics,
@@ -80,7 +82,7 @@ impl<'a> Lowerer<'a> {
     /// `context_paths`: the paths the first pass found, to make the context source
     /// from; `None` on the first pass.
     pub(super) fn new(
-        file: &'a SourceFile,
+        files: &(impl Sources + ?Sized),
         buildfile: &'a ir::Buildfile,
         images: &'a ResolvedImages,
         opts: &'a LowerOptions,
@@ -92,7 +94,11 @@ impl<'a> Lowerer<'a> {
             images,
             opts,
             plan,
-            lines: LineIndex::new(&file.text),
+            lines: files
+                .files()
+                .into_iter()
+                .map(|file| LineIndex::new(&file.text))
+                .collect(),
             graph: Graph::with_caps(opts.llb_caps.clone()),
             context: BuildContext::new(context_paths),
             diagnostics: Diagnostics::new(),
@@ -133,11 +139,17 @@ impl<'a> Lowerer<'a> {
         self.epoch.map(history::rfc3339)
     }
 
-    /// First and last line of a span, for the source map.
-    pub(super) fn location(&self, span: Span) -> (u32, u32) {
-        let first = self.lines.line(span.start);
-        let last = self.lines.line(span.end.saturating_sub(1).max(span.start));
-        (first, last)
+    /// The file and the first and last line of a span, for the source map.
+    pub(super) fn location(&self, span: Span) -> SourceRange {
+        let lines = match self.lines.get(span.file.index()) {
+            Some(lines) => lines,
+            None => &self.lines[0],
+        };
+        SourceRange {
+            source: u32::from(span.file.0),
+            first: lines.line(span.start),
+            last: lines.line(span.end.saturating_sub(1).max(span.start)),
+        }
     }
 
     pub(super) fn error(
@@ -268,9 +280,8 @@ impl<'a> Lowerer<'a> {
         };
         let mut meta = OpMeta::named(name);
         if let Some(stage) = from {
-            let (first, last) = self.location(stage.span);
             meta = meta
-                .with_location(first, last)
+                .with_location(self.location(stage.span))
                 .with_description(COMMAND_DESCRIPTION, stage.text.clone());
         }
         let mut attrs = std::collections::BTreeMap::new();
@@ -467,7 +478,11 @@ fn push_decimal(out: &mut String, n: usize) {
 impl Done {
     /// The image config and platform finished, the graph left for the caller to turn
     /// into a Definition.
-    pub(super) fn finish(self, file: &SourceFile, opts: &LowerOptions) -> LoweredGraph {
+    pub(super) fn finish(
+        self,
+        files: &(impl Sources + ?Sized),
+        opts: &LowerOptions,
+    ) -> LoweredGraph {
         let Done {
             graph,
             target,
@@ -483,16 +498,27 @@ impl Done {
         if platform.is_windows() && platform.os_version.is_none() {
             platform.os_version = image.os_version().map(str::to_string);
         }
-        let source = pb::SourceInfo {
-            filename: opts.filename.clone(),
-            data: file.text.as_bytes().to_vec(),
-            definition: None,
-            language: "Buildfile".to_string(),
-        };
+        // One source info per file, in id order, as the locations index them; the main
+        // file under the name the build knows it by.
+        let sources = files
+            .files()
+            .into_iter()
+            .enumerate()
+            .map(|(index, file)| pb::SourceInfo {
+                filename: if index == 0 {
+                    opts.filename.clone()
+                } else {
+                    file.name.clone()
+                },
+                data: file.text.as_bytes().to_vec(),
+                definition: None,
+                language: "Buildfile".to_string(),
+            })
+            .collect();
         LoweredGraph {
             graph,
             head: target.output,
-            source,
+            sources,
             image_config: image,
             platform,
             context_sources,

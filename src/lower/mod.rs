@@ -35,7 +35,7 @@ use crate::diagnostic::Diagnostics;
 use crate::ir;
 use crate::pb::pb;
 use crate::platform::Platform;
-use crate::source::{SourceFile, Span};
+use crate::source::{Sources, Span};
 
 /// Everything besides the Buildfile that decides what a build is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -193,7 +193,7 @@ pub fn source_date_epoch(build_args: &BTreeMap<String, String>) -> Result<Option
 pub struct LoweredGraph {
     graph: crate::llb::Graph,
     head: Option<crate::llb::Output>,
-    source: pb::SourceInfo,
+    sources: Vec<pb::SourceInfo>,
     /// The image config for `containerimage.config`.
     pub image_config: ImageConfig,
     /// The exported platform; on Windows with the base image's `os.version`.
@@ -205,7 +205,7 @@ pub struct LoweredGraph {
 impl LoweredGraph {
     pub fn into_lowered(self) -> Lowered {
         Lowered {
-            definition: self.graph.into_definition(self.head, Some(self.source)),
+            definition: self.graph.into_definition(self.head, self.sources),
             image_config: self.image_config,
             platform: self.platform,
             context_sources: self.context_sources,
@@ -215,7 +215,7 @@ impl LoweredGraph {
     /// Writes the encoded Definition: the bytes of `into_lowered().definition`.
     pub fn write_definition(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
         self.graph
-            .write_definition(self.head.as_ref(), Some(&self.source), out)
+            .write_definition(self.head.as_ref(), &self.sources, out)
     }
 }
 
@@ -266,43 +266,41 @@ pub fn default_llb_caps() -> BTreeSet<String> {
 /// Every image the target needs resolved (FROM, `COPY --from`, `--mount from=`), once
 /// each, only for the stages the target depends on.
 pub fn images(
-    file: &SourceFile,
     buildfile: &ir::Buildfile,
     opts: &LowerOptions,
 ) -> Result<Vec<ImageRequest>, Diagnostics> {
-    let plan = plan::Plan::new(file, buildfile, opts)?;
+    let plan = plan::Plan::new(buildfile, opts)?;
     Ok(plan.image_requests(buildfile))
 }
 
 /// The target stage and, by index, whether the target needs each stage (itself, its
 /// bases, every stage it copies or mounts from, with `--from` values expanded).
 pub fn needed_stages(
-    file: &SourceFile,
     buildfile: &ir::Buildfile,
     opts: &LowerOptions,
 ) -> Result<(usize, Vec<bool>), Diagnostics> {
-    let plan = plan::Plan::new(file, buildfile, opts)?;
+    let plan = plan::Plan::new(buildfile, opts)?;
     Ok((plan.target, plan.needed))
 }
 
 /// Lowers the target stage and those it needs. Pure: no I/O.
 pub fn lower(
-    file: &SourceFile,
+    files: &(impl Sources + ?Sized),
     buildfile: &ir::Buildfile,
     images: &ResolvedImages,
     opts: &LowerOptions,
 ) -> Result<Lowered, Diagnostics> {
-    lower_graph(file, buildfile, images, opts).map(LoweredGraph::into_lowered)
+    lower_graph(files, buildfile, images, opts).map(LoweredGraph::into_lowered)
 }
 
 /// [`lower`], leaving the Definition to be written by [`LoweredGraph::write_definition`].
 pub fn lower_graph(
-    file: &SourceFile,
+    files: &(impl Sources + ?Sized),
     buildfile: &ir::Buildfile,
     images: &ResolvedImages,
     opts: &LowerOptions,
 ) -> Result<LoweredGraph, Diagnostics> {
-    let plan = plan::Plan::new(file, buildfile, opts)?;
+    let plan = plan::Plan::new(buildfile, opts)?;
     // The context source lists the paths the whole build reads, so it can only be made
     // once they are all known; but ops that copy from it need its digest. When the paths
     // are written literally they are known up front; otherwise lower once to collect
@@ -310,12 +308,12 @@ pub fn lower_graph(
     let paths = match context::literal_paths(buildfile, &plan) {
         Some(paths) => paths,
         None => {
-            dispatch::Lowerer::new(file, buildfile, images, opts, &plan, None)
+            dispatch::Lowerer::new(files, buildfile, images, opts, &plan, None)
                 .lower_all()?
                 .context_paths
         }
     };
     let done =
-        dispatch::Lowerer::new(file, buildfile, images, opts, &plan, Some(paths)).lower_all()?;
-    Ok(done.finish(file, opts))
+        dispatch::Lowerer::new(files, buildfile, images, opts, &plan, Some(paths)).lower_all()?;
+    Ok(done.finish(files, opts))
 }

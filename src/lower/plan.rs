@@ -8,7 +8,7 @@ use crate::check::stages::stage_ref_problem;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{self, StageRef, StepKind};
 use crate::platform::Platform;
-use crate::source::{SourceFile, Span};
+use crate::source::Span;
 
 /// What a stage starts from, or what a `COPY --from`/`--mount from=` reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,11 +42,7 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
-    pub(crate) fn new(
-        _file: &SourceFile,
-        buildfile: &ir::Buildfile,
-        opts: &LowerOptions,
-    ) -> Result<Self, Diagnostics> {
+    pub(crate) fn new(buildfile: &ir::Buildfile, opts: &LowerOptions) -> Result<Self, Diagnostics> {
         let mut diagnostics = Diagnostics::new();
         let globals = args::globals(&buildfile.global_args, opts);
         let target = target_index(buildfile, opts)?;

@@ -161,9 +161,8 @@ impl Lowerer<'_> {
         }
 
         let name = self.step_name(state, &expand_text(&text, &state.env, TextMode::RunName));
-        let (first, last) = self.location(span);
         meta.custom_name = Some(name);
-        meta.location = Some((first, last));
+        meta.location = Some(self.location(span));
         meta.ignore_cache = state.ignore_cache;
         meta.description
             .insert(COMMAND_DESCRIPTION.to_string(), text);

@@ -271,7 +271,7 @@ fn bad_image_references_are_reported_for_needed_stages_only() {
         ..LowerOptions::default()
     };
     assert_eq!(lower_err(&fx, &bf, &opts), [Code::InvalidExpandedValue]);
-    let requests = images(&fx.file, &bf, &LowerOptions::default()).unwrap();
+    let requests = images(&bf, &LowerOptions::default()).unwrap();
     let names: BTreeSet<_> = requests.iter().map(|r| r.reference.as_str()).collect();
     assert_eq!(names, BTreeSet::from(["docker.io/library/alpine:latest"]));
 }
@@ -284,7 +284,7 @@ fn context_paths_from_variables_take_a_second_pass() {
         fx.step("COPY", StepKind::Copy(fx.copy(&["$SRC"], "/app/"))),
     ];
     let bf = buildfile(vec![], vec![fx.stage("FROM", "alpine", None, steps)]);
-    let plan = plan::Plan::new(&fx.file, &bf, &LowerOptions::default()).unwrap();
+    let plan = plan::Plan::new(&bf, &LowerOptions::default()).unwrap();
     assert_eq!(
         context::literal_paths(&bf, &plan),
         None,

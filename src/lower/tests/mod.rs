@@ -275,7 +275,7 @@ fn resolved_images_are_pinned_and_their_config_inherited() {
     };
     let bf = hello(&fx);
     assert_eq!(
-        images(&fx.file, &bf, &LowerOptions::default()).unwrap(),
+        images(&bf, &LowerOptions::default()).unwrap(),
         std::slice::from_ref(&request)
     );
     let resolved = ResolvedImage {
@@ -435,4 +435,42 @@ fn only_needed_stages_are_lowered_and_named() {
         ..LowerOptions::default()
     };
     assert_eq!(lower_err(&fx, &bf, &missing), [Code::UnknownTarget]);
+}
+
+/// Each op's location names its file: the source map has one info per build file, and an
+/// instruction from the second file points at info 1.
+#[test]
+fn source_map_has_one_info_per_file() {
+    use crate::source::{FileId, SourceFile, SourceFiles};
+    let fx = Fixture::new(HELLO);
+    let mut bf = hello(&fx);
+    let mut files = SourceFiles::new(fx.file.clone());
+    let included = files
+        .add(SourceFile::new("common.bf", "RUN echo hi\n"))
+        .unwrap();
+    let run = bf.stages[0]
+        .steps
+        .iter_mut()
+        .find(|s| matches!(s.kind, StepKind::Run(_)))
+        .unwrap();
+    run.span = crate::source::Span::new(0, 11).in_file(included);
+    let lowered = match lower(
+        &files,
+        &bf,
+        &ResolvedImages::new(),
+        &LowerOptions::default(),
+    ) {
+        Ok(lowered) => lowered,
+        Err(d) => panic!("{d:?}"),
+    };
+    let source = lowered.definition.source.as_ref().unwrap();
+    let names: Vec<&str> = source.infos.iter().map(|i| i.filename.as_str()).collect();
+    assert_eq!(names, ["Buildfile", "common.bf"]);
+    let (run_digest, _, _) = &execs(&lowered.definition)[0];
+    let location = &source.locations[run_digest].locations[0];
+    assert_eq!(location.source_index, i32::from(included.0));
+    assert_eq!(location.ranges[0].start.unwrap().line, 1);
+    let (from_digest, _, _) = &sources(&lowered.definition)[0];
+    let from = &source.locations[from_digest].locations[0];
+    assert_eq!(from.source_index, i32::from(FileId::MAIN.0));
 }
