@@ -26,9 +26,7 @@ const HISTORY_COMMENT: &str = "buildkit.dockerfile.v0";
 /// An OCI image config with Docker's extensions (`containerimage.config`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageConfig {
-    /// Always `None` in what lowering writes: the exporter sets it.
-    #[serde(default, deserialize_with = "lenient", skip_serializing)]
-    created: Option<String>,
+    // No `created`: the base's is dropped, as dockerfile.v0 drops it; the exporter sets it.
     #[serde(
         default,
         deserialize_with = "lenient",
@@ -262,9 +260,7 @@ impl ImageConfig {
     /// The base image's config as dockerfile.v0 reads it, without `created` (the exporter
     /// sets it).
     pub(crate) fn from_base(config: &serde_json::Value) -> Self {
-        let mut image = Self::deserialize(config).unwrap_or_default();
-        image.created = None;
-        image
+        Self::deserialize(config).unwrap_or_default()
     }
 
     /// dockerfile.v0's `emptyImage`: FROM scratch and images with an unknown config.
