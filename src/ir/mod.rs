@@ -143,6 +143,9 @@ pub struct Run {
     pub security: Option<Spanned<Security>>,
     pub command: Command,
     pub heredocs: Vec<Heredoc>,
+    /// The shell form is nothing but one heredoc's marker (`RUN <<EOT`): the body is the
+    /// command, as Dockerfile runs it.
+    pub bare_heredoc: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

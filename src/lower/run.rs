@@ -28,16 +28,6 @@ pub(super) fn with_shell(state: &StageState, text: &str) -> Vec<String> {
     args
 }
 
-/// True when the shell-form command is nothing but the heredoc marker (`<<EOT`).
-fn is_bare_heredoc(text: &str, heredoc: &ir::Heredoc) -> bool {
-    let Some(rest) = text.trim().strip_prefix("<<") else {
-        return false;
-    };
-    let rest = rest.strip_prefix('-').unwrap_or(rest);
-    let unquoted = rest.trim_matches(|c| c == '"' || c == '\'');
-    unquoted == heredoc.name
-}
-
 /// First line of a heredoc and `...` when there are more, for progress names.
 fn summarize(body: &str) -> String {
     let body = body.trim();
@@ -91,7 +81,7 @@ impl Lowerer<'_> {
         let mut text = step.text.clone();
         let args = match (&run.command, run.heredocs.as_slice()) {
             (Command::Exec(words), _) => words.iter().map(|w| w.node.clone()).collect(),
-            (Command::Shell(cmd), [heredoc]) if is_bare_heredoc(&cmd.node, heredoc) => {
+            (Command::Shell(_), [heredoc]) if run.bare_heredoc => {
                 text = format!("{text} ({})", summarize(&heredoc.content));
                 if !state.windows() && heredoc.content.starts_with("#!") {
                     mounts.push(self.script_mount(heredoc));
@@ -473,17 +463,7 @@ mod tests {
 
     #[test]
     fn heredoc_helpers() {
-        let heredoc = ir::Heredoc {
-            name: "EOT".into(),
-            content: "set -e\necho hi\n".into(),
-            expand: true,
-            strip_tabs: false,
-            span: Span::default(),
-        };
-        assert!(is_bare_heredoc("<<EOT", &heredoc));
-        assert!(is_bare_heredoc(" <<-\"EOT\" ", &heredoc));
-        assert!(!is_bare_heredoc("cat <<EOT > x", &heredoc));
-        assert_eq!(summarize(&heredoc.content), "set -e...");
+        assert_eq!(summarize("set -e\necho hi\n"), "set -e...");
         assert_eq!(basename("/run/secrets/a/"), "a");
     }
 }

@@ -95,6 +95,7 @@ impl Fixture {
             security: None,
             command,
             heredocs: Vec::new(),
+            bare_heredoc: false,
         }
     }
 

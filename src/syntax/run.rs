@@ -71,12 +71,17 @@ pub(super) fn run(cx: &mut Cx, ins: &Instruction<'_>, heredocs: Vec<Heredoc>) ->
     if mounts.len() != flags.values("mount").count() {
         return None;
     }
+    let bare_heredoc = match (&command, heredocs.as_slice()) {
+        (Command::Shell(text), [only]) => is_bare_heredoc(&text.node, only),
+        _ => false,
+    };
     Some(StepKind::Run(Run {
         mounts,
         network,
         security,
         command,
         heredocs,
+        bare_heredoc,
     }))
 }
 
@@ -157,4 +162,34 @@ pub(super) fn choice<T: Copy>(
         .with_help(help),
     );
     None
+}
+
+/// True when the shell-form command is nothing but the heredoc's marker (`<<EOT`).
+fn is_bare_heredoc(text: &str, heredoc: &Heredoc) -> bool {
+    let Some(rest) = text.trim().strip_prefix("<<") else {
+        return false;
+    };
+    let rest = rest.strip_prefix('-').unwrap_or(rest);
+    let unquoted = rest.trim_matches(|c| c == '"' || c == '\'');
+    unquoted == heredoc.name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Span;
+
+    #[test]
+    fn a_bare_heredoc_is_its_marker_alone() {
+        let heredoc = Heredoc {
+            name: "EOT".into(),
+            content: "set -e\n".into(),
+            expand: true,
+            strip_tabs: false,
+            span: Span::default(),
+        };
+        assert!(is_bare_heredoc("<<EOT", &heredoc));
+        assert!(is_bare_heredoc(" <<-\"EOT\" ", &heredoc));
+        assert!(!is_bare_heredoc("cat <<EOT > x", &heredoc));
+    }
 }
