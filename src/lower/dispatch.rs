@@ -110,7 +110,15 @@ impl<'a> Lowerer<'a> {
     }
 
     pub(super) fn lower_all(mut self) -> Result<Done, Diagnostics> {
-        for index in 0..self.buildfile.stages.len() {
+        // A later stage reads a finished one's config, env and ARGs only when it is
+        // built FROM it; COPY --from and mounts read its output alone.
+        let mut is_base = vec![false; self.buildfile.stages.len()];
+        for plan in &self.plan.stages {
+            if let Source::Stage(base) = plan.base {
+                is_base[base] = true;
+            }
+        }
+        for (index, is_base) in is_base.into_iter().enumerate() {
             if !self.plan.needed[index] {
                 continue;
             }
@@ -118,6 +126,12 @@ impl<'a> Lowerer<'a> {
             let mut state = self.start_stage(index, stage);
             for step in stage.walk() {
                 self.dispatch(index, &mut state, step);
+            }
+            if !is_base && index != self.plan.target {
+                // Its history and env are read by no one: free them for the next stages.
+                state.image = ImageConfig::default();
+                state.env = Env::default();
+                state.args = Vec::new();
             }
             self.stages[index] = Some(state);
         }

@@ -322,7 +322,10 @@ impl ImageConfig {
 
     /// dockerfile.v0's `addEnv`: replace the entry in place, or append.
     pub(crate) fn add_env(&mut self, key: &str, value: &str) {
-        let entry = format!("{key}={value}");
+        let mut entry = String::with_capacity(key.len() + 1 + value.len());
+        entry.push_str(key);
+        entry.push('=');
+        entry.push_str(value);
         let env = &mut self.config.env;
         match env
             .iter()

@@ -26,7 +26,7 @@ impl Lowerer<'_> {
                 for pair in pairs {
                     let key = expand(&pair.key, &state.env);
                     let value = expand(&pair.value, &state.env);
-                    text.push_str(&format!(" {key}={value}"));
+                    push_pair(&mut text, &key, &value);
                     state.image.config.labels.insert(key, value);
                 }
                 Some(text)
@@ -80,7 +80,7 @@ impl Lowerer<'_> {
         for pair in pairs {
             let key = expand(&pair.key, &before);
             let value = expand(&pair.value, &before);
-            text.push_str(&format!(" {key}={value}"));
+            push_pair(&mut text, &key, &value);
             state.env.set(&key, &value);
             state.image.add_env(&key, &value);
         }
@@ -308,6 +308,15 @@ fn go_duration(nanos: i64) -> String {
         (0, m) => format!("{m}m{seconds}"),
         (h, m) => format!("{h}h{m}m{seconds}"),
     }
+}
+
+/// Appends ` KEY=VALUE` to an instruction's history text (no `format!` per pair).
+fn push_pair(text: &mut String, key: &str, value: &str) {
+    text.reserve(key.len() + value.len() + 2);
+    text.push(' ');
+    text.push_str(key);
+    text.push('=');
+    text.push_str(value);
 }
 
 #[cfg(test)]

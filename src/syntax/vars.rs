@@ -63,13 +63,12 @@ fn flagless(cx: &mut Cx, ins: &Instruction<'_>, name: &str) -> bool {
 /// `KEY=VALUE …`, or the legacy `KEY VALUE` (one pair, the value is the rest of the line).
 fn pairs(cx: &mut Cx, ins: &Instruction<'_>, name: &str) -> Option<Vec<KeyValue>> {
     let mut ok = flagless(cx, ins, name);
-    let usage = format!("{name} KEY=VALUE [KEY=VALUE...]");
     let words = cx.split(&ins.args);
     let Some(first) = words.first() else {
         cx.error(missing(
             &format!("{name} needs KEY=VALUE"),
             ins.keyword.span(),
-            &usage,
+            &format!("{name} KEY=VALUE [KEY=VALUE...]"),
         ));
         return None;
     };
