@@ -25,131 +25,66 @@ const HISTORY_COMMENT: &str = "buildkit.dockerfile.v0";
 
 /// An OCI image config with Docker's extensions (`containerimage.config`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ImageConfig {
     // No `created`: the base's is dropped, as dockerfile.v0 drops it; the exporter sets it.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "str::is_empty"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     author: String,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(deserialize_with = "lenient")]
     architecture: String,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(deserialize_with = "lenient")]
     os: String,
     #[serde(
         rename = "os.version",
-        default,
         deserialize_with = "lenient",
-        skip_serializing_if = "str::is_empty"
+        skip_serializing_if = "is_default"
     )]
     os_version: String,
     #[serde(
         rename = "os.features",
-        default,
         deserialize_with = "lenient",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "is_default"
     )]
     os_features: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "str::is_empty"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     variant: String,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(deserialize_with = "lenient")]
     pub(crate) config: Config,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(deserialize_with = "lenient")]
     rootfs: RootFs,
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     history: Vec<History>,
 }
 
 /// `config`: OCI's `ImageConfig` then Docker's `DockerOCIImageConfigExt`, in that order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(default, rename_all = "PascalCase")]
 pub(crate) struct Config {
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "str::is_empty"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     pub(crate) user: String,
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Set::is_empty"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     pub(crate) exposed_ports: Set,
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     pub(crate) env: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     pub(crate) entrypoint: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     pub(crate) cmd: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Set::is_empty"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     pub(crate) volumes: Set,
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "str::is_empty"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     pub(crate) working_dir: String,
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "BTreeMap::is_empty"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     pub(crate) labels: BTreeMap<String, String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "str::is_empty"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     pub(crate) stop_signal: String,
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "is_false"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     pub(crate) args_escaped: bool,
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     pub(crate) healthcheck: Option<Healthcheck>,
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     pub(crate) on_build: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     pub(crate) shell: Vec<String>,
 }
 
@@ -162,32 +97,29 @@ pub(crate) struct Empty {}
 
 /// `HEALTHCHECK`: the test and its durations in nanoseconds; zero means "inherit".
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(default, rename_all = "PascalCase")]
 pub(crate) struct Healthcheck {
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     pub(crate) test: Vec<String>,
-    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "is_zero")]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     pub(crate) interval: i64,
-    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "is_zero")]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     pub(crate) timeout: i64,
-    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "is_zero")]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     pub(crate) start_period: i64,
-    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "is_zero")]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     pub(crate) start_interval: i64,
-    #[serde(default, deserialize_with = "lenient", skip_serializing_if = "is_zero")]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     pub(crate) retries: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 struct RootFs {
-    #[serde(rename = "type", default, deserialize_with = "lenient")]
+    #[serde(rename = "type", deserialize_with = "lenient")]
     kind: String,
     /// Go's `[]digest.Digest` without `omitempty`: `null` when there are none.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(deserialize_with = "lenient")]
     diff_ids: Option<Vec<String>>,
 }
 
@@ -201,36 +133,17 @@ impl Default for RootFs {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 struct History {
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     created: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "str::is_empty"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     created_by: String,
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "str::is_empty"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     author: String,
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "str::is_empty"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     comment: Cow<'static, str>,
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "is_false"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "is_default")]
     empty_layer: bool,
 }
 
@@ -246,14 +159,9 @@ where
     Ok(T::deserialize(value).unwrap_or_default())
 }
 
-#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
-fn is_false(value: &bool) -> bool {
-    !value
-}
-
-#[allow(clippy::trivially_copy_pass_by_ref)]
-fn is_zero(value: &i64) -> bool {
-    *value == 0
+/// Go's `omitempty`: the zero value is left out.
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
 }
 
 impl ImageConfig {
