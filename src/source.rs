@@ -147,15 +147,6 @@ impl SourceFiles {
         self.files.push(file);
         Some(id)
     }
-
-    pub fn main(&self) -> &SourceFile {
-        &self.files[0]
-    }
-
-    /// Every file with its id, the main file first.
-    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        (0..).map(FileId).zip(&self.files)
-    }
 }
 
 impl Sources for SourceFiles {
