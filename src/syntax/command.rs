@@ -5,9 +5,9 @@ use crate::ir::{Command, Healthcheck, StepKind};
 
 use super::cx::{Cx, matches, missing};
 use super::exec::{Form, classify};
-use super::flags::{self, Kind, spec};
 use super::grammar::Rule;
 use super::instruction::{Instruction, no_flags};
+use super::keyword::Keyword;
 use super::run::command;
 use super::text::Text;
 use crate::suggest::did_you_mean;
@@ -117,19 +117,7 @@ pub(super) fn healthcheck(cx: &mut Cx, ins: &Instruction<'_>) -> Option<StepKind
         );
         return None;
     }
-    let flags = flags::check(
-        "HEALTHCHECK",
-        &ins.flags,
-        &[
-            spec("interval", Kind::Value),
-            spec("timeout", Kind::Value),
-            spec("start-period", Kind::Value),
-            spec("start-interval", Kind::Value),
-            spec("retries", Kind::Value),
-        ],
-        &[],
-        &mut cx.diagnostics,
-    );
+    let flags = Keyword::Healthcheck.flags(&ins.flags, &mut cx.diagnostics);
     let duration_of = |cx: &mut Cx, name: &str| {
         let value = flags.value(name)?.value.clone()?;
         duration(cx, &value, name)

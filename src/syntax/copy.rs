@@ -6,10 +6,11 @@ use crate::source::Spanned;
 
 use super::cx::{Cx, missing};
 use super::exec::{Form, classify};
-use super::flags::{self, Kind, Unsupported, spec};
+use super::flags;
 use super::from::empty_value;
 use super::heredoc;
 use super::instruction::Instruction;
+use super::keyword::Keyword;
 use super::text::Text;
 
 const COPY_USAGE: &str =
@@ -17,27 +18,7 @@ const COPY_USAGE: &str =
 const ADD_USAGE: &str = "ADD [--chown=USER[:GROUP]] [--chmod=MODE] [--link] SRC... DEST";
 
 pub(super) fn copy(cx: &mut Cx, ins: &Instruction<'_>, heredocs: Vec<Heredoc>) -> Option<StepKind> {
-    let flags = flags::check(
-        "COPY",
-        &ins.flags,
-        &[
-            spec("from", Kind::Value),
-            spec("chown", Kind::Value),
-            spec("chmod", Kind::Value),
-            spec("link", Kind::Switch),
-        ],
-        &[
-            Unsupported {
-                name: "parents",
-                help: "copy each directory with its own COPY for now",
-            },
-            Unsupported {
-                name: "exclude",
-                help: "list the files to copy, or exclude them in the .dockerignore file, for now",
-            },
-        ],
-        &mut cx.diagnostics,
-    );
+    let flags = Keyword::Copy.flags(&ins.flags, &mut cx.diagnostics);
     let from = flags.value("from").and_then(|found| {
         let value = found.value.as_ref()?;
         if value.is_empty() {
@@ -51,36 +32,7 @@ pub(super) fn copy(cx: &mut Cx, ins: &Instruction<'_>, heredocs: Vec<Heredoc>) -
 }
 
 pub(super) fn add(cx: &mut Cx, ins: &Instruction<'_>, heredocs: Vec<Heredoc>) -> Option<StepKind> {
-    let remote = "ADD from a URL or git repository is not supported yet; \
-                  download it in a RUN step, or use COPY";
-    let flags = flags::check(
-        "ADD",
-        &ins.flags,
-        &[
-            spec("chown", Kind::Value),
-            spec("chmod", Kind::Value),
-            spec("link", Kind::Switch),
-        ],
-        &[
-            Unsupported {
-                name: "checksum",
-                help: remote,
-            },
-            Unsupported {
-                name: "keep-git-dir",
-                help: remote,
-            },
-            Unsupported {
-                name: "unpack",
-                help: "local archives are always unpacked; use COPY to copy one as it is",
-            },
-            Unsupported {
-                name: "exclude",
-                help: "list the files to add, or exclude them in the .dockerignore file, for now",
-            },
-        ],
-        &mut cx.diagnostics,
-    );
+    let flags = Keyword::Add.flags(&ins.flags, &mut cx.diagnostics);
     let copy = common(cx, ins, &flags, heredocs, true, ADD_USAGE)?;
     let mut remote_sources = copy.sources.iter().filter(|source| {
         source

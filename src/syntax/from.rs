@@ -5,9 +5,9 @@ use crate::ir::{Stage, Word};
 use crate::source::{Span, Spanned};
 
 use super::cx::{Cx, extra, matches, missing};
-use super::flags::{self, Kind, spec};
 use super::grammar::Rule;
 use super::instruction::Instruction;
+use super::keyword::Keyword;
 use super::text::Text;
 
 const USAGE: &str = "FROM [--platform=PLATFORM] IMAGE [AS NAME]";
@@ -21,13 +21,7 @@ pub(super) fn from(
     span: Span,
     comments: &[String],
 ) -> Stage {
-    let flags = flags::check(
-        "FROM",
-        &ins.flags,
-        &[spec("platform", Kind::Value)],
-        &[],
-        &mut cx.diagnostics,
-    );
+    let flags = Keyword::From.flags(&ins.flags, &mut cx.diagnostics);
     let platform = flags.value("platform").and_then(|found| {
         let value = found.value.as_ref()?;
         if value.is_empty() {

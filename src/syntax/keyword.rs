@@ -1,5 +1,11 @@
 //! The instructions a Buildfile knows, as one enum with their written names: the reader
-//! dispatches on it instead of comparing strings.
+//! dispatches on it instead of comparing strings, and each keyword's flags are listed here,
+//! in one table.
+
+use crate::diagnostic::Diagnostics;
+
+use super::flags::{self, Flags, Kind, Spec, Unsupported, spec};
+use super::instruction::FlagToken;
 
 /// An instruction keyword. Written in any case; shown in capitals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,26 +30,115 @@ pub(super) enum Keyword {
     Onbuild,
 }
 
-/// Every keyword with its name, in the order "did you mean" prefers.
-const ALL: &[(Keyword, &str)] = &[
-    (Keyword::From, "FROM"),
-    (Keyword::Run, "RUN"),
-    (Keyword::Copy, "COPY"),
-    (Keyword::Add, "ADD"),
-    (Keyword::Env, "ENV"),
-    (Keyword::Arg, "ARG"),
-    (Keyword::Workdir, "WORKDIR"),
-    (Keyword::User, "USER"),
-    (Keyword::Label, "LABEL"),
-    (Keyword::Expose, "EXPOSE"),
-    (Keyword::Entrypoint, "ENTRYPOINT"),
-    (Keyword::Cmd, "CMD"),
-    (Keyword::Shell, "SHELL"),
-    (Keyword::Volume, "VOLUME"),
-    (Keyword::Stopsignal, "STOPSIGNAL"),
-    (Keyword::Healthcheck, "HEALTHCHECK"),
-    (Keyword::Maintainer, "MAINTAINER"),
-    (Keyword::Onbuild, "ONBUILD"),
+/// What the reader knows of one keyword: its name and the flags it takes.
+struct Entry {
+    keyword: Keyword,
+    name: &'static str,
+    flags: &'static [Spec],
+    /// Dockerfile flags of this instruction that rustbuild does not implement yet.
+    unsupported: &'static [Unsupported],
+}
+
+const fn entry(keyword: Keyword, name: &'static str) -> Entry {
+    Entry {
+        keyword,
+        name,
+        flags: &[],
+        unsupported: &[],
+    }
+}
+
+const ADD_REMOTE: &str = "ADD from a URL or git repository is not supported yet; \
+                          download it in a RUN step, or use COPY";
+
+/// Every keyword, in the enum's order, which is also the order "did you mean" prefers.
+const ALL: &[Entry] = &[
+    Entry {
+        flags: &[spec("platform", Kind::Value)],
+        ..entry(Keyword::From, "FROM")
+    },
+    Entry {
+        flags: &[
+            spec("mount", Kind::Repeated),
+            spec("network", Kind::Value),
+            spec("security", Kind::Value),
+        ],
+        unsupported: &[Unsupported {
+            name: "device",
+            help: "CDI devices are a Dockerfile labs feature; build this step with \
+                   docker/dockerfile:1-labs for now",
+        }],
+        ..entry(Keyword::Run, "RUN")
+    },
+    Entry {
+        flags: &[
+            spec("from", Kind::Value),
+            spec("chown", Kind::Value),
+            spec("chmod", Kind::Value),
+            spec("link", Kind::Switch),
+        ],
+        unsupported: &[
+            Unsupported {
+                name: "parents",
+                help: "copy each directory with its own COPY for now",
+            },
+            Unsupported {
+                name: "exclude",
+                help: "list the files to copy, or exclude them in the .dockerignore file, for now",
+            },
+        ],
+        ..entry(Keyword::Copy, "COPY")
+    },
+    Entry {
+        flags: &[
+            spec("chown", Kind::Value),
+            spec("chmod", Kind::Value),
+            spec("link", Kind::Switch),
+        ],
+        unsupported: &[
+            Unsupported {
+                name: "checksum",
+                help: ADD_REMOTE,
+            },
+            Unsupported {
+                name: "keep-git-dir",
+                help: ADD_REMOTE,
+            },
+            Unsupported {
+                name: "unpack",
+                help: "local archives are always unpacked; use COPY to copy one as it is",
+            },
+            Unsupported {
+                name: "exclude",
+                help: "list the files to add, or exclude them in the .dockerignore file, for now",
+            },
+        ],
+        ..entry(Keyword::Add, "ADD")
+    },
+    entry(Keyword::Env, "ENV"),
+    entry(Keyword::Arg, "ARG"),
+    entry(Keyword::Workdir, "WORKDIR"),
+    entry(Keyword::User, "USER"),
+    entry(Keyword::Label, "LABEL"),
+    entry(Keyword::Expose, "EXPOSE"),
+    entry(Keyword::Entrypoint, "ENTRYPOINT"),
+    entry(Keyword::Cmd, "CMD"),
+    entry(Keyword::Shell, "SHELL"),
+    entry(Keyword::Volume, "VOLUME"),
+    entry(Keyword::Stopsignal, "STOPSIGNAL"),
+    Entry {
+        // The flags of `HEALTHCHECK CMD`; `HEALTHCHECK NONE` takes none.
+        flags: &[
+            spec("interval", Kind::Value),
+            spec("timeout", Kind::Value),
+            spec("start-period", Kind::Value),
+            spec("start-interval", Kind::Value),
+            spec("retries", Kind::Value),
+        ],
+        ..entry(Keyword::Healthcheck, "HEALTHCHECK")
+    },
+    entry(Keyword::Maintainer, "MAINTAINER"),
+    entry(Keyword::Onbuild, "ONBUILD"),
 ];
 
 impl Keyword {
@@ -51,13 +146,34 @@ impl Keyword {
     /// runs once per instruction.
     pub(super) fn parse(written: &str) -> Option<Keyword> {
         ALL.iter()
-            .find(|(_, name)| name.eq_ignore_ascii_case(written))
-            .map(|&(keyword, _)| keyword)
+            .find(|entry| entry.name.eq_ignore_ascii_case(written))
+            .map(|entry| entry.keyword)
     }
 
     /// Every keyword's name, for "did you mean".
     pub(super) fn names() -> impl Iterator<Item = &'static str> {
-        ALL.iter().map(|&(_, name)| name)
+        ALL.iter().map(|entry| entry.name)
+    }
+
+    fn entry(self) -> &'static Entry {
+        // The table is in the enum's order (the test below holds it to that).
+        &ALL[self as usize]
+    }
+
+    /// Checks an instruction's flags against the ones this keyword takes.
+    pub(super) fn flags<'a>(
+        self,
+        tokens: &[FlagToken<'a>],
+        diagnostics: &mut Diagnostics,
+    ) -> Flags<'a> {
+        let entry = self.entry();
+        flags::check(
+            entry.name,
+            tokens,
+            entry.flags,
+            entry.unsupported,
+            diagnostics,
+        )
     }
 
     /// Instructions whose shell-form line may name heredocs (`<<EOT`).
@@ -80,5 +196,12 @@ mod tests {
             assert_eq!(name, name.to_ascii_uppercase());
         }
         assert_eq!(Keyword::names().count(), ALL.len());
+        for (index, entry) in ALL.iter().enumerate() {
+            assert_eq!(
+                entry.keyword as usize, index,
+                "{} is out of order",
+                entry.name
+            );
+        }
     }
 }

@@ -7,27 +7,14 @@ use crate::source::Spanned;
 
 use super::cx::{Cx, missing};
 use super::exec::{Form, classify};
-use super::flags::{self, Kind, Unsupported, spec};
 use super::instruction::Instruction;
+use super::keyword::Keyword;
 use super::mount::mount;
 use super::text::Text;
 use crate::suggest::did_you_mean;
 
 pub(super) fn run(cx: &mut Cx, ins: &Instruction<'_>, heredocs: Vec<Heredoc>) -> Option<StepKind> {
-    let flags = flags::check(
-        "RUN",
-        &ins.flags,
-        &[
-            spec("mount", Kind::Repeated),
-            spec("network", Kind::Value),
-            spec("security", Kind::Value),
-        ],
-        &[Unsupported {
-            name: "device",
-            help: "CDI devices are a Dockerfile labs feature; build this step with docker/dockerfile:1-labs for now",
-        }],
-        &mut cx.diagnostics,
-    );
+    let flags = Keyword::Run.flags(&ins.flags, &mut cx.diagnostics);
     let mounts: Vec<_> = flags
         .values("mount")
         .filter_map(|found| {
