@@ -8,7 +8,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::source::{FileId, LineIndex, Sources, Span};
+use crate::source::{FileId, LineCol, LineIndex, Sources, Span};
 
 /// Stable identifiers of every diagnostic, scoped by the stage that emits it.
 /// The strings are part of the public interface (`--format json`): never reuse or rename one.
@@ -266,47 +266,81 @@ impl IntoIterator for Diagnostics {
 }
 
 /// The part of a diagnostic that one file shows, joined with that file: what miette
-/// renders. Labels in other files come as related reports, each against its own file.
+/// renders. Labels in other files come as related reports, each against its own file, and
+/// so do the places of the expansions that made the primary label's node.
 struct WithSource<'a> {
     diagnostic: &'a Diagnostic,
-    /// False for a related report, which shows only its labels.
-    main: bool,
-    labels: Vec<(bool, &'a Label)>,
+    /// The title of a related report; `None` for the report itself.
+    title: Option<String>,
+    /// A link of the expansion chain: shown as advice, not as another error.
+    chain: bool,
+    /// Each label, and whether it is the primary one.
+    labels: Vec<(bool, Label)>,
     source: miette::NamedSource<Arc<str>>,
     related: Vec<WithSource<'a>>,
 }
 
 impl<'a> WithSource<'a> {
-    /// The report of `diagnostic`: the file of its primary label first, then the others.
+    /// The report of `diagnostic`: the file of its primary label first, then the others,
+    /// then the expansion chain.
     fn new(diagnostic: &'a Diagnostic, sources: &(impl Sources + ?Sized)) -> Option<Self> {
-        let primary = diagnostic.span().map_or(FileId::MAIN, |s| s.file);
-        let mut files: Vec<FileId> = vec![primary];
+        let primary = diagnostic.span().unwrap_or_default();
+        let mut files: Vec<FileId> = vec![primary.file];
         for label in &diagnostic.labels {
             if !files.contains(&label.span.file) {
                 files.push(label.span.file);
             }
         }
         let mut parts = files.into_iter().filter_map(|id| {
-            let file = sources.file(id)?;
             let labels = diagnostic
                 .labels
                 .iter()
                 .enumerate()
                 .filter(|(_, label)| label.span.file == id)
-                .map(|(i, label)| (i == 0, label))
+                .map(|(i, label)| (i == 0, label.clone()))
                 .collect();
-            Some(WithSource {
-                diagnostic,
-                main: false,
-                labels,
-                source: miette::NamedSource::new(file.name.clone(), file.text.clone()),
-                related: Vec::new(),
-            })
+            let name = &sources.file(id)?.name;
+            Self::part(diagnostic, Some(format!("in {name}")), labels, sources)
         });
         let mut first = parts.next()?;
-        first.main = true;
+        first.title = None;
         first.related = parts.collect();
+        let chain = sources.chain(primary).into_iter().filter_map(|expansion| {
+            let label = Label {
+                span: expansion.at,
+                text: expansion.label().to_owned(),
+            };
+            let part = Self::part(
+                diagnostic,
+                Some(expansion.title()),
+                vec![(true, label)],
+                sources,
+            );
+            part.map(|part| WithSource {
+                chain: true,
+                ..part
+            })
+        });
+        first.related.extend(chain);
         Some(first)
+    }
+
+    /// A report of `labels`, which are all in one file.
+    fn part(
+        diagnostic: &'a Diagnostic,
+        title: Option<String>,
+        labels: Vec<(bool, Label)>,
+        sources: &(impl Sources + ?Sized),
+    ) -> Option<Self> {
+        let file = sources.file(labels.first()?.1.span.file)?;
+        Some(WithSource {
+            diagnostic,
+            title,
+            chain: false,
+            labels,
+            source: miette::NamedSource::new(file.name.clone(), file.text.clone()),
+            related: Vec::new(),
+        })
     }
 }
 
@@ -318,11 +352,7 @@ impl fmt::Debug for WithSource<'_> {
 
 impl fmt::Display for WithSource<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.main {
-            f.write_str(&self.diagnostic.message)
-        } else {
-            write!(f, "in {}", self.source.name())
-        }
+        f.write_str(self.title.as_ref().unwrap_or(&self.diagnostic.message))
     }
 }
 
@@ -330,11 +360,15 @@ impl std::error::Error for WithSource<'_> {}
 
 impl miette::Diagnostic for WithSource<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.main
+        self.title
+            .is_none()
             .then(|| Box::new(self.diagnostic.code) as Box<dyn fmt::Display>)
     }
 
     fn severity(&self) -> Option<miette::Severity> {
+        if self.chain {
+            return Some(miette::Severity::Advice);
+        }
         Some(match self.diagnostic.severity {
             Severity::Warning => miette::Severity::Warning,
             Severity::Error => miette::Severity::Error,
@@ -345,7 +379,7 @@ impl miette::Diagnostic for WithSource<'_> {
         self.diagnostic
             .help
             .as_ref()
-            .filter(|_| self.main)
+            .filter(|_| self.title.is_none())
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
@@ -354,10 +388,10 @@ impl miette::Diagnostic for WithSource<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        let labels = self.labels.iter().map(|&(primary, label)| {
+        let labels = self.labels.iter().map(|(primary, label)| {
             let span = miette::SourceSpan::from(label.span.range());
             let text = (!label.text.is_empty()).then(|| label.text.clone());
-            if primary {
+            if *primary {
                 miette::LabeledSpan::new_primary_with_span(text, span)
             } else {
                 miette::LabeledSpan::new_with_span(text, span)
@@ -423,6 +457,21 @@ pub struct JsonDiagnostic {
     pub end_column: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// The expansions that made the primary label's node, innermost first (LSP's related
+    /// information): "in FUNCTION apt, called here" at the CALL.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub origin: Vec<JsonPlace>,
+}
+
+/// A place in a file, with what it says, for [`JsonDiagnostic::origin`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct JsonPlace {
+    pub message: String,
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
 }
 
 /// Diagnostics as JSON objects with 1-based lines and character columns, in the file of
@@ -431,44 +480,73 @@ pub fn to_json(
     diagnostics: &Diagnostics,
     sources: &(impl Sources + ?Sized),
 ) -> Vec<JsonDiagnostic> {
-    let mut indexes: std::collections::BTreeMap<FileId, LineIndex> = Default::default();
+    let mut positions = Positions {
+        sources,
+        indexes: Default::default(),
+    };
     diagnostics
         .iter()
         .map(|d| {
             let span = d.span().unwrap_or_default();
-            let (name, start, end) = match sources.file(span.file) {
-                Some(file) => {
-                    let index = indexes
-                        .entry(span.file)
-                        .or_insert_with(|| LineIndex::new(&file.text));
-                    let start = index.line_col(&file.text, span.start);
-                    let end = index.line_col(&file.text, span.end);
-                    (file.name.clone(), start, end)
-                }
-                None => {
-                    let none = crate::source::LineCol { line: 0, column: 0 };
-                    (String::new(), none, none)
-                }
-            };
+            let (file, start, end) = positions.of(span);
+            let origin = sources
+                .chain(span)
+                .into_iter()
+                .map(|expansion| {
+                    let (file, start, end) = positions.of(expansion.at);
+                    JsonPlace {
+                        message: format!("{}, {}", expansion.title(), expansion.label()),
+                        file,
+                        line: start.line,
+                        column: start.column,
+                        end_line: end.line,
+                        end_column: end.column,
+                    }
+                })
+                .collect();
             JsonDiagnostic {
                 severity: d.severity.as_str(),
                 code: d.code.as_str(),
                 message: d.message.clone(),
-                file: name,
+                file,
                 line: start.line,
                 column: start.column,
                 end_line: end.line,
                 end_column: end.column,
                 help: d.help.clone(),
+                origin,
             }
         })
         .collect()
 }
 
+/// Lines and columns of spans, with one line index per file.
+struct Positions<'a, S: Sources + ?Sized> {
+    sources: &'a S,
+    indexes: std::collections::BTreeMap<FileId, LineIndex>,
+}
+
+impl<S: Sources + ?Sized> Positions<'_, S> {
+    /// The file name and the start and end of `span`; line 0 when its file is unknown.
+    fn of(&mut self, span: Span) -> (String, LineCol, LineCol) {
+        let Some(file) = self.sources.file(span.file) else {
+            let none = LineCol { line: 0, column: 0 };
+            return (String::new(), none, none);
+        };
+        let index = self
+            .indexes
+            .entry(span.file)
+            .or_insert_with(|| LineIndex::new(&file.text));
+        let start = index.line_col(&file.text, span.start);
+        let end = index.line_col(&file.text, span.end);
+        (file.name.clone(), start, end)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{SourceFile, SourceFiles};
+    use crate::source::{Expansion, ExpansionKind, SourceFile, SourceFiles};
 
     /// Each label is drawn against its own file; the report's position and the JSON's
     /// `file` are the primary label's.
@@ -498,6 +576,63 @@ mod tests {
         );
         let json = to_json(&diagnostics, &files);
         assert_eq!((json[0].file.as_str(), json[0].line), ("common.bf", 1));
+    }
+
+    /// A node an expansion made shows the places that made it, innermost first, as
+    /// related reports and as JSON `origin`.
+    #[test]
+    fn a_node_made_by_expansions_shows_the_chain() {
+        let mut files =
+            SourceFiles::new(SourceFile::new("Buildfile", "FROM a\nINCLUDE steps.bf\n"));
+        let steps = files
+            .add(SourceFile::new(
+                "steps.bf",
+                "FUNCTION apt\n    RUN apt-get install $PKGS\nEND\nCALL apt\n",
+            ))
+            .unwrap();
+        let included = files
+            .expand(Expansion {
+                kind: ExpansionKind::Include {
+                    path: "steps.bf".into(),
+                },
+                at: Span::new(7, 23),
+            })
+            .unwrap();
+        let called = files
+            .expand(Expansion {
+                kind: ExpansionKind::Call {
+                    function: "apt".into(),
+                },
+                at: Span::new(47, 55).in_file(steps).with_origin(included),
+            })
+            .unwrap();
+        let pkgs = Span::new(37, 42).in_file(steps).with_origin(called);
+        let d = Diagnostic::error(Code::InvalidExpandedValue, "a bad value")
+            .with_label(pkgs, "expands to nothing");
+        let diagnostics = Diagnostics::from(d);
+        let text = render(&diagnostics, &files, Style::Plain);
+        let call = text.find("in FUNCTION apt").expect(&text);
+        let include = text.find("in steps.bf").expect(&text);
+        assert!(call < include, "innermost first: {text}");
+        assert!(text.contains("[steps.bf:2:25]"), "{text}");
+        assert!(
+            text.contains("[steps.bf:4:1]") && text.contains("called here"),
+            "{text}"
+        );
+        assert!(text.contains("included here"), "{text}");
+        let json = to_json(&diagnostics, &files);
+        let origin: Vec<_> = json[0]
+            .origin
+            .iter()
+            .map(|p| (p.message.as_str(), p.file.as_str(), p.line))
+            .collect();
+        assert_eq!(
+            origin,
+            [
+                ("in FUNCTION apt, called here", "steps.bf", 4),
+                ("in steps.bf, included here", "Buildfile", 2)
+            ]
+        );
     }
 
     #[test]

@@ -4,6 +4,11 @@
 //! build's [`SourceFiles`], named by its [`FileId`] (the main Buildfile is
 //! [`FileId::MAIN`]; included files come after it). Lines and columns are computed only
 //! when something is shown to a person or sent to BuildKit, through [`LineIndex`].
+//!
+//! A span also names its [`Origin`]: written where it stands, or produced by an expansion
+//! (INCLUDE, IMPORT, CALL, a FOR iteration) whose [`Expansion`] the set of files records with
+//! the place that made it. Following those places gives the "called from …" chain that
+//! diagnostics show.
 
 use std::sync::Arc;
 
@@ -45,19 +50,74 @@ impl FileId {
     }
 }
 
-/// A half-open byte range `start..end` into the [`SourceFile`] `file`.
+/// What made a node: an index into the [`Expansion`]s of [`SourceFiles`], or
+/// [`Origin::WRITTEN`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Origin(u32);
+
+impl Origin {
+    /// Written in its file as it stands: no expansion made it.
+    pub const WRITTEN: Origin = Origin(0);
+}
+
+/// One expansion that produced nodes: what it was, and the instruction that asked for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expansion {
+    pub kind: ExpansionKind,
+    /// The INCLUDE, IMPORT, CALL or FOR instruction, with its own origin: the next link of
+    /// the chain.
+    pub at: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExpansionKind {
+    /// `INCLUDE path`: the path as written.
+    Include { path: String },
+    /// `IMPORT path AS namespace`.
+    Import { namespace: String },
+    /// `CALL function`.
+    Call { function: String },
+    /// One iteration of `FOR name IN …`.
+    Iteration { name: String, value: String },
+}
+
+impl Expansion {
+    /// What the nodes are inside, as a diagnostic's related report is titled.
+    pub fn title(&self) -> String {
+        match &self.kind {
+            ExpansionKind::Include { path } => format!("in {path}"),
+            ExpansionKind::Import { namespace } => format!("in IMPORT {namespace}"),
+            ExpansionKind::Call { function } => format!("in FUNCTION {function}"),
+            ExpansionKind::Iteration { name, value } => format!("in FOR {name}={value}"),
+        }
+    }
+
+    /// What [`Expansion::at`] did, as its label reads.
+    pub fn label(&self) -> &'static str {
+        match self.kind {
+            ExpansionKind::Include { .. } => "included here",
+            ExpansionKind::Import { .. } => "imported here",
+            ExpansionKind::Call { .. } => "called here",
+            ExpansionKind::Iteration { .. } => "iterated here",
+        }
+    }
+}
+
+/// A half-open byte range `start..end` into the [`SourceFile`] `file`, and what made it.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
     pub file: FileId,
+    pub origin: Origin,
     pub start: u32,
     pub end: u32,
 }
 
 impl Span {
-    /// A span of the main build file.
+    /// A span of the main build file, as written.
     pub const fn new(start: u32, end: u32) -> Self {
         Self {
             file: FileId::MAIN,
+            origin: Origin::WRITTEN,
             start,
             end,
         }
@@ -75,10 +135,17 @@ impl Span {
         Self { file, ..self }
     }
 
-    /// The smallest span covering both (which must be in the same file: `self`'s is kept).
+    /// The same range, made by `origin`.
+    pub fn with_origin(self, origin: Origin) -> Self {
+        Self { origin, ..self }
+    }
+
+    /// The smallest span covering both (which must be in the same file and of the same
+    /// origin: `self`'s are kept).
     pub fn join(self, other: Span) -> Span {
         Span {
             file: self.file,
+            origin: self.origin,
             start: self.start.min(other.start),
             end: self.end.max(other.end),
         }
@@ -97,13 +164,16 @@ impl Span {
     }
 }
 
-/// `Span { start, end }`, with `file` only when it is not the main file: IR snapshots of
-/// one-file Buildfiles stay as they read.
+/// `Span { start, end }`, with `file` only when it is not the main file and `origin` only
+/// when an expansion made it: IR snapshots of one-file Buildfiles stay as they read.
 impl std::fmt::Debug for Span {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut out = f.debug_struct("Span");
         if self.file != FileId::MAIN {
             out.field("file", &self.file.0);
+        }
+        if self.origin != Origin::WRITTEN {
+            out.field("origin", &self.origin.0);
         }
         out.field("start", &self.start)
             .field("end", &self.end)
@@ -118,6 +188,25 @@ pub trait Sources {
 
     /// Every file, in id order: the main file first.
     fn files(&self) -> Vec<&SourceFile>;
+
+    /// The expansion that made nodes of `origin`; `None` for [`Origin::WRITTEN`].
+    fn expansion(&self, origin: Origin) -> Option<&Expansion>;
+
+    /// The expansions that made `span`, innermost first: the "called from …" chain.
+    fn chain(&self, span: Span) -> Vec<&Expansion> {
+        let mut chain = Vec::new();
+        let mut origin = span.origin;
+        while let Some(expansion) = self.expansion(origin) {
+            chain.push(expansion);
+            // Each expansion's place is older than the expansion (`SourceFiles::expand`
+            // holds to that), so the chain ends.
+            if expansion.at.origin >= origin {
+                break;
+            }
+            origin = expansion.at.origin;
+        }
+        chain
+    }
 }
 
 impl Sources for SourceFile {
@@ -128,17 +217,38 @@ impl Sources for SourceFile {
     fn files(&self) -> Vec<&SourceFile> {
         vec![self]
     }
+
+    fn expansion(&self, _: Origin) -> Option<&Expansion> {
+        None
+    }
 }
 
-/// The files of one build: the main build file first, then the files it brings in.
+/// The files of one build, the main build file first, then the files it brings in; and
+/// the expansions that made nodes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceFiles {
     files: Vec<SourceFile>,
+    /// [`Origin`] `n` is `expansions[n - 1]`.
+    expansions: Vec<Expansion>,
 }
 
 impl SourceFiles {
     pub fn new(main: SourceFile) -> Self {
-        Self { files: vec![main] }
+        Self {
+            files: vec![main],
+            expansions: Vec::new(),
+        }
+    }
+
+    /// Records an expansion and returns the origin of the nodes it makes. `None` when its
+    /// place is not older than it (an origin not given out yet), or past 2^32 expansions.
+    pub fn expand(&mut self, expansion: Expansion) -> Option<Origin> {
+        let origin = Origin(u32::try_from(self.expansions.len() + 1).ok()?);
+        if expansion.at.origin >= origin {
+            return None;
+        }
+        self.expansions.push(expansion);
+        Some(origin)
     }
 
     /// Adds a file and returns its id; `None` past 65,536 files.
@@ -156,6 +266,11 @@ impl Sources for SourceFiles {
 
     fn files(&self) -> Vec<&SourceFile> {
         self.files.iter().collect()
+    }
+
+    fn expansion(&self, origin: Origin) -> Option<&Expansion> {
+        let index = usize::try_from(origin.0).ok()?.checked_sub(1)?;
+        self.expansions.get(index)
     }
 }
 
@@ -243,5 +358,33 @@ mod tests {
         let text = "FROM a";
         let index = LineIndex::new(text);
         assert_eq!(index.line_col(text, 999), LineCol { line: 1, column: 7 });
+    }
+
+    #[test]
+    fn a_chain_follows_the_places_that_made_a_span_innermost_first() {
+        let mut files = SourceFiles::new(SourceFile::new("Buildfile", "INCLUDE a.bf\n"));
+        let include = Expansion {
+            kind: ExpansionKind::Include {
+                path: "a.bf".into(),
+            },
+            at: Span::new(0, 12),
+        };
+        let included = files.expand(include.clone()).unwrap();
+        let call = Expansion {
+            kind: ExpansionKind::Call {
+                function: "apt".into(),
+            },
+            at: Span::new(0, 8).in_file(FileId(1)).with_origin(included),
+        };
+        let called = files.expand(call.clone()).unwrap();
+        let span = Span::new(3, 5).in_file(FileId(1)).with_origin(called);
+        assert_eq!(files.chain(span), vec![&call, &include]);
+        assert!(files.chain(Span::new(3, 5)).is_empty());
+        // A place must be older than what it makes: no origin can lead back to itself.
+        let later = Expansion {
+            at: Span::new(0, 1).with_origin(Origin(3)),
+            ..include
+        };
+        assert_eq!(files.expand(later), None);
     }
 }
