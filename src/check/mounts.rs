@@ -11,13 +11,13 @@ pub(super) fn targets(buildfile: &Buildfile, diagnostics: &mut Diagnostics) {
         _ => None,
     });
     for mount in runs.flat_map(|run| &run.mounts) {
-        let kind = match mount.kind {
-            MountKind::Bind => "bind",
-            MountKind::Cache => "cache",
-            MountKind::Tmpfs => "tmpfs",
-            MountKind::Secret | MountKind::Ssh => continue,
+        let (kind, target) = match &mount.kind {
+            MountKind::Bind(bind) => ("bind", &bind.target),
+            MountKind::Cache(cache) => ("cache", &cache.target),
+            MountKind::Tmpfs(tmpfs) => ("tmpfs", &tmpfs.target),
+            MountKind::Secret(_) | MountKind::Ssh(_) => continue,
         };
-        if mount.target.is_none() {
+        if target.is_none() {
             diagnostics.push(
                 Diagnostic::error(
                     Code::MissingMountTarget,

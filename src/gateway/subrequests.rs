@@ -175,14 +175,16 @@ pub(crate) fn outline(
                 StepKind::Arg(decls) => decls.iter().for_each(&mut add_arg),
                 StepKind::Run(run) => {
                     for mount in &run.mounts {
-                        let entry = |name: String| json!({"name": name, "required": mount.required, "location": location(file, mount.span)});
-                        match mount.kind {
-                            MountKind::Secret => {
-                                secrets.push(entry(mount.secret_name(|w| word_text(file, w))));
+                        let entry = |name: String, required: bool| json!({"name": name, "required": required, "location": location(file, mount.span)});
+                        match &mount.kind {
+                            MountKind::Secret(secret) => {
+                                let name = secret.name(|w| word_text(file, w));
+                                secrets.push(entry(name, secret.required));
                             }
-                            MountKind::Ssh => {
-                                let id = mount.id.as_ref().map(|id| word_text(file, id));
-                                ssh.push(entry(id.unwrap_or_else(|| "default".into())));
+                            MountKind::Ssh(ssh_mount) => {
+                                let id = ssh_mount.id.as_ref().map(|id| word_text(file, id));
+                                let name = id.unwrap_or_else(|| "default".into());
+                                ssh.push(entry(name, ssh_mount.required));
                             }
                             _ => {}
                         }

@@ -165,55 +165,87 @@ pub enum Security {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mount {
     pub kind: MountKind,
-    /// `target`, `dst` or `destination`. Required for bind, cache and tmpfs.
-    pub target: Option<Word>,
-    pub source: Option<Word>,
-    /// A stage name or image (bind, cache). Not expanded, as in Dockerfile.
-    pub from: Option<Spanned<String>>,
-    /// Cache, secret and ssh id.
-    pub id: Option<Word>,
-    pub sharing: Option<Sharing>,
-    /// `ro`/`readonly` (cache) or the absence of `rw` (bind).
-    pub readonly: bool,
-    /// Secret and ssh: fail when the client did not provide it.
-    pub required: bool,
-    pub mode: Option<u32>,
-    pub uid: Option<u32>,
-    pub gid: Option<u32>,
-    /// tmpfs size in bytes.
-    pub size: Option<u64>,
-    /// Secret exposed as an environment variable instead of a file.
-    pub env: Option<String>,
     pub span: Span,
 }
 
-impl Mount {
-    /// A mount of `kind` with no options set; read-write, as cache and tmpfs mounts default.
-    pub fn new(kind: MountKind, span: Span) -> Self {
-        Self {
-            kind,
-            target: None,
-            source: None,
-            from: None,
-            id: None,
-            sharing: None,
-            readonly: false,
-            required: false,
-            mode: None,
-            uid: None,
-            gid: None,
-            size: None,
-            env: None,
-            span,
-        }
-    }
+/// One variant per mount type, each with the options that type uses. `syntax` also
+/// accepts, checks and drops the options Dockerfile accepts but ignores: `id` of bind and
+/// tmpfs mounts, `source` of ssh sockets, and `readonly` of secrets and ssh sockets.
+///
+/// `target` (`dst`, `destination`) stays optional even for bind, cache and tmpfs mounts,
+/// which need one: `check` reports it missing (missing-mount-target), not `syntax`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MountKind {
+    Bind(BindMount),
+    Cache(CacheMount),
+    Tmpfs(TmpfsMount),
+    Secret(SecretMount),
+    Ssh(SshMount),
 }
 
-impl Mount {
-    /// The secret a secret mount reads, as dockerfile.v0 names it: `source`, else `id`,
-    /// else the file name of `target`. `text` gives a word's value (expanded when lowering,
-    /// as written for the outline).
-    pub fn secret_name(&self, text: impl Fn(&Word) -> String) -> String {
+/// A path of the build context, a stage or an image.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BindMount {
+    pub target: Option<Word>,
+    /// The path mounted; the root without it.
+    pub source: Option<Word>,
+    /// A stage name or image; the build context without it. Not expanded, as in Dockerfile.
+    pub from: Option<Spanned<String>>,
+    /// True unless `rw`; even then, the bind's changes are thrown away.
+    pub readonly: bool,
+}
+
+/// A directory kept between builds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CacheMount {
+    pub target: Option<Word>,
+    /// The path of `from` the cache starts as.
+    pub source: Option<Word>,
+    /// A stage name or image the cache starts from; empty without it. Not expanded.
+    pub from: Option<Spanned<String>>,
+    /// The cache's name; the target path without it.
+    pub id: Option<Word>,
+    pub sharing: Option<Sharing>,
+    /// Only with `ro`.
+    pub readonly: bool,
+    /// Of the cache directory, made with them when any is set.
+    pub permissions: Permissions,
+}
+
+/// An empty in-memory filesystem.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TmpfsMount {
+    pub target: Option<Word>,
+    /// Nothing is mounted from it, but it becomes the mount's selector, as in dockerfile.v0.
+    pub source: Option<Word>,
+    /// Nothing is mounted from it either, but it is resolved and checked like any stage
+    /// reference, as in Dockerfile.
+    pub from: Option<Spanned<String>>,
+    /// Only with `ro`.
+    pub readonly: bool,
+    /// In bytes; unlimited without it.
+    pub size: Option<u64>,
+}
+
+/// A secret the client provides, as a file or an environment variable.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SecretMount {
+    /// The file; `/run/secrets/NAME` without it, and no file with `env` alone.
+    pub target: Option<Word>,
+    pub source: Option<Word>,
+    pub id: Option<Word>,
+    /// Fail when the client did not provide it.
+    pub required: bool,
+    pub permissions: Permissions,
+    /// Exposed as this environment variable (too, with a `target`).
+    pub env: Option<String>,
+}
+
+impl SecretMount {
+    /// The secret it reads, as dockerfile.v0 names it: `source`, else `id`, else the file
+    /// name of `target`. `text` gives a word's value (expanded when lowering, as written
+    /// for the outline).
+    pub fn name(&self, text: impl Fn(&Word) -> String) -> String {
         let non_empty = |word: &Option<Word>| word.as_ref().map(&text).filter(|t| !t.is_empty());
         non_empty(&self.source)
             .or_else(|| non_empty(&self.id))
@@ -222,13 +254,41 @@ impl Mount {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MountKind {
-    Bind,
-    Cache,
-    Tmpfs,
-    Secret,
-    Ssh,
+/// An ssh agent socket the client forwards.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SshMount {
+    /// The socket; `/run/buildkit/ssh_agent.N` without it.
+    pub target: Option<Word>,
+    /// Nothing is mounted from it, but it is resolved and checked like any stage
+    /// reference, as in Dockerfile.
+    pub from: Option<Spanned<String>>,
+    /// The agent or key of the client's `--ssh`; `default` without it.
+    pub id: Option<Word>,
+    /// Fail when the client did not provide it.
+    pub required: bool,
+    pub permissions: Permissions,
+}
+
+/// `mode`, `uid` and `gid` of a cache directory, a secret file or an ssh socket; each
+/// type has its own defaults.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Permissions {
+    pub mode: Option<u32>,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+}
+
+impl Mount {
+    /// The stage or image `from=` names; secrets have none.
+    pub fn from(&self) -> Option<&Spanned<String>> {
+        match &self.kind {
+            MountKind::Bind(bind) => bind.from.as_ref(),
+            MountKind::Cache(cache) => cache.from.as_ref(),
+            MountKind::Tmpfs(tmpfs) => tmpfs.from.as_ref(),
+            MountKind::Ssh(ssh) => ssh.from.as_ref(),
+            MountKind::Secret(_) => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

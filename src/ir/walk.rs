@@ -55,7 +55,7 @@ impl Step {
             StepKind::Run(run) => run
                 .mounts
                 .iter()
-                .filter_map(|m| m.from.as_ref().map(Reference::MountFrom))
+                .filter_map(|m| m.from().map(Reference::MountFrom))
                 .collect(),
             _ => Vec::new(),
         }

@@ -27,8 +27,11 @@ pub(super) fn literal_paths(buildfile: &ir::Buildfile, plan: &Plan) -> Option<BT
             }
             StepKind::Run(run) => {
                 for mount in &run.mounts {
-                    if mount.kind == MountKind::Bind && mount.from.is_none() {
-                        let source = match &mount.source {
+                    if let MountKind::Bind(ir::BindMount {
+                        from: None, source, ..
+                    }) = &mount.kind
+                    {
+                        let source = match source {
                             Some(word) => word.as_literal()?,
                             None => String::new(),
                         };

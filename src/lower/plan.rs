@@ -170,9 +170,9 @@ impl Plan {
         current: usize,
         mount: &ir::Mount,
     ) -> Option<Result<Source, Diagnostic>> {
-        match &mount.from {
+        match mount.from() {
             Some(from) => Some(self.resolve(buildfile, current, &from.node, true, from.span)),
-            None if mount.kind == ir::MountKind::Cache => Some(Ok(Source::Scratch)),
+            None if matches!(mount.kind, ir::MountKind::Cache(_)) => Some(Ok(Source::Scratch)),
             None => None,
         }
     }

@@ -267,74 +267,112 @@ impl Lowerer<'_> {
         ssh_count: &mut usize,
         env: &mut std::borrow::Cow<'_, super::env::Env>,
     ) -> Option<ExecMount> {
-        let target = mount.target.as_ref().map(|t| expand(t, &state.env));
-        let source = mount.source.as_ref().map(|s| expand(s, &state.env));
-        let id = mount
-            .id
-            .as_ref()
-            .map(|i| expand(i, &state.env))
-            .filter(|i| !i.is_empty());
-        match mount.kind {
-            IrMount::Secret => {
-                if !self.require_cap("exec.mount.secret", mount.span, "a secret mount") {
-                    return None;
-                }
-                let id = mount.secret_name(|word| expand(word, &state.env));
-                let optional = !mount.required;
-                if let Some(name) = &mount.env {
-                    if self.require_cap("exec.secretenv", mount.span, "a secret as env") {
-                        secret_env.push(pb::SecretEnv {
-                            id: id.clone(),
-                            name: name.clone(),
-                            optional,
-                        });
-                    }
-                    target.as_ref()?;
-                }
-                let dest = target.unwrap_or_else(|| format!("/run/secrets/{}", basename(&id)));
-                Some(ExecMount {
-                    dest,
-                    source: None,
-                    selector: String::new(),
-                    readonly: false,
-                    kind: MountKind::Secret(pb::SecretOpt {
-                        id,
-                        uid: mount.uid.unwrap_or(0),
-                        gid: mount.gid.unwrap_or(0),
-                        mode: mount.mode.unwrap_or(0o400),
-                        optional,
-                    }),
-                })
-            }
-            IrMount::Ssh => {
-                if !self.require_cap("exec.mount.ssh", mount.span, "an ssh mount") {
-                    return None;
-                }
-                let dest = target.unwrap_or_else(|| format!("/run/buildkit/ssh_agent.{ssh_count}"));
-                *ssh_count += 1;
-                if !env.contains("SSH_AUTH_SOCK") {
-                    env.to_mut().set("SSH_AUTH_SOCK", &dest);
-                }
-                Some(ExecMount {
-                    dest,
-                    source: None,
-                    selector: String::new(),
-                    readonly: false,
-                    kind: MountKind::Ssh(pb::SshOpt {
-                        id: id.unwrap_or_default(),
-                        uid: mount.uid.unwrap_or(0),
-                        gid: mount.gid.unwrap_or(0),
-                        mode: mount.mode.unwrap_or(0o600),
-                        optional: !mount.required,
-                    }),
-                })
-            }
-            IrMount::Bind | IrMount::Cache | IrMount::Tmpfs => {
-                self.fs_mount(index, state, mount, target?, source, id)
+        match &mount.kind {
+            IrMount::Secret(secret) => self.secret_mount(state, secret, mount.span, secret_env),
+            IrMount::Ssh(ssh) => self.ssh_mount(state, ssh, mount.span, ssh_count, env),
+            IrMount::Bind(ir::BindMount {
+                target,
+                source,
+                readonly,
+                ..
+            })
+            | IrMount::Cache(ir::CacheMount {
+                target,
+                source,
+                readonly,
+                ..
+            })
+            | IrMount::Tmpfs(ir::TmpfsMount {
+                target,
+                source,
+                readonly,
+                ..
+            }) => {
+                // Without a target, `check` has reported the mount already.
+                let target = expand(target.as_ref()?, &state.env);
+                let source = source.as_ref().map(|s| expand(s, &state.env));
+                self.fs_mount(index, state, mount, target, source, *readonly)
             }
         }
     }
 
+    fn secret_mount(
+        &mut self,
+        state: &StageState,
+        secret: &ir::SecretMount,
+        span: Span,
+        secret_env: &mut Vec<pb::SecretEnv>,
+    ) -> Option<ExecMount> {
+        if !self.require_cap("exec.mount.secret", span, "a secret mount") {
+            return None;
+        }
+        let target = secret.target.as_ref().map(|t| expand(t, &state.env));
+        let id = secret.name(|word| expand(word, &state.env));
+        let optional = !secret.required;
+        if let Some(name) = &secret.env {
+            if self.require_cap("exec.secretenv", span, "a secret as env") {
+                secret_env.push(pb::SecretEnv {
+                    id: id.clone(),
+                    name: name.clone(),
+                    optional,
+                });
+            }
+            target.as_ref()?;
+        }
+        let dest = target.unwrap_or_else(|| format!("/run/secrets/{}", basename(&id)));
+        let permissions = secret.permissions;
+        Some(ExecMount {
+            dest,
+            source: None,
+            selector: String::new(),
+            readonly: false,
+            kind: MountKind::Secret(pb::SecretOpt {
+                id,
+                uid: permissions.uid.unwrap_or(0),
+                gid: permissions.gid.unwrap_or(0),
+                mode: permissions.mode.unwrap_or(0o400),
+                optional,
+            }),
+        })
+    }
+
+    fn ssh_mount(
+        &mut self,
+        state: &StageState,
+        ssh: &ir::SshMount,
+        span: Span,
+        ssh_count: &mut usize,
+        env: &mut std::borrow::Cow<'_, super::env::Env>,
+    ) -> Option<ExecMount> {
+        if !self.require_cap("exec.mount.ssh", span, "an ssh mount") {
+            return None;
+        }
+        let dest = match &ssh.target {
+            Some(target) => expand(target, &state.env),
+            None => format!("/run/buildkit/ssh_agent.{ssh_count}"),
+        };
+        *ssh_count += 1;
+        if !env.contains("SSH_AUTH_SOCK") {
+            env.to_mut().set("SSH_AUTH_SOCK", &dest);
+        }
+        let id = ssh.id.as_ref().map(|i| expand(i, &state.env));
+        let permissions = ssh.permissions;
+        Some(ExecMount {
+            dest,
+            source: None,
+            selector: String::new(),
+            readonly: false,
+            kind: MountKind::Ssh(pb::SshOpt {
+                id: id.unwrap_or_default(),
+                uid: permissions.uid.unwrap_or(0),
+                gid: permissions.gid.unwrap_or(0),
+                mode: permissions.mode.unwrap_or(0o600),
+                optional: !ssh.required,
+            }),
+        })
+    }
+
+    /// A bind, cache or tmpfs mount, with its `target` and `source` expanded.
     fn fs_mount(
         &mut self,
         index: usize,
@@ -342,7 +380,7 @@ impl Lowerer<'_> {
         mount: &ir::Mount,
         target: String,
         source: Option<String>,
-        id: Option<String>,
+        readonly: bool,
     ) -> Option<ExecMount> {
         let dest = if target.starts_with('/') {
             paths::clean(&target)
@@ -365,8 +403,8 @@ impl Lowerer<'_> {
             None => None,
         };
         let selector_path = paths::join(&["/", source.as_deref().unwrap_or("")]);
-        let mut base: Option<Output> = match (&from, mount.kind) {
-            (_, IrMount::Tmpfs) => None,
+        let mut base: Option<Output> = match (&from, &mount.kind) {
+            (_, IrMount::Tmpfs(_)) => None,
             (Some(from), _) => self.source_state(from),
             (None, _) => {
                 self.context.use_path(source.as_deref().unwrap_or(""));
@@ -376,42 +414,29 @@ impl Lowerer<'_> {
         let mut selector = String::new();
         if selector_path != "/" && !selector_path.is_empty() {
             selector = selector_path;
-        } else if mount.kind == IrMount::Cache
-            && (mount.uid.is_some() || mount.gid.is_some() || mount.mode.is_some())
-        {
-            base = Some(self.cache_permissions(base, mount));
-            selector = "/cache".to_string();
+        } else if let IrMount::Cache(cache) = &mount.kind {
+            if cache.permissions != ir::Permissions::default() {
+                base = Some(self.cache_permissions(base, cache.permissions));
+                selector = "/cache".to_string();
+            }
         }
-        let kind = match mount.kind {
-            IrMount::Cache => {
+        let kind = match &mount.kind {
+            IrMount::Cache(cache) => {
                 if !self.require_cap("exec.mount.cache", mount.span, "a cache mount") {
                     return None;
                 }
-                let namespace = self
-                    .opts
-                    .build_args
-                    .get("BUILDKIT_CACHE_MOUNT_NS")
-                    .map_or("", String::as_str);
-                let id = id.unwrap_or_else(|| paths::clean(&target));
-                MountKind::Cache {
-                    id: format!("{namespace}/{id}"),
-                    sharing: match mount.sharing {
-                        Some(ir::Sharing::Private) => pb::CacheSharingOpt::Private,
-                        Some(ir::Sharing::Locked) => pb::CacheSharingOpt::Locked,
-                        Some(ir::Sharing::Shared) | None => pb::CacheSharingOpt::Shared,
-                    },
-                }
+                self.cache_kind(state, cache, &target)
             }
-            IrMount::Tmpfs => {
+            IrMount::Tmpfs(tmpfs) => {
                 if !self.require_cap("exec.mount.tmpfs", mount.span, "a tmpfs mount") {
                     return None;
                 }
-                let size = i64::try_from(mount.size.unwrap_or(0)).unwrap_or(i64::MAX);
+                let size = i64::try_from(tmpfs.size.unwrap_or(0)).unwrap_or(i64::MAX);
                 MountKind::Tmpfs { size }
             }
             _ => MountKind::Bind {
                 // A writable bind's changes are thrown away; the cap says so explicitly.
-                output: mount.readonly
+                output: readonly
                     || !self
                         .opts
                         .llb_caps
@@ -422,24 +447,47 @@ impl Lowerer<'_> {
             dest,
             source: base,
             selector,
-            readonly: mount.readonly,
+            readonly,
             kind,
         })
     }
 
+    /// A cache's id (in the `BUILDKIT_CACHE_MOUNT_NS` namespace) and sharing.
+    fn cache_kind(&self, state: &StageState, cache: &ir::CacheMount, target: &str) -> MountKind {
+        let namespace = self
+            .opts
+            .build_args
+            .get("BUILDKIT_CACHE_MOUNT_NS")
+            .map_or("", String::as_str);
+        let id = cache
+            .id
+            .as_ref()
+            .map(|i| expand(i, &state.env))
+            .filter(|i| !i.is_empty())
+            .unwrap_or_else(|| paths::clean(target));
+        MountKind::Cache {
+            id: format!("{namespace}/{id}"),
+            sharing: match cache.sharing {
+                Some(ir::Sharing::Private) => pb::CacheSharingOpt::Private,
+                Some(ir::Sharing::Locked) => pb::CacheSharingOpt::Locked,
+                Some(ir::Sharing::Shared) | None => pb::CacheSharingOpt::Shared,
+            },
+        }
+    }
+
     /// `uid`, `gid` and `mode` of a cache mount: a directory made with them, mounted by
     /// selector, as dockerfile.v0's `setCacheUIDGID`.
-    fn cache_permissions(&mut self, base: Option<Output>, mount: &ir::Mount) -> Output {
+    fn cache_permissions(&mut self, base: Option<Output>, permissions: ir::Permissions) -> Output {
         let id = |n: Option<u32>| pb::UserOpt {
             user: Some(pb::user_opt::User::ById(n.unwrap_or(0))),
         };
         let mkdir = pb::FileActionMkDir {
             path: "/cache".to_string(),
-            mode: i32::try_from(mount.mode.unwrap_or(0o755) & 0o777).unwrap_or(0o755),
+            mode: i32::try_from(permissions.mode.unwrap_or(0o755) & 0o777).unwrap_or(0o755),
             make_parents: false,
             owner: Some(pb::ChownOpt {
-                user: Some(id(mount.uid)),
-                group: Some(id(mount.gid)),
+                user: Some(id(permissions.uid)),
+                group: Some(id(permissions.gid)),
             }),
             timestamp: -1,
         };

@@ -112,10 +112,18 @@ impl Fixture {
         }
     }
 
-    pub(super) fn mount(&self, kind: ir::MountKind, target: Option<&str>) -> ir::Mount {
+    pub(super) fn mount(&self, kind: ir::MountKind) -> ir::Mount {
         ir::Mount {
-            target: target.map(|t| self.word(t)),
-            ..ir::Mount::new(kind, self.span("--mount"))
+            kind,
+            span: self.span("--mount"),
+        }
+    }
+
+    /// A cache mount at `target`, no other option set.
+    pub(super) fn cache(&self, target: &str) -> ir::CacheMount {
+        ir::CacheMount {
+            target: Some(self.word(target)),
+            ..ir::CacheMount::default()
         }
     }
 

@@ -5,7 +5,10 @@
 //! `from`, `sharing`, `mode`, `uid`, `gid` and `size`, which must be literal.
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::ir::{Mount, MountKind, Sharing, Word};
+use crate::ir::{
+    BindMount, CacheMount, Mount, MountKind, Permissions, SecretMount, Sharing, SshMount,
+    TmpfsMount, Word,
+};
 use crate::source::Spanned;
 
 use super::cx::{Cx, matches};
@@ -36,6 +39,31 @@ const KEYS: &[&str] = &[
     "env",
 ];
 
+/// The five mount types, before their options are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Type {
+    Bind,
+    Cache,
+    Tmpfs,
+    Secret,
+    Ssh,
+}
+
+/// Every option as written, whatever the type; [`Options::into_kind`] keeps the type's own.
+#[derive(Default)]
+struct Options {
+    target: Option<Word>,
+    source: Option<Word>,
+    from: Option<Spanned<String>>,
+    id: Option<Word>,
+    sharing: Option<Sharing>,
+    readonly: Option<bool>,
+    required: bool,
+    permissions: Permissions,
+    size: Option<u64>,
+    env: Option<String>,
+}
+
 /// One `key[=value]` field.
 struct Field<'a> {
     key: String,
@@ -52,32 +80,77 @@ pub(super) fn mount(cx: &mut Cx, value: &Text<'_>, whole: &Text<'_>) -> Option<M
             v,
             "mount type",
             &[
-                ("bind", MountKind::Bind),
-                ("cache", MountKind::Cache),
-                ("tmpfs", MountKind::Tmpfs),
-                ("secret", MountKind::Secret),
-                ("ssh", MountKind::Ssh),
+                ("bind", Type::Bind),
+                ("cache", Type::Cache),
+                ("tmpfs", Type::Tmpfs),
+                ("secret", Type::Secret),
+                ("ssh", Type::Ssh),
             ],
         )?,
-        _ => MountKind::Bind,
+        _ => Type::Bind,
     };
-    let mut m = Mount::new(kind, whole.span());
-    let mut readonly = None;
+    let mut options = Options::default();
     let errors_before = cx.diagnostics.0.len();
     for field in &fields {
-        option(cx, &mut m, &mut readonly, field);
+        option(cx, kind, &mut options, field);
     }
     if cx.diagnostics.0.len() != errors_before {
         return None;
     }
-    m.readonly = readonly.unwrap_or(matches!(
-        kind,
-        MountKind::Bind | MountKind::Secret | MountKind::Ssh
-    ));
-    if kind == MountKind::Secret {
-        secret_rules(cx, &m, &fields, whole)?;
+    if kind == Type::Secret {
+        secret_rules(cx, &options, &fields, whole)?;
     }
-    Some(m)
+    Some(Mount {
+        kind: options.into_kind(kind),
+        span: whole.span(),
+    })
+}
+
+impl Options {
+    /// The options `kind` uses. [`option`] rejected those it cannot have (and
+    /// [`secret_rules`] a secret's `from`); the ones Dockerfile accepts and ignores are
+    /// dropped here.
+    fn into_kind(self, kind: Type) -> MountKind {
+        match kind {
+            Type::Bind => MountKind::Bind(BindMount {
+                target: self.target,
+                source: self.source,
+                from: self.from,
+                readonly: self.readonly.unwrap_or(true),
+            }),
+            Type::Cache => MountKind::Cache(CacheMount {
+                target: self.target,
+                source: self.source,
+                from: self.from,
+                id: self.id,
+                sharing: self.sharing,
+                readonly: self.readonly.unwrap_or(false),
+                permissions: self.permissions,
+            }),
+            Type::Tmpfs => MountKind::Tmpfs(TmpfsMount {
+                target: self.target,
+                source: self.source,
+                from: self.from,
+                readonly: self.readonly.unwrap_or(false),
+                size: self.size,
+            }),
+            Type::Secret => MountKind::Secret(SecretMount {
+                target: self.target,
+                source: self.source,
+                id: self.id,
+                required: self.required,
+                permissions: self.permissions,
+                env: self.env,
+            }),
+            Type::Ssh => MountKind::Ssh(SshMount {
+                target: self.target,
+                from: self.from,
+                id: self.id,
+                required: self.required,
+                permissions: self.permissions,
+            }),
+        }
+    }
 }
 
 /// Splits at commas outside quotes, and each field at its first `=`.
@@ -121,9 +194,8 @@ fn fields<'a>(cx: &mut Cx, value: &Text<'a>) -> Option<Vec<Field<'a>>> {
     Some(out)
 }
 
-fn option(cx: &mut Cx, m: &mut Mount, readonly: &mut Option<bool>, field: &Field<'_>) {
-    let kind = m.kind;
-    let only = |cx: &mut Cx, allowed: &[MountKind], types: &str| {
+fn option(cx: &mut Cx, kind: Type, m: &mut Options, field: &Field<'_>) {
+    let only = |cx: &mut Cx, allowed: &[Type], types: &str| {
         if allowed.contains(&kind) {
             return true;
         }
@@ -143,10 +215,10 @@ fn option(cx: &mut Cx, m: &mut Mount, readonly: &mut Option<bool>, field: &Field
     };
     match field.key.as_str() {
         "type" => {}
-        "readonly" | "ro" => *readonly = flag_bool(cx, field).or(*readonly),
-        "readwrite" | "rw" => *readonly = flag_bool(cx, field).map(|rw| !rw).or(*readonly),
+        "readonly" | "ro" => m.readonly = flag_bool(cx, field).or(m.readonly),
+        "readwrite" | "rw" => m.readonly = flag_bool(cx, field).map(|rw| !rw).or(m.readonly),
         "required" => {
-            if only(cx, &[MountKind::Secret, MountKind::Ssh], "secret and ssh") {
+            if only(cx, &[Type::Secret, Type::Ssh], "secret and ssh") {
                 m.required = flag_bool(cx, field).unwrap_or(false);
             }
         }
@@ -168,12 +240,12 @@ fn option(cx: &mut Cx, m: &mut Mount, readonly: &mut Option<bool>, field: &Field
                 "id" => m.id = cx.word(value),
                 "from" => m.from = mount_from(cx, value),
                 "env" => {
-                    if only(cx, &[MountKind::Secret], "secret") {
+                    if only(cx, &[Type::Secret], "secret") {
                         m.env = cx.literal(value, "a secret's env name");
                     }
                 }
                 "sharing" => {
-                    if only(cx, &[MountKind::Cache], "cache") {
+                    if only(cx, &[Type::Cache], "cache") {
                         m.sharing = choice(
                             cx,
                             value,
@@ -187,18 +259,18 @@ fn option(cx: &mut Cx, m: &mut Mount, readonly: &mut Option<bool>, field: &Field
                     }
                 }
                 "mode" | "uid" | "gid" => {
-                    let file_info = [MountKind::Cache, MountKind::Secret, MountKind::Ssh];
+                    let file_info = [Type::Cache, Type::Secret, Type::Ssh];
                     if only(cx, &file_info, "cache, secret and ssh") {
                         let number = number(cx, value, key);
                         match key {
-                            "mode" => m.mode = number,
-                            "uid" => m.uid = number,
-                            _ => m.gid = number,
+                            "mode" => m.permissions.mode = number,
+                            "uid" => m.permissions.uid = number,
+                            _ => m.permissions.gid = number,
                         }
                     }
                 }
                 "size" => {
-                    if only(cx, &[MountKind::Tmpfs], "tmpfs") {
+                    if only(cx, &[Type::Tmpfs], "tmpfs") {
                         m.size = size(cx, value);
                     }
                 }
@@ -208,13 +280,13 @@ fn option(cx: &mut Cx, m: &mut Mount, readonly: &mut Option<bool>, field: &Field
     }
 }
 
-fn kind_name(kind: MountKind) -> &'static str {
+fn kind_name(kind: Type) -> &'static str {
     match kind {
-        MountKind::Bind => "bind",
-        MountKind::Cache => "cache",
-        MountKind::Tmpfs => "tmpfs",
-        MountKind::Secret => "secret",
-        MountKind::Ssh => "ssh",
+        Type::Bind => "bind",
+        Type::Cache => "cache",
+        Type::Tmpfs => "tmpfs",
+        Type::Secret => "secret",
+        Type::Ssh => "ssh",
     }
 }
 
@@ -356,7 +428,7 @@ fn unknown_key(cx: &mut Cx, field: &Field<'_>) {
 }
 
 /// Secrets name what they expose and cannot come from a stage or be shared.
-fn secret_rules(cx: &mut Cx, m: &Mount, fields: &[Field<'_>], whole: &Text<'_>) -> Option<()> {
+fn secret_rules(cx: &mut Cx, m: &Options, fields: &[Field<'_>], whole: &Text<'_>) -> Option<()> {
     let field_span = |key: &str| {
         fields
             .iter()

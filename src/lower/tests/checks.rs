@@ -341,7 +341,7 @@ fn every_lowering_error_has_a_code() {
         "FROM alpine\nRUN --mount=type=cache,target=/ x\n",
         |fx| {
             let mut run = fx.run(ir::Command::Shell(Spanned::new("x".into(), fx.span("x\n"))));
-            run.mounts = vec![fx.mount(ir::MountKind::Cache, Some("/"))];
+            run.mounts = vec![fx.mount(ir::MountKind::Cache(fx.cache("/")))];
             fx.step("RUN", StepKind::Run(run))
         },
         "linux/amd64",

@@ -31,17 +31,26 @@ fn mounts_file(
 #[test]
 fn run_mounts_are_sorted_with_dockerfile_ids_and_defaults() {
     let fx = Fixture::new(MOUNTS);
-    let mut cache = fx.mount(MountKind::Cache, Some("/root/.cache"));
-    cache.sharing = Some(ir::Sharing::Locked);
-    let mut tmpfs = fx.mount(MountKind::Tmpfs, Some("/root/.cache"));
-    tmpfs.target = Some(ir::Word::literal("/tmp", fx.span("x")));
-    tmpfs.size = Some(1024);
-    let mut secret = fx.mount(MountKind::Secret, None);
-    secret.id = Some(ir::Word::literal("token", fx.span("x")));
-    let ssh = fx.mount(MountKind::Ssh, None);
-    let mut bind = fx.mount(MountKind::Bind, None);
-    bind.target = Some(ir::Word::literal("src", fx.span("x")));
-    bind.readonly = true;
+    let cache = fx.mount(MountKind::Cache(ir::CacheMount {
+        sharing: Some(ir::Sharing::Locked),
+        ..fx.cache("/root/.cache")
+    }));
+    let tmpfs = fx.mount(MountKind::Tmpfs(ir::TmpfsMount {
+        target: Some(ir::Word::literal("/tmp", fx.span("x"))),
+        size: Some(1024),
+        ..ir::TmpfsMount::default()
+    }));
+    let secret = fx.mount(MountKind::Secret(ir::SecretMount {
+        id: Some(ir::Word::literal("token", fx.span("x"))),
+        ..ir::SecretMount::default()
+    }));
+    let ssh = fx.mount(MountKind::Ssh(ir::SshMount::default()));
+    let bind = fx.mount(MountKind::Bind(ir::BindMount {
+        target: Some(ir::Word::literal("src", fx.span("x"))),
+        source: None,
+        from: None,
+        readonly: true,
+    }));
     let bf = mounts_file(
         &fx,
         vec![secret, tmpfs, ssh, cache, bind],
@@ -120,7 +129,10 @@ fn one_stage_is_named_when_a_mount_or_copy_reads_another_state() {
         custom_name(&def, &execs(&def)[0].0)
     };
     let fx = Fixture::new(MOUNTS);
-    let tmpfs = fx.mount(MountKind::Tmpfs, Some("/root/.cache"));
+    let tmpfs = fx.mount(MountKind::Tmpfs(ir::TmpfsMount {
+        target: Some(fx.word("/root/.cache")),
+        ..ir::TmpfsMount::default()
+    }));
     assert!(name_of_run(vec![tmpfs]).starts_with("[stage-0 2/2] RUN "));
     assert!(name_of_run(Vec::new()).starts_with("[2/2] RUN "));
 
@@ -140,9 +152,10 @@ fn one_stage_is_named_when_a_mount_or_copy_reads_another_state() {
 #[test]
 fn cache_mount_permissions_make_a_directory() {
     let fx = Fixture::new(MOUNTS);
-    let mut cache = fx.mount(MountKind::Cache, Some("/root/.cache"));
-    cache.uid = Some(1000);
-    cache.mode = Some(0o700);
+    let mut cache = fx.cache("/root/.cache");
+    cache.permissions.uid = Some(1000);
+    cache.permissions.mode = Some(0o700);
+    let cache = fx.mount(MountKind::Cache(cache));
     let bf = mounts_file(&fx, vec![cache], None);
     let def = lower_ok(&fx, &bf, &ResolvedImages::new(), &LowerOptions::default()).definition;
     let (mkdir_digest, _, file) = &files(&def)[0];
@@ -163,7 +176,7 @@ fn missing_caps_are_reported_at_the_instruction() {
     let fx = Fixture::new(MOUNTS);
     let bf = mounts_file(
         &fx,
-        vec![fx.mount(MountKind::Cache, Some("/root/.cache"))],
+        vec![fx.mount(MountKind::Cache(fx.cache("/root/.cache")))],
         None,
     );
     let mut caps = default_llb_caps();
