@@ -28,6 +28,7 @@ pub mod posix_path;
 pub mod source;
 mod suggest;
 pub mod syntax;
+pub mod vars;
 
 use diagnostic::Diagnostics;
 use source::SourceFile;

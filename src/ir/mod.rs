@@ -6,9 +6,11 @@
 //! quotes and escapes are already resolved, variables are not, because their values
 //! depend on build arguments known only when lowering.
 
+mod spans;
 mod walk;
 mod word;
 
+pub use spans::Spans;
 pub use walk::Reference;
 pub use word::{Modifier, VarRef, Word, WordPart, name_len};
 

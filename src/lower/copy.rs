@@ -2,12 +2,12 @@
 //! and WORKDIR (which creates the directory).
 
 use super::dispatch::{Lowerer, StageState};
-use super::expand::{TextMode, expand, expand_text};
 use super::{ContextSource, paths};
 use crate::diagnostic::Code;
 use crate::ir::{self, Chmod};
 use crate::llb::{FileAction, OpMeta, Output};
 use crate::pb::pb;
+use crate::vars::{TextMode, expand, expand_text};
 
 /// `--chown`/USER `uid[:gid]` as the Go client's `WithUser`: numbers (and `root`) by id,
 /// anything else by name, looked up in the destination's `/etc/passwd`.

@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 
 use super::context::BuildContext;
 use super::dialect::Dialect;
-use super::env::{Env, split_key_value};
 use super::image::{DEFAULT_PATH, ImageConfig};
 use super::plan::{Plan, Source};
 use super::{
@@ -20,6 +19,7 @@ use crate::llb::{Graph, OpMeta, Output};
 use crate::pb::pb;
 use crate::platform::Platform;
 use crate::source::{LineIndex, Sources, Span};
+use crate::vars::{Env, split_key_value};
 
 /// The description key dockerfile.v0 puts the instruction text under.
 pub(super) const COMMAND_DESCRIPTION: &str = "com.docker.dockerfile.v1.command";
@@ -210,7 +210,7 @@ impl<'a> Lowerer<'a> {
         let mut out = String::with_capacity(1 + name_len + 2 * 20 + 3 + text.len());
         out.push('[');
         if self.opts.multi_platform {
-            out.push_str(&super::args::format_all(&state.platform));
+            out.push_str(&crate::vars::format_all(&state.platform));
             out.push(' ');
         }
         if let Some(name) = &state.display_name {

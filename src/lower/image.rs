@@ -237,7 +237,7 @@ impl ImageConfig {
         let env = &mut self.config.env;
         match env
             .iter()
-            .position(|e| super::env::split_key_value(e).0 == key)
+            .position(|e| crate::vars::split_key_value(e).0 == key)
         {
             Some(i) => env[i] = entry,
             None => env.push(entry),

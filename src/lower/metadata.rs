@@ -2,13 +2,13 @@
 //! LABEL, EXPOSE, CMD, ENTRYPOINT, SHELL, VOLUME, STOPSIGNAL, HEALTHCHECK, MAINTAINER.
 
 use super::dispatch::{Lowerer, StageState};
-use super::expand::expand;
 use super::history::{go_set, plain_list, quoted_list};
 use super::image::{Empty, Healthcheck};
 use super::run::with_shell;
 use crate::diagnostic::Code;
 use crate::ir::{self, Command, StepKind};
 use crate::source::Span;
+use crate::vars::expand;
 
 impl Lowerer<'_> {
     pub(super) fn metadata(&mut self, state: &mut StageState, kind: &StepKind, span: Span) {

@@ -8,13 +8,10 @@
 //! - [`lower`] builds the Definition; images it was not given are used unpinned with an
 //!   empty config (offline `rustbuild llb`).
 
-mod args;
 mod context;
 mod copy;
 mod dialect;
 mod dispatch;
-mod env;
-mod expand;
 mod history;
 mod image;
 mod metadata;
@@ -67,6 +64,18 @@ pub struct LowerOptions {
     pub filename: String,
     /// The platforms the daemon's workers run (from `Ping`); empty when unknown.
     pub worker_platforms: Vec<Platform>,
+}
+
+impl LowerOptions {
+    /// What the build's variables come from.
+    pub fn scope(&self) -> crate::vars::Scope<'_> {
+        crate::vars::Scope {
+            build_args: &self.build_args,
+            target_platform: &self.target_platform,
+            build_platform: &self.build_platform,
+            target: self.target.as_deref(),
+        }
+    }
 }
 
 impl Default for LowerOptions {

@@ -1,14 +1,14 @@
 //! Before lowering: the global ARGs, what each stage is based on, the target, and which
 //! stages the target needs (only those are lowered and only their images resolved).
 
-use super::env::Env;
-use super::expand::expand;
-use super::{ImageRequest, LowerOptions, NamedContext, args, reference};
+use super::{ImageRequest, LowerOptions, NamedContext, reference};
 use crate::check::stages::stage_ref_problem;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{self, StageRef, StepKind};
 use crate::platform::Platform;
 use crate::source::Span;
+use crate::vars::Env;
+use crate::vars::expand;
 
 /// What a stage starts from, or what a `COPY --from`/`--mount from=` reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,7 +44,7 @@ pub(crate) struct Plan {
 impl Plan {
     pub(crate) fn new(buildfile: &ir::Buildfile, opts: &LowerOptions) -> Result<Self, Diagnostics> {
         let mut diagnostics = Diagnostics::new();
-        let globals = args::globals(&buildfile.global_args, opts);
+        let globals = crate::vars::globals(&buildfile.global_args, &opts.scope());
         let target = target_index(buildfile, opts)?;
         let mut plan = Plan {
             globals,

@@ -2,7 +2,6 @@
 //! mounts and network mode dockerfile.v0 gives it.
 
 use super::dispatch::{COMMAND_DESCRIPTION, Lowerer, StageState};
-use super::expand::{TextMode, expand, expand_text};
 use super::paths;
 use crate::diagnostic::Code;
 use crate::ir::{self, Command, MountKind as IrMount};
@@ -10,6 +9,7 @@ use crate::llb::{Exec, ExecMount, FileAction, MountKind, OpMeta, Output};
 use crate::pb::pb;
 use crate::platform::Platform;
 use crate::source::Span;
+use crate::vars::{TextMode, expand, expand_text};
 
 /// The shell of shell-form commands: the config's SHELL, else the platform default.
 pub(super) fn shell(state: &StageState) -> Vec<String> {
@@ -265,7 +265,7 @@ impl Lowerer<'_> {
         mount: &ir::Mount,
         secret_env: &mut Vec<pb::SecretEnv>,
         ssh_count: &mut usize,
-        env: &mut std::borrow::Cow<'_, super::env::Env>,
+        env: &mut std::borrow::Cow<'_, crate::vars::Env>,
     ) -> Option<ExecMount> {
         match &mount.kind {
             IrMount::Secret(secret) => self.secret_mount(state, secret, mount.span, secret_env),
@@ -342,7 +342,7 @@ impl Lowerer<'_> {
         ssh: &ir::SshMount,
         span: Span,
         ssh_count: &mut usize,
-        env: &mut std::borrow::Cow<'_, super::env::Env>,
+        env: &mut std::borrow::Cow<'_, crate::vars::Env>,
     ) -> Option<ExecMount> {
         if !self.require_cap("exec.mount.ssh", span, "an ssh mount") {
             return None;

@@ -1,7 +1,7 @@
 //! Build arguments: the automatic platform ARGs, the global ARGs before the first FROM,
 //! and `--build-arg` overrides.
 
-use super::LowerOptions;
+use super::Scope;
 use super::env::Env;
 use super::expand::expand;
 use crate::ir::ArgDecl;
@@ -21,7 +21,7 @@ pub(crate) fn format_all(platform: &Platform) -> String {
 
 /// The ARGs every Buildfile has: BUILDPLATFORM…, TARGETPLATFORM…, TARGETSTAGE. A build
 /// argument of the same name replaces the value.
-fn automatic(opts: &LowerOptions, target_stage: &str) -> Env {
+fn automatic(opts: &Scope<'_>, target_stage: &str) -> Env {
     let build = &opts.build_platform;
     let target = &opts.target_platform;
     let none = String::new();
@@ -55,8 +55,8 @@ fn automatic(opts: &LowerOptions, target_stage: &str) -> Env {
 /// The variables FROM lines see: the automatic ARGs, then each global ARG with its build
 /// argument or its default expanded with the ARGs before it. An ARG without either is
 /// declared but unset.
-pub(crate) fn globals(decls: &[ArgDecl], opts: &LowerOptions) -> Env {
-    let target_stage = opts.target.as_deref().unwrap_or("default");
+pub(crate) fn globals(decls: &[ArgDecl], opts: &Scope<'_>) -> Env {
+    let target_stage = opts.target.unwrap_or("default");
     let mut env = automatic(opts, target_stage);
     for decl in decls {
         let name = &decl.name.node;
@@ -107,10 +107,12 @@ mod tests {
             decl("C", None),
             decl("D", Some(Word::literal("d", Span::default()))),
         ];
-        let opts = LowerOptions {
-            build_args: BTreeMap::from([("D".to_string(), "override".to_string())]),
-            target_platform: Platform::parse("linux/arm/v7").unwrap(),
-            ..LowerOptions::default()
+        let build_args = BTreeMap::from([("D".to_string(), "override".to_string())]);
+        let opts = Scope {
+            build_args: &build_args,
+            target_platform: &Platform::parse("linux/arm/v7").unwrap(),
+            build_platform: &Platform::linux_amd64(),
+            target: None,
         };
         let env = globals(&decls, &opts);
         assert_eq!(env.get("B"), Some("a-x"));
