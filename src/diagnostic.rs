@@ -41,6 +41,14 @@ pub enum Code {
     StageCycle,
     MissingMountTarget,
     LegacyKeyValue,
+    // load: following INCLUDE through the files the caller reads
+    InvalidIncludePath,
+    IncludeNotFound,
+    IncludeNotFollowed,
+    IncludeCycle,
+    TooDeep,
+    TooLarge,
+    StageInIncludedSteps,
     // lower: needs build arguments, the platform or the daemon
     UnknownTarget,
     InvalidPlatform,
@@ -79,6 +87,13 @@ impl Code {
         Code::StageCycle,
         Code::MissingMountTarget,
         Code::LegacyKeyValue,
+        Code::InvalidIncludePath,
+        Code::IncludeNotFound,
+        Code::IncludeNotFollowed,
+        Code::IncludeCycle,
+        Code::TooDeep,
+        Code::TooLarge,
+        Code::StageInIncludedSteps,
         Code::UnknownTarget,
         Code::InvalidPlatform,
         Code::InvalidExpandedValue,
@@ -116,6 +131,13 @@ impl Code {
             Code::StageCycle => "rustbuild::check::stage-cycle",
             Code::MissingMountTarget => "rustbuild::check::missing-mount-target",
             Code::LegacyKeyValue => "rustbuild::check::legacy-key-value",
+            Code::InvalidIncludePath => "rustbuild::load::invalid-include-path",
+            Code::IncludeNotFound => "rustbuild::load::include-not-found",
+            Code::IncludeNotFollowed => "rustbuild::load::include-not-followed",
+            Code::IncludeCycle => "rustbuild::load::include-cycle",
+            Code::TooDeep => "rustbuild::load::too-deep",
+            Code::TooLarge => "rustbuild::load::too-large",
+            Code::StageInIncludedSteps => "rustbuild::load::stage-in-included-steps",
             Code::UnknownTarget => "rustbuild::lower::unknown-target",
             Code::InvalidPlatform => "rustbuild::lower::invalid-platform",
             Code::InvalidExpandedValue => "rustbuild::lower::invalid-expanded-value",
@@ -243,10 +265,19 @@ impl Diagnostics {
         self.0.iter()
     }
 
-    /// Sorted by position, so reports read top to bottom whichever stage found them.
+    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, Diagnostic> {
+        self.0.iter_mut()
+    }
+
+    /// Sorted by file and position, so reports read top to bottom whichever stage found
+    /// them: the main file's first.
     pub fn sorted(mut self) -> Self {
-        self.0
-            .sort_by_key(|d| (d.span().map_or(u32::MAX, |s| s.start), d.code));
+        self.0.sort_by_key(|d| {
+            let at = d
+                .span()
+                .map_or((FileId(u16::MAX), u32::MAX), |s| (s.file, s.start));
+            (at, d.code)
+        });
         self
     }
 }

@@ -7,7 +7,9 @@
 //! posix_path, ignore                 slash paths as Go cleans them, .dockerignore patterns
 //! port                               EXPOSE's port specs, for syntax and lower alike
 //! suggest                            "did you mean" for names of any kind
-//! syntax    Buildfile text -> ir::Buildfile            (the only module that names pest)
+//! syntax    one file's text -> ir::Module              (the only module that names pest)
+//! vars      ARG values and `${…}` expansion, for the stages that decide while converting
+//! load      ir::Module + the files INCLUDE names (read by the caller) -> ir::Buildfile
 //! check     ir::Buildfile -> diagnostics               (whole-file rules)
 //! llb, pb   BuildKit's protobuf types and a deterministic LLB builder
 //! lower     ir::Buildfile + platform + options -> llb::Definition + image config (pure)
@@ -20,6 +22,7 @@ pub mod gateway;
 pub mod ignore;
 pub mod ir;
 pub mod llb;
+pub mod load;
 pub mod lower;
 pub mod pb;
 pub mod platform;
@@ -31,26 +34,48 @@ pub mod syntax;
 pub mod vars;
 
 use diagnostic::Diagnostics;
-use source::SourceFile;
+use source::{SourceFile, SourceFiles};
 
-/// A Buildfile read and checked: the IR when it has no errors, and every diagnostic found.
+/// A Buildfile read and checked: the IR when it has no errors, every file it was read
+/// from, and every diagnostic found.
 #[derive(Clone, Debug)]
 pub struct Analysis {
     pub buildfile: Option<ir::Buildfile>,
+    pub files: SourceFiles,
     pub diagnostics: Diagnostics,
+    /// False when an INCLUDE could not be followed (see [`load::Answer::Unavailable`]):
+    /// the file was checked as far as it could be, but is not fit to build.
+    pub complete: bool,
 }
 
-/// Parses and checks a Buildfile. The IR is returned only when there are no errors,
-/// so later stages never see a file that `rustbuild check` would reject.
+/// Parses and checks a Buildfile on its own: an INCLUDE in it finds no file.
 pub fn analyze(file: &SourceFile) -> Analysis {
-    let (buildfile, mut diagnostics) = syntax::parse(file);
-    if let Some(buildfile) = &buildfile {
+    let none = std::collections::BTreeMap::new();
+    let amd64 = platform::Platform::linux_amd64();
+    let scope = vars::Scope {
+        build_args: &none,
+        target_platform: &amd64,
+        build_platform: &amd64,
+        target: None,
+    };
+    let alone =
+        |_: &load::Request| load::Answer::NotFound("no files (the Buildfile is read alone)".into());
+    analyze_loaded(load::load(file.clone(), scope, alone))
+}
+
+/// Checks a loaded Buildfile. The IR is returned only when there are no errors, so later
+/// stages never see a file that `rustbuild check` would reject.
+pub fn analyze_loaded(loaded: load::Loaded) -> Analysis {
+    let mut diagnostics = loaded.diagnostics;
+    if let Some(buildfile) = &loaded.buildfile {
         diagnostics.extend(check::check(buildfile));
     }
     let diagnostics = diagnostics.sorted();
-    let buildfile = buildfile.filter(|_| !diagnostics.has_errors());
+    let buildfile = loaded.buildfile.filter(|_| !diagnostics.has_errors());
     Analysis {
         buildfile,
+        files: loaded.files,
         diagnostics,
+        complete: loaded.complete,
     }
 }

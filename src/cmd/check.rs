@@ -1,23 +1,32 @@
-//! `rustbuild check FILE [--format human|json]`: the diagnostics of a Buildfile.
+//! `rustbuild check FILE [--format human|json] [--build-arg K=V]… [--build-context NAME=DIR]…`:
+//! the diagnostics of a Buildfile and of the files it includes.
 //!
 //! Exit codes: 0 no errors (warnings allowed), 1 errors, 2 usage or I/O error. The report
 //! goes to stdout: miette's graphical report (colour only on a terminal without
 //! `NO_COLOR`), or with `--format json` a JSON array documented in grammar/README.md.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use rustbuild::diagnostic::{self, Diagnostics, Style};
-use rustbuild::source::{SourceFile, Span};
+use rustbuild::platform::Platform;
+use rustbuild::source::{FileId, SourceFile, SourceFiles, Sources, Span};
+use rustbuild::vars::Scope;
+
+use super::files::DiskFiles;
 
 const USAGE: &str = "\
-usage: rustbuild check FILE [--format human|json]
+usage: rustbuild check FILE [--format human|json] [--build-arg K=V]... [--build-context NAME=DIR]...
 
-Reports every error and warning in a Buildfile.
+Reports every error and warning in a Buildfile and the files it includes.
 
-  FILE             the Buildfile to check; `-` reads standard input
-  --format human   miette's graphical report (the default)
-  --format json    a JSON array of diagnostics, for editors
+  FILE                       the Buildfile to check; `-` reads standard input
+  --format human             miette's graphical report (the default)
+  --format json              a JSON array of diagnostics, for editors
+  --build-arg K=V            a build argument, for the INCLUDE paths that use it (repeatable)
+  --build-context NAME=DIR   where `INCLUDE --from=NAME` reads (repeatable)
 
 exit status: 0 no errors (warnings allowed), 1 errors, 2 usage or I/O error";
 
@@ -30,6 +39,8 @@ enum Format {
 struct Options {
     path: String,
     format: Format,
+    build_args: BTreeMap<String, String>,
+    contexts: BTreeMap<String, PathBuf>,
 }
 
 pub(crate) fn run(args: &[String]) -> ExitCode {
@@ -51,14 +62,17 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
             return ExitCode::from(super::EXIT_USAGE);
         }
     };
-    let (file, diagnostics) = match rustbuild::syntax::decode(&name, &bytes) {
+    let (files, diagnostics) = match rustbuild::syntax::decode(&name, &bytes) {
         Ok(file) => {
-            let analysis = rustbuild::analyze(&file);
-            (file, analysis.diagnostics)
+            let analysis = analyze(file, &options);
+            (analysis.files, analysis.diagnostics)
         }
-        Err(diagnostic) => undecodable(&name, &bytes, diagnostic),
+        Err(diagnostic) => {
+            let (file, diagnostics) = undecodable(&name, &bytes, diagnostic);
+            (SourceFiles::new(file), diagnostics)
+        }
     };
-    report(&file, &diagnostics, options.format);
+    report(&files, &diagnostics, options.format);
     if diagnostics.has_errors() {
         ExitCode::from(1)
     } else {
@@ -66,12 +80,53 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
     }
 }
 
+/// Loads the file and its includes from disk, and checks them.
+fn analyze(file: SourceFile, options: &Options) -> rustbuild::Analysis {
+    let disk = DiskFiles::new(&options.path, options.contexts.clone());
+    let amd64 = Platform::linux_amd64();
+    let scope = Scope {
+        build_args: &options.build_args,
+        target_platform: &amd64,
+        build_platform: &amd64,
+        target: None,
+    };
+    let loaded = rustbuild::load::load(file, scope, |request| disk.read(request));
+    rustbuild::analyze_loaded(loaded)
+}
+
 /// `Ok(None)` asks for the help text.
 fn options(args: &[String]) -> Result<Option<Options>, String> {
     let mut path = None;
     let mut format = Format::Human;
+    let mut build_args = BTreeMap::new();
+    let mut contexts = BTreeMap::new();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if arg.starts_with("--") => (flag, Some(value.to_owned())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value_of = |name: &str| {
+            inline
+                .clone()
+                .or_else(|| args.next().cloned())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match flag {
+            "--build-arg" => {
+                let pair = value_of("--build-arg")?;
+                let (key, value) = pair
+                    .split_once('=')
+                    .ok_or_else(|| format!("--build-arg `{pair}` is not KEY=VALUE"))?;
+                build_args.insert(key.to_owned(), value.to_owned());
+                continue;
+            }
+            "--build-context" => {
+                super::files::build_context(&value_of("--build-context")?, &mut contexts)?;
+                continue;
+            }
+            _ => {}
+        }
         let value = match arg.as_str() {
             "-h" | "--help" => return Ok(None),
             "--format" => Some(
@@ -94,7 +149,12 @@ fn options(args: &[String]) -> Result<Option<Options>, String> {
         }
     }
     let path = path.ok_or("missing FILE (use `-` for standard input)")?;
-    Ok(Some(Options { path, format }))
+    Ok(Some(Options {
+        path,
+        format,
+        build_args,
+        contexts,
+    }))
 }
 
 /// The display name and the bytes of `path`, or of stdin for `-`.
@@ -129,33 +189,33 @@ fn undecodable(
     (SourceFile::new(name, text), Diagnostics::from(diagnostic))
 }
 
-fn report(file: &SourceFile, diagnostics: &Diagnostics, format: Format) {
+fn report(files: &SourceFiles, diagnostics: &Diagnostics, format: Format) {
     let mut out = std::io::stdout().lock();
     // A closed pipe is not worth a panic: the exit code still tells the outcome.
     let _ = match format {
         Format::Json => {
-            let json = diagnostic::to_json(diagnostics, file);
+            let json = diagnostic::to_json(diagnostics, files);
             let text = serde_json::to_string_pretty(&json).unwrap_or_else(|_| "[]".to_owned());
             writeln!(out, "{text}")
         }
         Format::Human => {
             let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let style = if colour { Style::Fancy } else { Style::Plain };
-            let rendered = diagnostic::render(diagnostics, file, style);
-            write!(out, "{rendered}").and_then(|()| writeln!(out, "{}", summary(file, diagnostics)))
+            let rendered = diagnostic::render(diagnostics, files, style);
+            let name = files.file(FileId::MAIN).map_or("", |f| f.name.as_str());
+            write!(out, "{rendered}").and_then(|()| writeln!(out, "{}", summary(name, diagnostics)))
         }
     };
 }
 
-fn summary(file: &SourceFile, diagnostics: &Diagnostics) -> String {
+fn summary(name: &str, diagnostics: &Diagnostics) -> String {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.iter().count() - errors;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     match (errors, warnings) {
-        (0, 0) => format!("{}: no problems found", file.name),
+        (0, 0) => format!("{name}: no problems found"),
         _ => format!(
-            "{}: {}, {}",
-            file.name,
+            "{name}: {}, {}",
             plural(errors, "error"),
             plural(warnings, "warning")
         ),

@@ -4,13 +4,16 @@
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use rustbuild::diagnostic::{Diagnostics, Style, render};
 use rustbuild::lower::{self, LowerOptions, ResolvedImages};
 use rustbuild::platform::Platform;
-use rustbuild::source::SourceFile;
+use rustbuild::source::{SourceFile, SourceFiles};
+use rustbuild::vars::Scope;
+
+use super::files::DiskFiles;
 
 const USAGE: &str = "\
 usage: rustbuild llb FILE [--platform P] [--target T] [--build-arg K=V]... [--json]
@@ -21,6 +24,8 @@ Writes the LLB Definition of FILE (`-` reads stdin) to stdout, as `buildctl buil
   --platform P      target platform (default linux/amd64), e.g. windows/amd64
   --target T        build stage T instead of the last one
   --build-arg K=V   set a build argument (repeatable)
+  --build-context NAME=DIR
+                    where `INCLUDE --from=NAME` reads (repeatable)
   --json            print the ops, their metadata and the image config as JSON
 
 Base images are not looked up: they are used unpinned, with an empty config.";
@@ -32,6 +37,7 @@ struct Args {
     platform: Platform,
     target: Option<String>,
     build_args: BTreeMap<String, String>,
+    contexts: BTreeMap<String, PathBuf>,
     source_date_epoch: Option<i64>,
     json: bool,
 }
@@ -41,6 +47,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut platform = Platform::linux_amd64();
     let mut target = None;
     let mut build_args = BTreeMap::new();
+    let mut contexts = BTreeMap::new();
     let mut json = false;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
@@ -66,6 +73,9 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                     .ok_or_else(|| format!("--build-arg `{pair}` is not KEY=VALUE"))?;
                 build_args.insert(key.to_string(), val.to_string());
             }
+            "--build-context" => {
+                super::files::build_context(&value("--build-context")?, &mut contexts)?;
+            }
             "--json" => json = true,
             other if other.starts_with("--") => return Err(format!("unknown option `{other}`")),
             path if file.is_none() => file = Some(path.to_string()),
@@ -78,6 +88,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         target,
         source_date_epoch: lower::source_date_epoch(&build_args)?,
         build_args,
+        contexts,
         json,
     })
 }
@@ -103,9 +114,11 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
             return ExitCode::from(super::EXIT_USAGE);
         }
     };
-    let analysis = rustbuild::analyze(&file);
-    report(&analysis.diagnostics, &file);
-    let Some(buildfile) = analysis.buildfile else {
+    let filename = file.name.clone();
+    let analysis = analyze(file, &args);
+    let files = analysis.files;
+    report(&analysis.diagnostics, &files);
+    let Some(buildfile) = analysis.buildfile.filter(|_| analysis.complete) else {
         return ExitCode::from(1);
     };
     let opts = LowerOptions {
@@ -115,13 +128,13 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
         target: args.target,
         build_args: args.build_args,
         context_excludes: ignore_patterns(&args.file),
-        filename: file.name.clone(),
+        filename,
         ..LowerOptions::default()
     };
-    let lowered = match lower::lower_graph(&file, &buildfile, &ResolvedImages::new(), &opts) {
+    let lowered = match lower::lower_graph(&files, &buildfile, &ResolvedImages::new(), &opts) {
         Ok(lowered) => lowered,
         Err(diagnostics) => {
-            report(&diagnostics, &file);
+            report(&diagnostics, &files);
             return ExitCode::from(1);
         }
     };
@@ -162,7 +175,21 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
     }
 }
 
-fn report(diagnostics: &Diagnostics, file: &SourceFile) {
+/// Loads the file and its includes from disk, and checks them.
+fn analyze(file: SourceFile, args: &Args) -> rustbuild::Analysis {
+    let disk = DiskFiles::new(&args.file, args.contexts.clone());
+    let build_platform = Platform::linux_amd64();
+    let scope = Scope {
+        build_args: &args.build_args,
+        target_platform: &args.platform,
+        build_platform: &build_platform,
+        target: args.target.as_deref(),
+    };
+    let loaded = rustbuild::load::load(file, scope, |request| disk.read(request));
+    rustbuild::analyze_loaded(loaded)
+}
+
+fn report(diagnostics: &Diagnostics, file: &SourceFiles) {
     if diagnostics.is_empty() {
         return;
     }

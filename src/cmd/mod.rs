@@ -2,6 +2,7 @@
 //! the outcome to an exit code: 0 success, 1 errors in the Buildfile, 2 usage or I/O.
 
 pub(crate) mod check;
+pub(crate) mod files;
 pub(crate) mod frontend;
 pub(crate) mod llb;
 

@@ -60,7 +60,7 @@ pub(crate) async fn build(
             build_platform,
             multi,
         );
-        let file = &source.file;
+        let file = &source.files;
         let requests = lower::images(buildfile, &lower_opts)
             .map_err(|d| report::diagnostics_error(&d, file))?;
         for request in requests {

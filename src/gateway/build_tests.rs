@@ -43,7 +43,9 @@ fn source() -> (BuildSource, ir::Buildfile) {
         stages: vec![stage],
     };
     let source = BuildSource {
+        files: crate::source::SourceFiles::new(file.clone()),
         file,
+        input: None,
         ignore: Default::default(),
         vertex: String::new(),
     };

@@ -13,7 +13,7 @@ use crate::ignore;
 use crate::llb::{Graph, OpMeta};
 use crate::pb::google::rpc::Status;
 use crate::pb::pb;
-use crate::source::SourceFile;
+use crate::source::{SourceFile, SourceFiles};
 
 use super::client::{Bridge, BridgeError};
 use super::options::FrontendOptions;
@@ -26,7 +26,13 @@ const DEFAULT_NAMES: [&str; 2] = ["Dockerfile", "Buildfile"];
 /// The build file as read, with what was learnt on the way.
 #[derive(Clone, Debug)]
 pub(crate) struct BuildSource {
+    /// The main build file.
     pub(crate) file: SourceFile,
+    /// It and the files it includes, once loaded: what diagnostics and the source map use.
+    pub(crate) files: SourceFiles,
+    /// The frontend input the file came from, when a forwarding frontend passed one: the
+    /// files it includes are in it too.
+    pub(crate) input: Option<pb::Definition>,
     /// The ignore file's patterns, for the `context` local.
     pub(crate) ignore: IgnoreFile,
     /// The digest of the op that loaded the file: warnings attach to it.
@@ -65,7 +71,8 @@ pub(crate) async fn read(
         None => DEFAULT_NAMES.iter().map(|s| s.to_string()).collect(),
     };
     let inputs = bridge.inputs().await.map_err(|e| e.status)?;
-    let (definition, vertex) = match inputs.get(&opts.dockerfile_key) {
+    let input = inputs.get(&opts.dockerfile_key).cloned();
+    let (definition, vertex) = match &input {
         Some(input) => (input.clone(), head_digest(input)),
         None => {
             let mut follow: Vec<String> = Vec::new();
@@ -100,8 +107,11 @@ pub(crate) async fn read(
         Err(_) if inputs.contains_key("context") => IgnoreFile::default(),
         Err(_) => context_ignore(bridge, session_id).await,
     };
+    let file = SourceFile::new(name, text);
     Ok(BuildSource {
-        file: SourceFile::new(name, text),
+        files: SourceFiles::new(file.clone()),
+        file,
+        input,
         ignore,
         vertex,
     })
@@ -200,7 +210,7 @@ pub(crate) async fn context_names(
 
 /// A definition of one `local://NAME` source restricted to `follow`, using only the attrs
 /// the daemon supports (0.8 has no `local.differ`). Returns it with the source op's digest.
-fn local_definition(
+pub(crate) fn local_definition(
     llb: &BTreeSet<String>,
     name: &str,
     session_id: &str,

@@ -11,6 +11,7 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ignore;
 use crate::lower::ContextSource;
 use crate::pb::google::rpc::Status;
+use crate::source::Sources;
 use crate::suggest::did_you_mean;
 
 use super::client::Bridge;
@@ -44,9 +45,10 @@ pub(crate) async fn explain(
             names
         }
     };
+    let written = source.files.file(found.span.file)?.slice(found.span);
     let diagnostic = describe(
         found,
-        source.file.slice(found.span),
+        written,
         excluded,
         &source.ignore.name,
         &neighbours,
@@ -54,7 +56,7 @@ pub(crate) async fn explain(
     );
     Some(report::diagnostics_error(
         &Diagnostics(vec![diagnostic]),
-        &source.file,
+        &source.files,
     ))
 }
 

@@ -17,6 +17,7 @@
 mod build;
 mod client;
 mod files;
+mod includes;
 mod missing;
 #[cfg(test)]
 mod mock_bridge;

@@ -7,11 +7,13 @@ use crate::diagnostic::Diagnostics;
 use crate::pb::google::rpc::Status;
 use crate::pb::moby::buildkit::v1::frontend as gw;
 use crate::platform::Platform;
+use crate::source::SourceFiles;
+use crate::vars::Scope;
 
 use super::client::Bridge;
 use super::files::{self, BuildSource};
 use super::options::{Environment, FrontendOptions};
-use super::{build, log, report, stdio, subrequests};
+use super::{build, includes, log, report, stdio, subrequests};
 
 /// Runs the frontend on this process's stdin/stdout. Exits the process with 0 once `Return`
 /// went through, whatever it carried: BuildKit waits for the exit, a non-zero code would fail
@@ -86,8 +88,24 @@ async fn respond(bridge: &mut Bridge, env: &Environment) -> Result<gw::Result, S
             return Err(report::unsupported_subrequest(request));
         }
     }
-    let source = files::read(bridge, &opts, &env.session_id).await?;
-    let analysis = crate::analyze(&source.file);
+    let mut source = files::read(bridge, &opts, &env.session_id).await?;
+    let build_platform = env
+        .worker_platforms
+        .first()
+        .or(bridge.workers.first())
+        .cloned()
+        .unwrap_or_else(Platform::linux_amd64);
+    // INCLUDE paths see the first target platform's ARGs; each platform is lowered apart.
+    let target_platform = opts.platforms.first().unwrap_or(&build_platform);
+    let scope = Scope {
+        build_args: &opts.build_args,
+        target_platform,
+        build_platform: &build_platform,
+        target: opts.target.as_deref(),
+    };
+    let loaded = includes::load(bridge, &source, &opts, &env.session_id, scope).await;
+    let mut analysis = crate::analyze_loaded(loaded);
+    source.files = std::mem::replace(&mut analysis.files, SourceFiles::new(source.file.clone()));
     if let Some(request) = &opts.request_id {
         return subrequest(request, &source, &analysis, &opts);
     }
@@ -95,15 +113,9 @@ async fn respond(bridge: &mut Bridge, env: &Environment) -> Result<gw::Result, S
     let Some(buildfile) = &analysis.buildfile else {
         return Err(report::diagnostics_error(
             &analysis.diagnostics,
-            &source.file,
+            &source.files,
         ));
     };
-    let build_platform = env
-        .worker_platforms
-        .first()
-        .or(bridge.workers.first())
-        .cloned()
-        .unwrap_or_else(Platform::linux_amd64);
     build::build(
         bridge,
         &source,
@@ -122,7 +134,7 @@ fn subrequest(
     analysis: &crate::Analysis,
     opts: &FrontendOptions,
 ) -> Result<gw::Result, Status> {
-    let file = &source.file;
+    let file = &source.files;
     if request == subrequests::LINT {
         return Ok(metadata_only(subrequests::lint(
             file,
@@ -161,7 +173,7 @@ fn metadata_only(metadata: BTreeMap<String, Vec<u8>>) -> gw::Result {
 /// loaded the file. A failed `Warn` is logged, not fatal.
 async fn warn(bridge: &mut Bridge, source: &BuildSource, diagnostics: &Diagnostics) {
     for diagnostic in diagnostics.iter().filter(|d| !d.is_error()) {
-        let request = report::warn_request(diagnostic, &source.file, &source.vertex);
+        let request = report::warn_request(diagnostic, &source.files, &source.vertex);
         if let Err(e) = bridge.warn(request).await {
             log!("Warn failed: {e}");
         }

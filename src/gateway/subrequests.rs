@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::diagnostic::Diagnostics;
 use crate::ir::{self, MountKind, StepKind};
 use crate::lower::{self, LowerOptions};
-use crate::source::{SourceFile, Sources, Span};
+use crate::source::{Sources, Span};
 
 use super::report;
 
@@ -79,9 +79,12 @@ fn location(sources: &(impl Sources + ?Sized), span: Span) -> Value {
 }
 
 /// A word as written: its literal text, or the source when it holds variables.
-fn word_text(file: &SourceFile, word: &ir::Word) -> String {
-    word.as_literal()
-        .unwrap_or_else(|| file.slice(word.span).to_string())
+fn word_text(sources: &(impl Sources + ?Sized), word: &ir::Word) -> String {
+    word.as_literal().unwrap_or_else(|| {
+        let file = sources.file(word.span.file);
+        file.map(|file| file.slice(word.span).to_string())
+            .unwrap_or_default()
+    })
 }
 
 fn sources(sources: &(impl Sources + ?Sized)) -> Value {
@@ -110,7 +113,7 @@ fn stage_description(stage: &ir::Stage) -> Option<String> {
 }
 
 /// `frontend.targets`: every named stage, and the last (the default) even unnamed.
-pub(crate) fn targets(file: &SourceFile, buildfile: &ir::Buildfile) -> Answer {
+pub(crate) fn targets(file: &(impl Sources + ?Sized), buildfile: &ir::Buildfile) -> Answer {
     let last = buildfile.stages.len().saturating_sub(1);
     let mut list = Vec::new();
     let mut text = format!("{:<24}{}\n", "TARGET", "DESCRIPTION");
@@ -149,7 +152,7 @@ pub(crate) fn targets(file: &SourceFile, buildfile: &ir::Buildfile) -> Answer {
 /// `frontend.outline`: the build arguments, secrets and ssh sockets the target uses.
 /// The stages are those lowering would build, `--from=${X}` expanded with the build args.
 pub(crate) fn outline(
-    file: &SourceFile,
+    file: &(impl Sources + ?Sized),
     buildfile: &ir::Buildfile,
     opts: &LowerOptions,
 ) -> Result<Answer, Diagnostics> {
@@ -237,7 +240,7 @@ fn outline_text(json: &Value) -> String {
 
 /// `frontend.lint`: every diagnostic as a warning, the first error as the build error.
 /// `result.statuscode` is 1 when there is anything to report.
-pub(crate) fn lint(file: &SourceFile, diagnostics: &Diagnostics) -> Answer {
+pub(crate) fn lint(files: &(impl Sources + ?Sized), diagnostics: &Diagnostics) -> Answer {
     let warnings: Vec<Value> = diagnostics
         .iter()
         .filter(|d| !d.is_error())
@@ -249,22 +252,28 @@ pub(crate) fn lint(file: &SourceFile, diagnostics: &Diagnostics) -> Answer {
             // buildx dereferences every warning's location; -1 means "no source to show".
             let location = d
                 .span()
-                .map_or_else(|| json!({"sourceIndex": -1}), |span| location(file, span));
+                .map_or_else(|| json!({"sourceIndex": -1}), |span| location(files, span));
             json!({"ruleName": d.code.as_str(), "description": d.message,
                    "detail": detail, "location": location})
         })
         .collect();
-    let mut json = json!({
-        "warnings": warnings,
-        "sources": [{"filename": file.name, "data": report::base64(file.text.as_bytes()),
-                     "language": report::LANGUAGE}],
-    });
+    let sources: Vec<Value> = files
+        .files()
+        .into_iter()
+        .map(|file| {
+            json!({"filename": file.name, "data": report::base64(file.text.as_bytes()),
+                   "language": report::LANGUAGE})
+        })
+        .collect();
+    let mut json = json!({"warnings": warnings, "sources": sources});
     let mut text = String::new();
     for d in diagnostics.iter() {
-        let line = d.span().map(|s| report::line_range(file, s).0).unwrap_or(0);
+        let span = d.span().unwrap_or_default();
+        let file = files.file(span.file);
+        let name = file.map_or("", |f| f.name.as_str());
+        let line = file.map_or(0, |file| report::line_range(file, span).0);
         text.push_str(&format!(
-            "{}:{line}: {} {}: {}\n",
-            file.name,
+            "{name}:{line}: {} {}: {}\n",
             d.severity.as_str(),
             d.code,
             d.message
@@ -273,7 +282,7 @@ pub(crate) fn lint(file: &SourceFile, diagnostics: &Diagnostics) -> Answer {
     if let Some(error) = diagnostics.iter().find(|d| d.is_error()) {
         let mut build_error = json!({"message": error.message});
         if let Some(span) = error.span() {
-            build_error["location"] = location(file, span);
+            build_error["location"] = location(files, span);
         }
         json["buildError"] = build_error;
     }

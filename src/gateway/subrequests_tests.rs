@@ -1,6 +1,7 @@
 use super::*;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir;
+use crate::source::SourceFile;
 
 fn json(answer: &Answer) -> Value {
     serde_json::from_slice(&answer["result.json"]).unwrap()

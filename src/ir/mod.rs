@@ -25,6 +25,36 @@ pub struct Buildfile {
     pub stages: Vec<Stage>,
 }
 
+/// One file as read on its own, before the files it brings in are followed: its
+/// instructions in order. `load` splices INCLUDEs and then gathers the result into a
+/// [`Buildfile`]'s stages, so an included file's instructions land where the INCLUDE stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Module {
+    pub directives: Directives,
+    pub items: Vec<Item>,
+    /// No instruction at all, not even one with errors.
+    pub is_empty: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Item {
+    /// A FROM line: a stage without steps. The steps after it, up to the next FROM, join it.
+    From(Stage),
+    /// An instruction after FROM; an ARG before the first FROM is a global ARG.
+    Step(Step),
+    Include(Include),
+}
+
+/// `INCLUDE [--from=NAME] PATH`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Include {
+    /// A named build context, or an image whose filesystem holds the file.
+    pub from: Option<Word>,
+    /// Relative to the including file (to the root of `from` with it).
+    pub path: Word,
+    pub span: Span,
+}
+
 /// Parser directives from the leading comment lines (`# syntax=…`, `# escape=…`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Directives {

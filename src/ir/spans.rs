@@ -57,6 +57,22 @@ impl Spans for Buildfile {
     }
 }
 
+impl Spans for Module {
+    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        each!(f; self.directives.syntax, self.directives.check, self.items);
+    }
+}
+
+impl Spans for Item {
+    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        match self {
+            Item::From(stage) => stage.each_span(f),
+            Item::Step(step) => step.each_span(f),
+            Item::Include(include) => each!(f; include.from, include.path, include.span),
+        }
+    }
+}
+
 impl Spans for Stage {
     fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
         each!(f; self.base, self.platform, self.name, self.steps, self.span);

@@ -27,6 +27,7 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use image::ImageConfig;
+pub(crate) use reference::normalize as normalize_reference;
 
 use crate::diagnostic::Diagnostics;
 use crate::ir;

@@ -1,7 +1,7 @@
 //! The whole file: instructions read one by one and gathered into stages.
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::ir::{ArgDecl, Buildfile, Heredoc, Stage, Step, StepKind};
+use crate::ir::{ArgDecl, Buildfile, Heredoc, Item, Module, Stage, Step, StepKind};
 use crate::source::Span;
 
 use super::cx::Cx;
@@ -10,22 +10,21 @@ use super::heredoc;
 use super::instruction::{self, Instruction};
 use super::keyword::Keyword;
 use super::lines::{LineReader, Logical};
-use super::{command, config, copy, from, run, vars};
+use super::{command, config, copy, from, include, run, vars};
 use crate::suggest::did_you_mean;
 
-/// Reads `src` from `start` (after a byte-order mark). `None` when there is no stage.
-pub(super) fn read(src: &str, start: usize) -> (Option<Buildfile>, Diagnostics) {
+/// Reads `src` from `start` (after a byte-order mark) into its instructions, in order.
+pub(super) fn read(src: &str, start: usize) -> (Module, Diagnostics) {
     let mut diagnostics = Diagnostics::new();
     let (mut reader, directives) = LineReader::new(src, start, &mut diagnostics);
     let mut cx = Cx {
         escape: reader.escape(),
         diagnostics,
     };
-    let mut global_args: Vec<ArgDecl> = Vec::new();
-    let mut stages: Vec<Stage> = Vec::new();
-    let mut any = false;
+    let mut items: Vec<Item> = Vec::new();
+    let mut is_empty = true;
     while let Some(logical) = reader.next_instruction() {
-        any = true;
+        is_empty = false;
         let view = logical.text.view();
         let ins = match instruction::parse(&view, cx.escape) {
             Ok(ins) => ins,
@@ -38,63 +37,85 @@ pub(super) fn read(src: &str, start: usize) -> (Option<Buildfile>, Diagnostics) 
         let (heredocs, end) = heredocs(&mut cx, &mut reader, keyword, &ins);
         let span =
             Span::from_range(logical.span.start as usize..end.max(logical.span.end as usize));
-        match keyword {
-            Some(Keyword::From) => {
+        let item = match keyword {
+            Some(Keyword::From) => Some(Item::From(from::from(
+                &mut cx,
+                &ins,
+                original(&logical),
+                span,
+                &logical.comments,
+            ))),
+            Some(Keyword::Include) => include::include(&mut cx, &ins, span).map(Item::Include),
+            _ => step(&mut cx, &ins, keyword, heredocs).map(|kind| {
+                Item::Step(Step {
+                    kind,
+                    text: original(&logical),
+                    span,
+                })
+            }),
+        };
+        items.extend(item);
+    }
+    let module = Module {
+        directives,
+        items,
+        is_empty,
+    };
+    (module, cx.diagnostics)
+}
+
+/// Gathers instructions into stages at each FROM: the ARGs before the first FROM are the
+/// global ARGs, and anything else before it is an error. `end` is where the main file
+/// ends, for the errors of a file without stages. `None` when there is no stage.
+pub(super) fn assemble(module: Module, end: Span) -> (Option<Buildfile>, Diagnostics) {
+    let mut diagnostics = Diagnostics::new();
+    let mut global_args: Vec<ArgDecl> = Vec::new();
+    let mut stages: Vec<Stage> = Vec::new();
+    for item in module.items {
+        match item {
+            Item::From(stage) => {
                 // A finished stage keeps its steps until lowering is done: without the
                 // room doubling left, a quarter less memory on a large file.
                 if let Some(done) = stages.last_mut() {
                     done.steps.shrink_to_fit();
                 }
-                stages.push(from::from(
-                    &mut cx,
-                    &ins,
-                    original(&logical),
-                    span,
-                    &logical.comments,
-                ));
+                stages.push(stage);
             }
-            Some(Keyword::Arg) if stages.is_empty() => {
-                if let Some(args) = vars::arg(&mut cx, &ins) {
-                    global_args.extend(args);
-                }
-            }
-            _ => {
-                let kind = step(&mut cx, &ins, keyword, heredocs);
-                match stages.last_mut() {
-                    Some(stage) => {
-                        if let Some(kind) = kind {
-                            let text = original(&logical);
-                            stage.steps.push(Step { kind, text, span });
-                        }
-                    }
-                    None if kind.is_some() => cx.error(before_from(&ins, &logical)),
-                    None => {}
-                }
-            }
+            Item::Step(step) => match (stages.last_mut(), step.kind) {
+                (Some(stage), kind) => stage.steps.push(Step { kind, ..step }),
+                (None, StepKind::Arg(decls)) => global_args.extend(decls),
+                (None, _) => diagnostics.push(before_from(&step.text, step.span)),
+            },
+            // `load` follows every INCLUDE before assembling; one left was not followed.
+            Item::Include(include) => diagnostics.push(
+                Diagnostic::error(Code::UnsupportedInstruction, "INCLUDE is not followed here")
+                    .with_label(include.span, "not followed")
+                    .with_help("read the Buildfile with `load`, which follows INCLUDE"),
+            ),
         }
     }
-    if !any {
-        cx.error(
+    if module.is_empty {
+        diagnostics.push(
             Diagnostic::error(Code::NoInstructions, "the Buildfile has no instructions")
-                .with_label(Span::from_range(src.len()..src.len()), "the file ends here")
+                .with_label(end, "the file ends here")
                 .with_help("start with a base image: `FROM alpine:3.20`"),
         );
     } else if stages.is_empty() {
-        cx.error(
+        diagnostics.push(
             Diagnostic::error(
                 Code::NoInstructions,
                 "the Buildfile has no FROM instruction",
             )
-            .with_label(Span::from_range(src.len()..src.len()), "the file ends here")
+            .with_label(end, "the file ends here")
             .with_help("add a stage: `FROM alpine:3.20`"),
         );
     }
     let buildfile = (!stages.is_empty()).then_some(Buildfile {
-        directives,
+        directives: module.directives,
         global_args,
         stages,
     });
-    (buildfile, cx.diagnostics)
+    (buildfile, diagnostics)
 }
 
 /// The instruction's text as [`Step::text`] keeps it.
@@ -130,8 +151,8 @@ fn step(
         Keyword::Entrypoint => command::entrypoint(cx, ins),
         Keyword::Shell => command::shell(cx, ins),
         Keyword::Healthcheck => command::healthcheck(cx, ins),
-        // Reached only for a FROM the reader did not take, which it always takes.
-        Keyword::From => None,
+        // Reached only for a FROM or INCLUDE the reader did not take, which it always takes.
+        Keyword::From | Keyword::Include => None,
         Keyword::Onbuild => {
             cx.error(
                 Diagnostic::error(Code::UnsupportedInstruction, "ONBUILD is not supported yet")
@@ -160,15 +181,17 @@ fn unknown_instruction(ins: &Instruction<'_>) -> Diagnostic {
     }
 }
 
-fn before_from(ins: &Instruction<'_>, logical: &Logical) -> Diagnostic {
+/// An instruction before the first FROM, named by the keyword that starts its `text`.
+fn before_from(text: &str, span: Span) -> Diagnostic {
+    let keyword = text.split_whitespace().next().unwrap_or_default();
     Diagnostic::error(
         Code::InstructionBeforeFrom,
         format!(
             "{} comes before the first FROM",
-            ins.keyword.as_str().to_ascii_uppercase()
+            keyword.to_ascii_uppercase()
         ),
     )
-    .with_label(logical.span, "before any stage")
+    .with_label(span, "before any stage")
     .with_help("only ARG may come before the first FROM; move this after a FROM")
 }
 

@@ -28,6 +28,7 @@ pub(super) enum Keyword {
     Healthcheck,
     Maintainer,
     Onbuild,
+    Include,
 }
 
 /// What the reader knows of one keyword: its name and the flags it takes.
@@ -139,6 +140,10 @@ const ALL: &[Entry] = &[
     },
     entry(Keyword::Maintainer, "MAINTAINER"),
     entry(Keyword::Onbuild, "ONBUILD"),
+    Entry {
+        flags: &[spec("from", Kind::Value)],
+        ..entry(Keyword::Include, "INCLUDE")
+    },
 ];
 
 impl Keyword {

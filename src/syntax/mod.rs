@@ -32,6 +32,7 @@ mod flags;
 mod from;
 mod grammar;
 mod heredoc;
+mod include;
 mod instruction;
 mod keyword;
 mod lines;
@@ -42,20 +43,40 @@ mod vars;
 mod word;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::ir::Buildfile;
+use crate::ir::{Buildfile, Module};
 use crate::source::{SourceFile, Span};
 
 const BOM: char = '\u{FEFF}';
 
-/// Reads a Buildfile. The IR comes back whenever there is at least one stage, even with
-/// errors (so `check` can report more); callers must look at the diagnostics.
+/// Reads a Buildfile that brings in no other file. The IR comes back whenever there is at
+/// least one stage, even with errors (so `check` can report more); callers must look at
+/// the diagnostics. `load` reads Buildfiles with INCLUDEs.
 pub fn parse(file: &SourceFile) -> (Option<Buildfile>, Diagnostics) {
+    let (module, mut diagnostics) = parse_module(file);
+    let (buildfile, more) = assemble(module, end(file));
+    diagnostics.extend(more);
+    (buildfile, diagnostics)
+}
+
+/// Reads one file into its instructions, in order, INCLUDEs not followed.
+pub fn parse_module(file: &SourceFile) -> (Module, Diagnostics) {
     let start = if file.text.starts_with(BOM) {
         BOM.len_utf8()
     } else {
         0
     };
     file::read(&file.text, start)
+}
+
+/// Gathers instructions into stages; see [`parse`]. `end` is the empty span at the end of
+/// the main file, where "no FROM" errors point.
+pub fn assemble(module: Module, end: Span) -> (Option<Buildfile>, Diagnostics) {
+    file::assemble(module, end)
+}
+
+/// The empty span at the end of `file`.
+pub fn end(file: &SourceFile) -> Span {
+    Span::from_range(file.text.len()..file.text.len())
 }
 
 /// Bytes as a [`SourceFile`]: UTF-8 required, a leading byte-order mark dropped.

@@ -1,0 +1,64 @@
+//! The files a Buildfile includes, read from disk for `check` and `llb`: the main file's
+//! directory, and the directories given with `--build-context NAME=DIR`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rustbuild::load::{Answer, Request, Root};
+
+pub(crate) struct DiskFiles {
+    /// The main file's directory: the current one for standard input.
+    main: PathBuf,
+    contexts: BTreeMap<String, PathBuf>,
+}
+
+impl DiskFiles {
+    /// For the Buildfile at `path` (`-` for standard input).
+    pub(crate) fn new(path: &str, contexts: BTreeMap<String, PathBuf>) -> Self {
+        let main = match Path::new(path).parent() {
+            Some(dir) if path != "-" && !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        Self { main, contexts }
+    }
+
+    pub(crate) fn read(&self, request: &Request) -> Answer {
+        let (dir, searched) = match &request.root {
+            Root::Main => (&self.main, format!("the directory {}", self.main.display())),
+            Root::Named(name) => match self.contexts.get(name) {
+                Some(dir) => (
+                    dir,
+                    format!("the build context `{name}` ({})", dir.display()),
+                ),
+                None => {
+                    return Answer::Unavailable(format!(
+                        "`{name}` is not a build context given with `--build-context \
+                         {name}=DIR`, and images are not read here"
+                    ));
+                }
+            },
+        };
+        // The path is clean and relative (load makes sure), so it stays inside `dir`.
+        match std::fs::read(dir.join(&request.path)) {
+            Ok(bytes) => Answer::Found(bytes),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                Answer::NotFound(searched)
+            }
+            Err(error) => Answer::NotFound(format!("{searched} (reading it failed: {error})")),
+        }
+    }
+}
+
+/// `--build-context NAME=DIR`, added to `contexts`.
+pub(crate) fn build_context(
+    value: &str,
+    contexts: &mut BTreeMap<String, PathBuf>,
+) -> Result<(), String> {
+    match value.split_once('=') {
+        Some((name, dir)) if !name.is_empty() && !dir.is_empty() => {
+            contexts.insert(name.to_owned(), PathBuf::from(dir));
+            Ok(())
+        }
+        _ => Err(format!("--build-context `{value}` is not NAME=DIR")),
+    }
+}

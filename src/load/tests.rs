@@ -1,0 +1,398 @@
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::diagnostic::{self, Style};
+use crate::platform::Platform;
+use crate::source::Sources;
+
+/// Files by name as [`Request::name`] gives it: the first is the main Buildfile.
+struct Files {
+    files: Vec<(&'static str, &'static [u8])>,
+    build_args: BTreeMap<String, String>,
+    /// Every request answered, in order.
+    asked: Vec<String>,
+}
+
+fn files(files: &[(&'static str, &'static str)]) -> Files {
+    Files {
+        files: files.iter().map(|&(n, t)| (n, t.as_bytes())).collect(),
+        build_args: BTreeMap::new(),
+        asked: Vec::new(),
+    }
+}
+
+impl Files {
+    fn load(&mut self) -> Loaded {
+        let (name, text) = self.files[0];
+        let main = SourceFile::new(name, std::str::from_utf8(text).unwrap());
+        let amd64 = Platform::linux_amd64();
+        let scope = Scope {
+            build_args: &self.build_args,
+            target_platform: &amd64,
+            build_platform: &amd64,
+            target: None,
+        };
+        let files = &self.files;
+        let asked = &mut self.asked;
+        load(main, scope, |request| {
+            let name = request.name();
+            asked.push(name.clone());
+            if name.starts_with("image:") {
+                return Answer::Unavailable("images cannot be read here".into());
+            }
+            match files.iter().find(|(n, _)| *n == name) {
+                Some((_, text)) => Answer::Found(text.to_vec()),
+                None => Answer::NotFound("the test's files".into()),
+            }
+        })
+    }
+}
+
+/// Each diagnostic as (code, file, line), and the plain report.
+fn problems(loaded: &Loaded) -> (Vec<(&'static str, String, u32)>, String) {
+    let json = diagnostic::to_json(&loaded.diagnostics, &loaded.files);
+    let list = json.into_iter().map(|d| (d.code, d.file, d.line)).collect();
+    let text = diagnostic::render(&loaded.diagnostics, &loaded.files, Style::Plain);
+    (list, text)
+}
+
+fn texts(loaded: &Loaded) -> Vec<Vec<String>> {
+    let buildfile = loaded.buildfile.as_ref().expect("a Buildfile");
+    buildfile
+        .stages
+        .iter()
+        .map(|stage| {
+            let steps = stage.steps.iter().map(|step| step.text.clone());
+            std::iter::once(stage.text.clone()).chain(steps).collect()
+        })
+        .collect()
+}
+
+#[test]
+fn an_include_splices_its_file_where_it_stands() {
+    let mut files = files(&[
+        (
+            "Buildfile",
+            "ARG A=1\nINCLUDE common.bf\nFROM base\nINCLUDE steps.bf\nRUN last\n",
+        ),
+        ("common.bf", "ARG B=2\nFROM alpine AS base\nRUN in-base\n"),
+        ("steps.bf", "RUN one\nRUN two\n"),
+    ]);
+    let loaded = files.load();
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    assert_eq!(
+        texts(&loaded),
+        [
+            vec!["FROM alpine AS base", "RUN in-base"],
+            vec!["FROM base", "RUN one", "RUN two", "RUN last"],
+        ]
+    );
+    let buildfile = loaded.buildfile.as_ref().unwrap();
+    let globals: Vec<&str> = buildfile
+        .global_args
+        .iter()
+        .map(|a| a.name.node.as_str())
+        .collect();
+    assert_eq!(globals, ["A", "B"]);
+    // The included nodes point into their own files, with the INCLUDE as origin.
+    let base = &buildfile.stages[0];
+    assert_eq!(loaded.files.file(base.span.file).unwrap().name, "common.bf");
+    let chain = loaded.files.chain(base.span);
+    assert_eq!(chain.len(), 1);
+    assert_eq!(chain[0].at, Span::new(8, 25));
+    let one = &buildfile.stages[1].steps[0];
+    assert_eq!(loaded.files.file(one.span.file).unwrap().name, "steps.bf");
+    assert_eq!(
+        loaded.files.file(one.span.file).unwrap().slice(one.span),
+        "RUN one"
+    );
+}
+
+#[test]
+fn paths_are_relative_to_the_including_file_and_each_depth_is_one_round() {
+    let mut files = files(&[
+        ("Buildfile", "FROM a\nINCLUDE lib/a.bf\nINCLUDE lib/x.bf\n"),
+        ("lib/a.bf", "INCLUDE ./sub/../b.bf\nRUN a\n"),
+        ("lib/x.bf", "RUN x\n"),
+        ("lib/b.bf", "RUN b\n"),
+    ]);
+    let main = SourceFile::new("Buildfile", std::str::from_utf8(files.files[0].1).unwrap());
+    let amd64 = Platform::linux_amd64();
+    let scope = Scope {
+        build_args: &files.build_args,
+        target_platform: &amd64,
+        build_platform: &amd64,
+        target: None,
+    };
+    let mut load = Load::new(main, scope);
+    let mut rounds = Vec::new();
+    loop {
+        let wanted = load.wants();
+        if wanted.is_empty() {
+            break;
+        }
+        rounds.push(wanted.iter().map(Request::name).collect::<Vec<_>>());
+        for request in wanted {
+            let name = request.name();
+            let text = files.files.iter().find(|(n, _)| *n == name).unwrap().1;
+            load.give(request, Answer::Found(text.to_vec()));
+        }
+    }
+    assert_eq!(rounds, [vec!["lib/a.bf", "lib/x.bf"], vec!["lib/b.bf"]]);
+    let loaded = load.finish();
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    assert_eq!(texts(&loaded), [vec!["FROM a", "RUN b", "RUN a", "RUN x"]]);
+    files.asked.clear();
+}
+
+#[test]
+fn a_path_expands_with_the_global_args_before_it_even_from_an_included_file() {
+    let mut files = files(&[
+        (
+            "Buildfile",
+            "ARG PROFILE=dev\nINCLUDE args.bf\nINCLUDE ci/${PROFILE}-${LEVEL}.bf\nFROM a\n",
+        ),
+        ("args.bf", "ARG LEVEL=1\n"),
+        ("ci/dev-1.bf", "ARG FROM_DEV=yes\n"),
+        ("ci/prod-1.bf", "ARG FROM_PROD=yes\n"),
+    ]);
+    let loaded = files.load();
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    let names = |loaded: &Loaded| -> Vec<String> {
+        let buildfile = loaded.buildfile.as_ref().unwrap();
+        buildfile
+            .global_args
+            .iter()
+            .map(|a| a.name.node.clone())
+            .collect()
+    };
+    assert_eq!(names(&loaded), ["PROFILE", "LEVEL", "FROM_DEV"]);
+    files.build_args.insert("PROFILE".into(), "prod".into());
+    assert_eq!(names(&files.load()), ["PROFILE", "LEVEL", "FROM_PROD"]);
+}
+
+#[test]
+fn a_file_included_twice_is_read_once_and_spliced_twice() {
+    let mut files = files(&[
+        ("Buildfile", "FROM a\nINCLUDE s.bf\nFROM b\nINCLUDE s.bf\n"),
+        ("s.bf", "RUN shared\n"),
+    ]);
+    let loaded = files.load();
+    assert_eq!(files.asked, ["s.bf"]);
+    assert_eq!(
+        texts(&loaded),
+        [vec!["FROM a", "RUN shared"], vec!["FROM b", "RUN shared"]]
+    );
+    // Two origins: each copy knows which INCLUDE made it.
+    let buildfile = loaded.buildfile.as_ref().unwrap();
+    let at = |stage: usize| loaded.files.chain(buildfile.stages[stage].steps[0].span)[0].at;
+    assert_eq!((at(0).start, at(1).start), (7, 27));
+}
+
+#[test]
+fn a_named_root_is_read_from_its_top_and_named_with_it() {
+    let mut files = files(&[
+        ("Buildfile", "FROM a\nINCLUDE --from=shared go/steps.bf\n"),
+        ("shared:go/steps.bf", "INCLUDE more.bf\nRUN go build\n"),
+        ("shared:go/more.bf", "RUN more\n"),
+    ]);
+    let loaded = files.load();
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    assert_eq!(files.asked, ["shared:go/steps.bf", "shared:go/more.bf"]);
+    assert_eq!(texts(&loaded), [vec!["FROM a", "RUN more", "RUN go build"]]);
+}
+
+#[test]
+fn a_missing_file_is_located_at_its_include_with_where_it_was_searched() {
+    let mut files = files(&[
+        ("Buildfile", "FROM a\nINCLUDE lib.bf\n"),
+        ("lib.bf", "RUN a\nINCLUDE nothere.bf\n"),
+    ]);
+    let loaded = files.load();
+    let (list, text) = problems(&loaded);
+    assert_eq!(
+        list,
+        [("rustbuild::load::include-not-found", "lib.bf".into(), 2)]
+    );
+    assert!(
+        text.contains("`nothere.bf` is not in the test's files"),
+        "{text}"
+    );
+    assert!(text.contains("--build-context NAME=DIR"), "{text}");
+    // The chain: lib.bf came from the Buildfile's INCLUDE on line 2.
+    assert!(
+        text.contains("in lib.bf") && text.contains("[Buildfile:2:1]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_cycle_names_its_files() {
+    let mut files = files(&[
+        ("Buildfile", "FROM a\nINCLUDE a.bf\n"),
+        ("a.bf", "INCLUDE b.bf\n"),
+        ("b.bf", "RUN b\nINCLUDE a.bf\n"),
+    ]);
+    let loaded = files.load();
+    let (list, text) = problems(&loaded);
+    assert_eq!(list, [("rustbuild::load::include-cycle", "b.bf".into(), 2)]);
+    assert!(
+        text.contains("`a.bf` includes itself: a.bf → b.bf → a.bf"),
+        "{text}"
+    );
+}
+
+#[test]
+fn paths_that_leave_their_root_or_say_nothing_are_errors() {
+    let cases = [
+        ("FROM a\nINCLUDE /etc/x.bf\n", "is absolute"),
+        (
+            "FROM a\nINCLUDE ../x.bf\n",
+            "leaves the directory it is read from",
+        ),
+        ("FROM a\nINCLUDE sub/../../x.bf\n", "leaves the directory"),
+        ("ARG P\nFROM a\nINCLUDE ${P}\n", "the INCLUDE path is empty"),
+        (
+            "FROM a\nINCLUDE --from=${NONE} x.bf\n",
+            "`INCLUDE --from` is empty",
+        ),
+    ];
+    for (main, message) in cases {
+        let loaded = files(&[("Buildfile", main)]).load();
+        let (list, text) = problems(&loaded);
+        assert_eq!(
+            list,
+            [(
+                "rustbuild::load::invalid-include-path",
+                "Buildfile".into(),
+                3 - u32::from(!main.starts_with("ARG"))
+            )],
+            "{main}"
+        );
+        assert!(text.contains(message), "{main}: {text}");
+    }
+}
+
+#[test]
+fn nesting_and_size_have_limits() {
+    // 40 files each including the next: the 33rd INCLUDE is one too deep.
+    let names: Vec<String> = (0..40).map(|i| format!("f{i}.bf")).collect();
+    let texts: Vec<String> = (0..40)
+        .map(|i| format!("INCLUDE f{}.bf\n", i + 1))
+        .collect();
+    let mut all: Vec<(&'static str, &'static str)> = vec![("Buildfile", "FROM a\nINCLUDE f0.bf\n")];
+    for (name, text) in names.iter().zip(&texts) {
+        all.push((name.clone().leak(), text.clone().leak()));
+    }
+    let loaded = files(&all).load();
+    let (list, _) = problems(&loaded);
+    assert_eq!(list, [("rustbuild::load::too-deep", "f31.bf".into(), 1)]);
+
+    // A file of 1,000 RUNs included 101 times is more than 100,000 instructions.
+    let runs: &'static str = "RUN x\n".repeat(1000).leak();
+    let main: &'static str = format!("FROM a\n{}", "INCLUDE runs.bf\n".repeat(101)).leak();
+    let loaded = files(&[("Buildfile", main), ("runs.bf", runs)]).load();
+    let (list, _) = problems(&loaded);
+    assert_eq!(
+        list,
+        [("rustbuild::load::too-large", "Buildfile".into(), 101)]
+    );
+}
+
+#[test]
+fn a_from_in_a_file_included_inside_a_stage_is_an_error() {
+    let mut files = files(&[
+        ("Buildfile", "FROM a\nINCLUDE stage.bf\n"),
+        ("stage.bf", "RUN ok\nFROM b\n"),
+    ]);
+    let (list, text) = problems(&files.load());
+    assert_eq!(
+        list,
+        [(
+            "rustbuild::load::stage-in-included-steps",
+            "stage.bf".into(),
+            2
+        )]
+    );
+    assert!(text.contains("included here"), "{text}");
+}
+
+#[test]
+fn errors_inside_an_included_file_point_into_it() {
+    let mut files = files(&[
+        ("Buildfile", "FROM a\nINCLUDE bad.bf\nINCLUDE bad.bf\n"),
+        ("bad.bf", "RUN ok\nRUNN typo\n"),
+    ]);
+    let loaded = files.load();
+    let (list, text) = problems(&loaded);
+    // Reported once, though included twice: at the first INCLUDE.
+    assert_eq!(
+        list,
+        [("rustbuild::syntax::unknown-instruction", "bad.bf".into(), 2)]
+    );
+    assert!(
+        text.contains("[bad.bf:2:1]") && text.contains("[Buildfile:2:1]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_an_error_at_its_include() {
+    let mut files = files(&[("Buildfile", "FROM a\nINCLUDE latin1.bf\n")]);
+    files.files.push(("latin1.bf", b"RUN caf\xe9\n"));
+    let (list, text) = problems(&files.load());
+    assert_eq!(
+        list,
+        [("rustbuild::syntax::invalid-utf8", "Buildfile".into(), 2)]
+    );
+    assert!(text.contains("latin1.bf is not UTF-8"), "{text}");
+}
+
+#[test]
+fn a_root_the_caller_cannot_read_is_a_warning_and_an_incomplete_load() {
+    let mut files = files(&[("Buildfile", "FROM a\nINCLUDE --from=image lib.bf\nRUN x\n")]);
+    let loaded = files.load();
+    assert!(!loaded.complete);
+    let (list, text) = problems(&loaded);
+    assert_eq!(
+        list,
+        [(
+            "rustbuild::load::include-not-followed",
+            "Buildfile".into(),
+            2
+        )]
+    );
+    assert!(text.contains("images cannot be read here"), "{text}");
+    assert_eq!(texts(&loaded), [vec!["FROM a", "RUN x"]]);
+}
+
+#[test]
+fn a_file_with_no_include_needs_no_reader() {
+    let loaded = files(&[("Buildfile", "FROM a\nRUN x\n")]).load();
+    assert!(loaded.complete && loaded.diagnostics.is_empty());
+    let direct = syntax::parse(&SourceFile::new("Buildfile", "FROM a\nRUN x\n")).0;
+    assert_eq!(loaded.buildfile, direct);
+}
+
+#[test]
+fn the_include_keyword_is_checked_like_any_instruction() {
+    let cases = [
+        ("FROM a\nINCLUDE\n", "rustbuild::syntax::missing-argument"),
+        (
+            "FROM a\nINCLUDE a.bf b.bf\n",
+            "rustbuild::syntax::extra-argument",
+        ),
+        (
+            "FROM a\nINCLUDE --form=x a.bf\n",
+            "rustbuild::syntax::unknown-flag",
+        ),
+        (
+            "FROM a\nINCLUDE --from= a.bf\n",
+            "rustbuild::syntax::invalid-flag-value",
+        ),
+    ];
+    for (main, code) in cases {
+        let (list, _) = problems(&files(&[("Buildfile", main), ("a.bf", "")]).load());
+        assert_eq!(list, [(code, "Buildfile".into(), 2)], "{main}");
+    }
+}
