@@ -19,6 +19,7 @@ mod corpus;
 mod daemon;
 mod failures;
 mod image;
+mod includes;
 mod llb;
 mod locations;
 mod oci;

@@ -1,0 +1,266 @@
+//! INCLUDE through real clients: each build is compared with the same build written out by
+//! hand as a plain Dockerfile and built by the daemon's dockerfile.v0: the same files, the
+//! same config, and where the daemon is reproducible the same image ID.
+
+use crate::corpus::{assert_ran_rustbuild, with_syntax_line};
+use crate::daemon::{Daemon, Outcome, daemon, tail};
+use crate::image;
+use crate::workspace::Workspace;
+
+const NAMES: (&str, &str) = ("dockerfile.v0", "rustbuild");
+
+/// A service of a monorepo: its Buildfile, the files next to it that it includes, and
+/// `Dockerfile.by-hand`, what they add up to.
+fn monorepo(work: &Workspace) {
+    work.write("hello.txt", "hello\n");
+    work.write(
+        "services/a/Buildfile",
+        with_syntax_line(
+            "ARG BASE=local/busybox:latest\nINCLUDE stages.bf\nFROM base\n\
+             INCLUDE steps/copy.bf\nRUN echo a > /a.txt\n",
+        ),
+    );
+    work.write(
+        "services/a/stages.bf",
+        "# the base every service starts from\nFROM ${BASE} AS base\nRUN echo base > /base.txt\n",
+    );
+    work.write(
+        "services/a/steps/copy.bf",
+        "COPY hello.txt /hello.txt\nINCLUDE more.bf\n",
+    );
+    work.write("services/a/steps/more.bf", "ENV FROM_MORE=yes\n");
+    work.write(
+        "Dockerfile.by-hand",
+        "ARG BASE=local/busybox:latest\nFROM ${BASE} AS base\nRUN echo base > /base.txt\n\
+         FROM base\nCOPY hello.txt /hello.txt\nENV FROM_MORE=yes\nRUN echo a > /a.txt\n",
+    );
+}
+
+/// `client` (`build` or `buildx build`) of `file` in `work`, tagged, reproducible where the
+/// daemon can be.
+fn build(
+    daemon: &Daemon,
+    work: &Workspace,
+    client: &[&str],
+    file: &str,
+    tag: &str,
+    extra: &[&str],
+) -> Outcome {
+    let mut args = client.to_vec();
+    args.extend(["--progress=plain", "-f", file, "-t", tag]);
+    if daemon.honours_source_date_epoch() {
+        args.extend(["--build-arg", "SOURCE_DATE_EPOCH=0"]);
+    }
+    args.extend(extra);
+    args.push(".");
+    daemon.build(&args, work.path())
+}
+
+/// Builds `file` through rustbuild and `Dockerfile.by-hand` through dockerfile.v0, and
+/// compares the two images.
+fn same_as_by_hand(
+    daemon_name: &'static str,
+    work: &Workspace,
+    client: &[&str],
+    file: &str,
+    extra: &[&str],
+) {
+    let daemon = daemon(daemon_name);
+    let label = work
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let (ours, theirs) = (
+        format!("rustbuild-e2e/{label}:rustbuild"),
+        format!("rustbuild-e2e/{label}:dockerfile-v0"),
+    );
+    let built = build(daemon, work, client, file, &ours, extra);
+    assert!(
+        built.success,
+        "{}:\n{}",
+        built.command,
+        tail(&built.text(), 60)
+    );
+    assert_ran_rustbuild(&built);
+    let reference = build(daemon, work, &["build"], "Dockerfile.by-hand", &theirs, &[]);
+    assert!(
+        reference.success,
+        "{}:\n{}",
+        reference.command,
+        tail(&reference.text(), 40)
+    );
+    let mut diffs = image::diff_trees(
+        &image::filesystem(daemon, &theirs),
+        &image::filesystem(daemon, &ours),
+        NAMES,
+    );
+    diffs.extend(image::diff_configs(
+        &image::config(daemon, &theirs),
+        &image::config(daemon, &ours),
+        NAMES,
+    ));
+    assert!(
+        diffs.is_empty(),
+        "{file} on {daemon_name}:\n  {}",
+        diffs.join("\n  ")
+    );
+    if daemon.honours_source_date_epoch() {
+        assert_eq!(
+            image::id(daemon, &ours),
+            image::id(daemon, &theirs),
+            "{file} on {daemon_name}: the image IDs differ; configs:\n{}\n{}",
+            image::raw_config(daemon, &theirs),
+            image::raw_config(daemon, &ours),
+        );
+    }
+}
+
+#[test]
+fn bk26_buildx_includes_the_files_next_to_the_buildfile() {
+    let work = Workspace::new("include-monorepo");
+    monorepo(&work);
+    same_as_by_hand(
+        "bk26",
+        &work,
+        &["buildx", "build"],
+        "services/a/Buildfile",
+        &[],
+    );
+}
+
+#[test]
+fn bk20_docker_build_includes_the_files_next_to_the_buildfile() {
+    let work = Workspace::new("include-monorepo-bk20");
+    monorepo(&work);
+    same_as_by_hand("bk20", &work, &["build"], "services/a/Buildfile", &[]);
+}
+
+#[test]
+fn bk26_include_from_a_named_context_reads_that_directory() {
+    let work = Workspace::new("include-context");
+    work.write("app.txt", "app\n");
+    work.write(
+        "lib/go/steps.bf",
+        "INCLUDE env.bf\nCOPY app.txt /srv/app.txt\n",
+    );
+    work.write("lib/go/env.bf", "ENV LIB=go\n");
+    work.write(
+        "Buildfile",
+        with_syntax_line(
+            "FROM local/busybox:latest\nINCLUDE --from=lib go/steps.bf\nRUN cat /srv/app.txt\n",
+        ),
+    );
+    work.write(
+        "Dockerfile.by-hand",
+        "FROM local/busybox:latest\nENV LIB=go\nCOPY app.txt /srv/app.txt\nRUN cat /srv/app.txt\n",
+    );
+    let lib = work.path().join("lib");
+    let context = format!("lib={}", lib.display());
+    same_as_by_hand(
+        "bk26",
+        &work,
+        &["buildx", "build"],
+        "Buildfile",
+        &["--build-context", &context],
+    );
+}
+
+#[test]
+fn bk26_include_from_an_image_reads_its_filesystem() {
+    let daemon = daemon("bk26");
+    let work = Workspace::new("include-image");
+    work.write("steps.bf", "RUN echo from-image > /from-image.txt\n");
+    work.write(
+        "Dockerfile.lib",
+        "FROM scratch\nCOPY steps.bf /bflib/steps.bf\n",
+    );
+    let lib = "local/rustbuild-e2e-bflib:1";
+    let made = daemon.build(
+        &[
+            "build",
+            "--progress=plain",
+            "-f",
+            "Dockerfile.lib",
+            "-t",
+            lib,
+            ".",
+        ],
+        work.path(),
+    );
+    assert!(
+        made.success,
+        "{}:\n{}",
+        made.command,
+        tail(&made.text(), 30)
+    );
+    work.write(
+        "Buildfile",
+        with_syntax_line(&format!(
+            "FROM local/busybox:latest\nINCLUDE --from={lib} bflib/steps.bf\n"
+        )),
+    );
+    work.write(
+        "Dockerfile.by-hand",
+        "FROM local/busybox:latest\nRUN echo from-image > /from-image.txt\n",
+    );
+    same_as_by_hand("bk26", &work, &["buildx", "build"], "Buildfile", &[]);
+}
+
+#[test]
+fn bk26_a_failing_run_in_an_included_file_names_that_file_and_line() {
+    let daemon = daemon("bk26");
+    let work = Workspace::new("include-failure");
+    work.write(
+        "Buildfile",
+        with_syntax_line("FROM local/busybox:latest\nINCLUDE steps.bf\n"),
+    );
+    work.write("steps.bf", "RUN true\nRUN echo inside && exit 3\n");
+    let out = daemon.build(
+        &[
+            "buildx",
+            "build",
+            "--progress=plain",
+            "-f",
+            "Buildfile",
+            ".",
+        ],
+        work.path(),
+    );
+    let out = out.failed();
+    assert_ran_rustbuild(&out);
+    out.assert_shows(&[
+        "steps.bf:2",
+        ">>> RUN echo inside && exit 3",
+        "exit code: 3",
+    ]);
+}
+
+#[test]
+fn bk26_a_missing_include_is_located_with_the_root_searched() {
+    let daemon = daemon("bk26");
+    let work = Workspace::new("include-missing");
+    work.write(
+        "Buildfile",
+        with_syntax_line("FROM local/busybox:latest\nRUN true\nINCLUDE nothere.bf\n"),
+    );
+    let out = daemon.build(
+        &[
+            "buildx",
+            "build",
+            "--progress=plain",
+            "-f",
+            "Buildfile",
+            ".",
+        ],
+        work.path(),
+    );
+    let out = out.failed();
+    assert_ran_rustbuild(&out);
+    out.assert_shows(&[
+        "rustbuild::load::include-not-found",
+        "`nothere.bf` is not in the Buildfile's directory",
+        "[Buildfile:4:1]",
+    ]);
+}
