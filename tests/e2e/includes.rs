@@ -264,3 +264,30 @@ fn bk26_a_missing_include_is_located_with_the_root_searched() {
         "[Buildfile:4:1]",
     ]);
 }
+
+/// examples/monorepo as its README line says: each service built from the repository's
+/// root with the `shared` context, then run.
+#[test]
+fn bk26_the_monorepo_example_builds_both_services_from_one_shared_base() {
+    let daemon = daemon("bk26");
+    let root = crate::daemon::repo_root().join("examples/monorepo");
+    for (service, says) in [
+        ("api", "api: port 8080, on the shared base"),
+        ("worker", "worker: queue jobs, on the shared base"),
+    ] {
+        let file = format!("services/{service}/Buildfile");
+        let tag = format!("rustbuild-e2e/monorepo-{service}");
+        let args = ["buildx", "build", "--progress=plain", "-f", &file];
+        let args = [
+            &args[..],
+            &["--build-context", "shared=shared", "-t", &tag, "."],
+        ]
+        .concat();
+        let built = daemon.build(&args, &root).ok("the example builds");
+        assert_ran_rustbuild(&built);
+        let ran = daemon
+            .run(&["run", "--rm", &tag], None)
+            .ok("the image runs");
+        assert_eq!(String::from_utf8_lossy(&ran.stdout).trim(), says);
+    }
+}

@@ -167,3 +167,68 @@ fn help_exits_0() {
     assert_eq!(output.status.code(), Some(0));
     assert!(stdout(&output).contains("--format json"));
 }
+
+/// The monorepo example: each service's Buildfile includes files next to it and from the
+/// `shared` context, which `--build-context` names.
+#[test]
+fn includes_are_followed_on_disk_and_through_build_contexts() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/monorepo");
+    let shared = format!("shared={}", root.join("shared").display());
+    for service in ["api", "worker"] {
+        let file = root.join("services").join(service).join("Buildfile");
+        let file = file.to_str().unwrap();
+        let output = rustbuild(&["check", file, "--build-context", &shared], None);
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        assert!(stdout(&output).contains("no problems found"), "{output:?}");
+        // Without the context the shared files are not followed: a warning, not silence.
+        let output = rustbuild(&["check", file, "--format", "json"], None);
+        let report = stdout(&output);
+        assert_eq!(output.status.code(), Some(0), "{report}");
+        assert_eq!(
+            report
+                .matches("rustbuild::load::include-not-followed")
+                .count(),
+            2,
+            "{report}"
+        );
+    }
+}
+
+#[test]
+fn an_error_in_an_included_file_is_reported_in_it_with_the_include() {
+    let dir = std::env::temp_dir().join(format!("rustbuild-check-include-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("lib")).unwrap();
+    std::fs::write(dir.join("Buildfile"), "FROM a\nINCLUDE lib/steps.bf\n").unwrap();
+    std::fs::write(dir.join("lib/steps.bf"), "RUN ok\nRUNN typo\n").unwrap();
+    let file = dir.join("Buildfile");
+    let output = rustbuild(&["check", file.to_str().unwrap(), "--format", "json"], None);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let first = &json[0];
+    assert_eq!(first["code"], "rustbuild::syntax::unknown-instruction");
+    assert_eq!(
+        (first["file"].as_str(), first["line"].as_u64()),
+        (Some("lib/steps.bf"), Some(2))
+    );
+    assert_eq!(
+        first["origin"][0]["message"],
+        "in lib/steps.bf, included here"
+    );
+    assert_eq!(first["origin"][0]["line"], 2);
+}
+
+#[test]
+fn a_bad_build_context_is_a_usage_error() {
+    let output = rustbuild(
+        &[
+            "check",
+            example("hello").to_str().unwrap(),
+            "--build-context",
+            "nodir",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is not NAME=DIR"));
+}

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "api: port ${PORT}, on $(cat /etc/base-release)"

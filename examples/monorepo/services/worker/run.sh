@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "worker: queue ${QUEUE}, on $(cat /etc/base-release)"

@@ -1,0 +1,2 @@
+# Next to the worker's Buildfile: what only the worker needs.
+ENV QUEUE=jobs
