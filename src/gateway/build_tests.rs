@@ -34,6 +34,7 @@ fn source() -> (BuildSource, ir::Buildfile) {
         name: None,
         description: None,
         steps: Vec::new(),
+        namespace: None,
         text: "FROM local/busybox".to_string(),
         span: Span::new(0, 18),
     };
@@ -41,6 +42,7 @@ fn source() -> (BuildSource, ir::Buildfile) {
         directives: ir::Directives::default(),
         global_args: Vec::new(),
         stages: vec![stage],
+        imports: Vec::new(),
     };
     let source = BuildSource {
         files: crate::source::SourceFiles::new(file.clone()),

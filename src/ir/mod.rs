@@ -22,7 +22,25 @@ pub struct Buildfile {
     pub directives: Directives,
     /// `ARG`s before the first `FROM`: visible in `FROM` lines, and in stages that redeclare them.
     pub global_args: Vec<ArgDecl>,
+    /// The stages of every imported file first (each before the stages that import it), then
+    /// this file's.
     pub stages: Vec<Stage>,
+    /// The files IMPORT loaded: [`Stage::namespace`] indexes this.
+    pub imports: Vec<Namespace>,
+}
+
+/// A file IMPORT loaded as `NS`: its stages are named `NS+name` and resolve the names they
+/// use among each other; they see its global ARGs, with the IMPORT line's values, and not
+/// the build's arguments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Namespace {
+    /// `NS+` (nested: `outer+inner+`), what its stages' names start with.
+    pub prefix: String,
+    pub global_args: Vec<ArgDecl>,
+    /// `NAME=value` of the IMPORT line, expanded in the importing file's global ARGs.
+    pub values: Vec<KeyValue>,
+    /// The namespace that imports this one (`None`: the main file), where `values` expand.
+    pub importer: Option<usize>,
 }
 
 /// One file as read on its own, before the files it brings in are followed: its
@@ -43,6 +61,19 @@ pub enum Item {
     /// An instruction after FROM; an ARG before the first FROM is a global ARG.
     Step(Step),
     Include(Include),
+    Import(Import),
+}
+
+/// `IMPORT [--from=NAME] PATH AS NS [NAME=value]…`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Import {
+    pub from: Option<Word>,
+    pub path: Word,
+    /// Lowercased, as stage names are.
+    pub namespace: Spanned<String>,
+    /// Values for the imported file's global ARGs.
+    pub values: Vec<KeyValue>,
+    pub span: Span,
 }
 
 /// `INCLUDE [--from=NAME] PATH`.
@@ -86,6 +117,9 @@ pub struct Stage {
     /// The comment lines directly above `FROM`, for `--call=targets`/`outline`.
     pub description: Option<String>,
     pub steps: Vec<Step>,
+    /// The file IMPORT brought the stage from: an index into [`Buildfile::imports`]; `None`
+    /// for the main file's stages (and those it includes).
+    pub namespace: Option<usize>,
     /// The `FROM` instruction as written: see [`Step::text`].
     pub text: String,
     /// The `FROM` instruction.
@@ -392,16 +426,26 @@ pub enum StageRef {
 
 impl Buildfile {
     /// What `name` names from stage `current`. With `numeric` (COPY and mounts, not FROM),
-    /// a number is a stage index, as in Dockerfile.
+    /// a number is a stage index, as in Dockerfile. Both count within the stage's own file:
+    /// an imported stage's `builder` is its namespace's `NS+builder`, and `--from=0` is the
+    /// first stage of its file.
     pub fn stage_ref(&self, current: usize, name: &str, numeric: bool) -> StageRef {
+        let namespace = self.stages.get(current).and_then(|s| s.namespace);
         let index = if numeric && !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
-            match name.parse::<usize>() {
-                Ok(index) if index < self.stages.len() => index,
-                Ok(index) => return StageRef::NoSuchIndex(index),
-                Err(_) => return StageRef::NoSuchIndex(usize::MAX),
+            let nth = name.parse::<usize>().ok().and_then(|n| {
+                let own = self.stages.iter().enumerate();
+                own.filter(|(_, s)| s.namespace == namespace).nth(n)
+            });
+            match nth {
+                Some((index, _)) => index,
+                None => return StageRef::NoSuchIndex(name.parse().unwrap_or(usize::MAX)),
             }
         } else {
-            match self.stage_index(name) {
+            let found = match namespace.and_then(|n| self.imports.get(n)) {
+                Some(ns) => self.stage_index(&format!("{}{name}", ns.prefix)),
+                None => self.stage_index(name),
+            };
+            match found {
                 Some(index) => index,
                 None => return StageRef::NotAStage,
             }

@@ -54,6 +54,9 @@ macro_rules! each {
 impl Spans for Buildfile {
     fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
         each!(f; self.directives.syntax, self.directives.check, self.global_args, self.stages);
+        for namespace in &mut self.imports {
+            each!(f; namespace.global_args, namespace.values);
+        }
     }
 }
 
@@ -69,6 +72,9 @@ impl Spans for Item {
             Item::From(stage) => stage.each_span(f),
             Item::Step(step) => step.each_span(f),
             Item::Include(include) => each!(f; include.from, include.path, include.span),
+            Item::Import(import) => {
+                each!(f; import.from, import.path, import.namespace, import.values, import.span);
+            }
         }
     }
 }

@@ -181,7 +181,13 @@ impl<'a> Load<'a> {
             items: walked.items,
             ..self.main
         };
-        let (buildfile, more) = syntax::assemble(module, self.end);
+        let (mut buildfile, more) = syntax::assemble(module, self.end);
+        if let Some(buildfile) = &mut buildfile {
+            let own = std::mem::take(&mut buildfile.stages);
+            buildfile.stages = walked.stages;
+            buildfile.stages.extend(own);
+            buildfile.imports = walked.namespaces;
+        }
         self.diagnostics.extend(walked.diagnostics);
         self.diagnostics.extend(more);
         Loaded {

@@ -396,3 +396,134 @@ fn the_include_keyword_is_checked_like_any_instruction() {
         assert_eq!(list, [(code, "Buildfile".into(), 2)], "{main}");
     }
 }
+
+const GO_LIB: &str =
+    "ARG GO=1.0\nFROM golang:${GO} AS builder\nFROM builder AS tools\nCOPY --from=0 /a /b\n";
+
+#[test]
+fn an_import_brings_its_stages_into_a_namespace_that_resolves_its_own_names() {
+    let mut files = files(&[
+        (
+            "Buildfile",
+            "IMPORT lib/go.bf AS go GO=1.23\nFROM go+builder AS build\nCOPY --from=go+tools /x /x\nCOPY --from=0 /y /y\n",
+        ),
+        ("lib/go.bf", GO_LIB),
+    ]);
+    let loaded = files.load();
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    let buildfile = loaded.buildfile.as_ref().unwrap();
+    let names: Vec<&str> = buildfile
+        .stages
+        .iter()
+        .map(|s| s.name.as_ref().unwrap().node.as_str())
+        .collect();
+    assert_eq!(names, ["go+builder", "go+tools", "build"]);
+    assert_eq!(buildfile.imports.len(), 1);
+    assert_eq!(buildfile.imports[0].prefix, "go+");
+    assert_eq!(buildfile.imports[0].global_args[0].name.node, "GO");
+    // Inside the namespace, `builder` and `0` are its own; outside, names are full and
+    // numbers count the main file's stages.
+    use crate::ir::StageRef::Earlier;
+    assert_eq!(buildfile.stage_ref(1, "builder", false), Earlier(0));
+    assert_eq!(buildfile.stage_ref(1, "0", true), Earlier(0));
+    assert_eq!(buildfile.stage_ref(2, "go+tools", true), Earlier(1));
+    assert_eq!(
+        buildfile.stage_ref(2, "builder", false),
+        crate::ir::StageRef::NotAStage
+    );
+    assert_eq!(
+        buildfile.stage_ref(2, "0", true),
+        crate::ir::StageRef::NotYet(2)
+    );
+}
+
+#[test]
+fn an_imported_file_sees_the_import_line_and_not_the_build_arguments() {
+    let mut files = files(&[
+        (
+            "Buildfile",
+            "ARG V=2\nIMPORT go.bf AS one GO=1\nIMPORT go.bf AS two GO=${V}\nIMPORT go.bf AS three\nFROM scratch\nCOPY --from=one+builder /a /a\nCOPY --from=two+builder /a /b\nCOPY --from=three+builder /a /c\n",
+        ),
+        ("go.bf", GO_LIB),
+    ]);
+    files.build_args.insert("GO".into(), "9".into());
+    files.build_args.insert("V".into(), "3".into());
+    let loaded = files.load();
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    assert_eq!(files.asked, ["go.bf"], "read once");
+    let buildfile = loaded.buildfile.unwrap();
+    let opts = crate::lower::LowerOptions {
+        build_args: files.build_args.clone(),
+        ..Default::default()
+    };
+    let images: Vec<String> = crate::lower::images(&buildfile, &opts)
+        .unwrap()
+        .into_iter()
+        .map(|request| request.reference)
+        .collect();
+    // GO=9 does not reach in; V=3 does, through the IMPORT line; `three` keeps the default.
+    assert_eq!(
+        images,
+        [
+            "docker.io/library/golang:1",
+            "docker.io/library/golang:3",
+            "docker.io/library/golang:1.0"
+        ]
+    );
+}
+
+#[test]
+fn import_mistakes_are_located() {
+    let cases: &[(&str, &str, u32)] = &[
+        (
+            "FROM a\nIMPORT go.bf AS go\n",
+            "rustbuild::load::import-in-stage",
+            2,
+        ),
+        (
+            "IMPORT go.bf AS go\nIMPORT go.bf AS go\nFROM a\n",
+            "rustbuild::load::duplicate-namespace",
+            2,
+        ),
+        (
+            "IMPORT go.bf AS go G0=1\nFROM a\n",
+            "rustbuild::load::unknown-import-arg",
+            1,
+        ),
+        (
+            "IMPORT none.bf AS go\nFROM a\n",
+            "rustbuild::load::nothing-to-import",
+            1,
+        ),
+        (
+            "IMPORT go.bf AS a+b\nFROM a\n",
+            "rustbuild::syntax::invalid-stage-name",
+            1,
+        ),
+        (
+            "IMPORT go.bf go\nFROM a\n",
+            "rustbuild::syntax::missing-argument",
+            1,
+        ),
+        (
+            "IMPORT go.bf AS go G0\nFROM a\n",
+            "rustbuild::syntax::invalid-key-value",
+            1,
+        ),
+    ];
+    for &(main, code, line) in cases {
+        let mut files = files(&[
+            ("Buildfile", main),
+            ("go.bf", GO_LIB),
+            ("none.bf", "ARG X\n"),
+        ]);
+        let (list, text) = problems(&files.load());
+        assert_eq!(list, [(code, "Buildfile".into(), line)], "{main}\n{text}");
+    }
+    let mut files = files(&[
+        ("Buildfile", "IMPORT go.bf AS go G0=1\nFROM a\n"),
+        ("go.bf", GO_LIB),
+    ]);
+    let (_, text) = problems(&files.load());
+    assert!(text.contains("did you mean `GO`?"), "{text}");
+}

@@ -7,9 +7,13 @@ use std::collections::BTreeMap;
 
 use super::{MAX_DEPTH, MAX_INSTRUCTIONS, Read, Request, Root, at_include, place_diagnostics};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::ir::{ArgDecl, Include, Item, Spans, StepKind, Word};
+use crate::ir::{
+    ArgDecl, Import, Include, Item, KeyValue, Module, Namespace, Spans, Stage, StepKind, Word,
+};
 use crate::posix_path;
+use crate::source::Spanned;
 use crate::source::{Expansion, ExpansionKind, FileId, Origin, SourceFiles, Span};
+use crate::syntax;
 use crate::vars::{self, Scope};
 
 /// The file being walked: where its own INCLUDEs are looked up, and where its nodes go.
@@ -33,10 +37,12 @@ pub(super) struct Walk<'w> {
     /// Every file before this point is loaded, so an INCLUDE's variables have their
     /// values; after a missing one only literal paths are worth asking for.
     exact: bool,
-    /// The global ARGs so far, for INCLUDE paths.
-    globals: Vec<ArgDecl>,
+    /// The file being walked: the main one, or an imported one.
+    frame: Frame,
     /// A FROM was spliced: later instructions belong to a stage.
     in_stage: bool,
+    /// Instructions spliced so far, in every frame.
+    count: usize,
     /// The files being included, outermost first, with their INCLUDE: cycles and depth.
     stack: Vec<(Request, Span)>,
     out: Walked,
@@ -44,10 +50,36 @@ pub(super) struct Walk<'w> {
     reported: Vec<FileId>,
 }
 
+/// The main file, or a file IMPORT brought in, with what is particular to it.
+struct Frame {
+    /// The global ARGs so far, for INCLUDE paths.
+    globals: Vec<ArgDecl>,
+    /// The IMPORT line's values for the global ARGs (`None` in the main file: the build's
+    /// arguments), known once everything before the IMPORT is loaded.
+    values: Option<BTreeMap<String, String>>,
+    /// An index into [`Walked::namespaces`]; `None` for the main file.
+    namespace: Option<usize>,
+    /// What the file's stage names start with: `NS+`, or nothing.
+    prefix: String,
+    /// What it splices, in order.
+    items: Vec<Item>,
+}
+
+/// A file that INCLUDE or IMPORT may walk: loaded, valid, not already on the way there.
+struct Followed<'w> {
+    request: Request,
+    module: &'w Module,
+    place: Place,
+}
+
 /// What a pass found.
 pub(super) struct Walked {
     pub(super) requests: Vec<Request>,
+    /// The main file's instructions, INCLUDEs spliced.
     pub(super) items: Vec<Item>,
+    /// The stages of every imported file, each before those of the files importing it.
+    pub(super) stages: Vec<Stage>,
+    pub(super) namespaces: Vec<Namespace>,
     pub(super) diagnostics: Diagnostics,
     pub(super) complete: bool,
 }
@@ -65,12 +97,21 @@ impl<'w> Walk<'w> {
             scope,
             splice,
             exact: true,
-            globals: Vec::new(),
+            frame: Frame {
+                globals: Vec::new(),
+                values: None,
+                namespace: None,
+                prefix: String::new(),
+                items: Vec::new(),
+            },
             in_stage: false,
+            count: 0,
             stack: Vec::new(),
             out: Walked {
                 requests: Vec::new(),
                 items: Vec::new(),
+                stages: Vec::new(),
+                namespaces: Vec::new(),
                 diagnostics: Diagnostics::new(),
                 complete: true,
             },
@@ -78,7 +119,8 @@ impl<'w> Walk<'w> {
         }
     }
 
-    pub(super) fn finish(self) -> Walked {
+    pub(super) fn finish(mut self) -> Walked {
+        self.out.items = self.frame.items;
         self.out
     }
 
@@ -97,11 +139,12 @@ impl<'w> Walk<'w> {
 
     fn items<'i>(&mut self, items: impl Iterator<Item = Cow<'i, Item>>, place: &Place) {
         for item in items {
-            if self.out.items.len() > MAX_INSTRUCTIONS {
+            if self.count > MAX_INSTRUCTIONS {
                 return;
             }
             match item.as_ref() {
                 Item::Include(include) => self.include(include, place),
+                Item::Import(import) => self.import(import, place),
                 Item::From(stage) if place.in_stage => self.error(
                     Diagnostic::error(
                         Code::StageInIncludedSteps,
@@ -119,7 +162,7 @@ impl<'w> Walk<'w> {
                 }
                 Item::Step(step) => {
                     if let (false, StepKind::Arg(decls)) = (self.in_stage, &step.kind) {
-                        self.globals.extend(decls.iter().cloned());
+                        self.frame.globals.extend(decls.iter().cloned());
                     }
                     self.push(item, place);
                 }
@@ -136,8 +179,9 @@ impl<'w> Walk<'w> {
         if place.origin != Origin::WRITTEN {
             item.place(place.file, place.origin);
         }
-        self.out.items.push(item);
-        if self.out.items.len() > MAX_INSTRUCTIONS {
+        self.frame.items.push(item);
+        self.count += 1;
+        if self.count == MAX_INSTRUCTIONS + 1 {
             let at = self.stack.first().map_or(Span::default(), |(_, at)| *at);
             self.error(at_include(
                 Code::TooLarge,
@@ -151,16 +195,158 @@ impl<'w> Walk<'w> {
 
     fn include(&mut self, include: &Include, place: &Place) {
         let at = include.span.with_origin(place.origin);
-        let Some(request) = self.request(include, place, at) else {
+        let Some(file) = self.follow(&include.from, &include.path, place, at, None) else {
             return;
         };
+        let inner = Place {
+            in_stage: place.in_stage || self.in_stage,
+            ..file.place
+        };
+        self.stack.push((file.request, at));
+        self.items(file.module.items.iter().map(Cow::Borrowed), &inner);
+        self.stack.pop();
+    }
+
+    /// `IMPORT`: the file's stages are renamed into a namespace and set apart, to stand
+    /// before the main file's; its ARGs are its own.
+    fn import(&mut self, import: &Import, place: &Place) {
+        let at = import.span.with_origin(place.origin);
+        if place.in_stage || self.in_stage {
+            return self.error(at_include(
+                Code::ImportInStage,
+                "IMPORT inside a stage".to_owned(),
+                at,
+                "after a FROM",
+                "import files before the first FROM: an imported file brings stages",
+            ));
+        }
+        let namespace = &import.namespace.node;
+        let prefix = format!("{}{namespace}+", self.frame.prefix);
+        if self.splice && self.out.namespaces.iter().any(|n| n.prefix == prefix) {
+            return self.error(at_include(
+                Code::DuplicateNamespace,
+                format!("the namespace `{namespace}` is imported twice"),
+                import.namespace.span.with_origin(place.origin),
+                "imported again",
+                "give each IMPORT its own namespace, even of the same file",
+            ));
+        }
+        let kind = ExpansionKind::Import {
+            namespace: namespace.clone(),
+        };
+        let Some(file) = self.follow(&import.from, &import.path, place, at, Some(kind)) else {
+            return;
+        };
+        // The imported file's ARGs take the IMPORT line's values, not the build's arguments.
+        let values: Option<BTreeMap<String, String>> = self.exact.then(|| {
+            let env = self.env();
+            let value = |v: &KeyValue| {
+                (
+                    v.key.as_literal().unwrap_or_default(),
+                    vars::expand(&v.value, &env),
+                )
+            };
+            import.values.iter().map(value).collect()
+        });
+        let index = self.out.namespaces.len();
+        let mut placed = import.values.clone();
+        placed.place(place.file, place.origin);
+        self.out.namespaces.push(Namespace {
+            prefix: prefix.clone(),
+            global_args: Vec::new(),
+            values: placed,
+            importer: self.frame.namespace,
+        });
+        let frame = Frame {
+            globals: Vec::new(),
+            values,
+            namespace: Some(index),
+            prefix,
+            items: Vec::new(),
+        };
+        let outer = std::mem::replace(&mut self.frame, frame);
+        let outer_stage = std::mem::replace(&mut self.in_stage, false);
+        self.stack.push((file.request.clone(), at));
+        self.items(file.module.items.iter().map(Cow::Borrowed), &file.place);
+        self.stack.pop();
+        self.in_stage = outer_stage;
+        let inner = std::mem::replace(&mut self.frame, outer);
+        if self.splice {
+            self.gather(import, inner, index, &file.request, at);
+        }
+    }
+
+    /// The imported file's stages, renamed into its namespace, and its global ARGs.
+    fn gather(&mut self, import: &Import, frame: Frame, index: usize, request: &Request, at: Span) {
+        let module = Module {
+            directives: Default::default(),
+            items: frame.items,
+            is_empty: false,
+        };
+        let (buildfile, diagnostics) = syntax::assemble(module, at);
+        let Some(buildfile) = buildfile else {
+            return self.error(at_include(
+                Code::NothingToImport,
+                format!("`{}` has no stage to import", request.name()),
+                at,
+                "imported here",
+                "an imported file holds stages (FROM) for the importing file to use",
+            ));
+        };
+        self.out.diagnostics.extend(diagnostics);
+        for value in &import.values {
+            let name = value.key.as_literal().unwrap_or_default();
+            if !buildfile.global_args.iter().any(|a| a.name.node == name) {
+                let names: Vec<&str> = buildfile
+                    .global_args
+                    .iter()
+                    .map(|a| a.name.node.as_str())
+                    .collect();
+                let help = match crate::suggest::did_you_mean(&name, &names) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None if names.is_empty() => {
+                        format!("`{}` declares no ARG before its first FROM", request.name())
+                    }
+                    None => format!("its global ARGs are {}", names.join(", ")),
+                };
+                self.error(at_include(
+                    Code::UnknownImportArg,
+                    format!("`{}` has no global ARG `{name}`", request.name()),
+                    value.span,
+                    "not an ARG of the imported file",
+                    &help,
+                ));
+            }
+        }
+        let prefix = self.out.namespaces[index].prefix.clone();
+        for mut stage in buildfile.stages {
+            stage.name = stage
+                .name
+                .map(|name| Spanned::new(format!("{prefix}{}", name.node), name.span));
+            stage.namespace = Some(index);
+            self.out.stages.push(stage);
+        }
+        self.out.namespaces[index].global_args = buildfile.global_args;
+    }
+
+    /// The file an INCLUDE or IMPORT names, when it is loaded and may be walked; the
+    /// problems with it otherwise, reported.
+    fn follow(
+        &mut self,
+        from: &Option<Word>,
+        path: &Word,
+        place: &Place,
+        at: Span,
+        kind: Option<ExpansionKind>,
+    ) -> Option<Followed<'w>> {
+        let request = self.request(from, path, place, at)?;
         if let Some(pos) = self.stack.iter().position(|(r, _)| *r == request) {
             let chain: Vec<String> = self.stack[pos..]
                 .iter()
                 .map(|(r, _)| r.name())
                 .chain([request.name()])
                 .collect();
-            return self.error(at_include(
+            self.error(at_include(
                 Code::IncludeCycle,
                 format!(
                     "`{}` includes itself: {}",
@@ -171,42 +357,48 @@ impl<'w> Walk<'w> {
                 "included again here",
                 "remove one of the INCLUDEs of the cycle",
             ));
+            return None;
         }
         if self.stack.len() >= MAX_DEPTH {
-            return self.error(at_include(
+            self.error(at_include(
                 Code::TooDeep,
                 format!("INCLUDEs nest more than {MAX_DEPTH} deep"),
                 at,
                 "one too many",
                 "include the deepest files from a shallower one",
             ));
+            return None;
         }
-        match self.read.get(&request) {
+        let read = self.read;
+        match read.get(&request) {
             None | Some(Read::Pending) => self.missing(request, at),
             Some(Read::Parsed {
                 file,
                 module,
                 diagnostics,
             }) => {
-                let Some(origin) = self.origin(&request, at) else {
-                    return;
-                };
+                let kind = kind.unwrap_or_else(|| ExpansionKind::Include {
+                    path: request.name(),
+                });
+                let origin = self.origin(kind, at)?;
                 if self.splice && !self.reported.contains(file) {
                     self.reported.push(*file);
                     let mut diagnostics = diagnostics.clone();
                     place_diagnostics(&mut diagnostics, *file, origin);
                     self.out.diagnostics.extend(diagnostics);
                 }
-                let inner = Place {
+                let place = Place {
                     dir: parent(&request.path).to_owned(),
                     root: request.root.clone(),
                     file: *file,
                     origin,
-                    in_stage: place.in_stage || self.in_stage,
+                    in_stage: false,
                 };
-                self.stack.push((request, at));
-                self.items(module.items.iter().map(Cow::Borrowed), &inner);
-                self.stack.pop();
+                return Some(Followed {
+                    request,
+                    module,
+                    place,
+                });
             }
             Some(Read::NotFound(searched)) => {
                 let message = format!("`{}` is not in {searched}", request.path);
@@ -240,6 +432,7 @@ impl<'w> Walk<'w> {
                 "save the file as UTF-8",
             )),
         }
+        None
     }
 
     /// A file not loaded yet: asked for in a collecting pass. The last pass gets here only
@@ -259,17 +452,12 @@ impl<'w> Walk<'w> {
         }
     }
 
-    /// The origin of the nodes an INCLUDE brings: recorded once, in the last pass.
-    fn origin(&mut self, request: &Request, at: Span) -> Option<Origin> {
+    /// The origin of the nodes an INCLUDE or IMPORT brings: recorded in the last pass.
+    fn origin(&mut self, kind: ExpansionKind, at: Span) -> Option<Origin> {
         if !self.splice {
             return Some(Origin::WRITTEN);
         }
-        let expansion = Expansion {
-            kind: ExpansionKind::Include {
-                path: request.name(),
-            },
-            at,
-        };
+        let expansion = Expansion { kind, at };
         let origin = self.files.expand(expansion);
         if origin.is_none() {
             self.error(at_include(
@@ -284,13 +472,19 @@ impl<'w> Walk<'w> {
     }
 
     /// The file an INCLUDE names, when it can be told yet and is valid.
-    fn request(&mut self, include: &Include, place: &Place, at: Span) -> Option<Request> {
-        let from = match &include.from {
+    fn request(
+        &mut self,
+        from: &Option<Word>,
+        path: &Word,
+        place: &Place,
+        at: Span,
+    ) -> Option<Request> {
+        let from = match from {
             Some(word) => Some(self.value(word)?),
             None => None,
         };
-        let path = self.value(&include.path)?;
-        let span = include.path.span.with_origin(place.origin);
+        let span = path.span.with_origin(place.origin);
+        let path = self.value(path)?;
         let problem = |message: String, label: &str, help: &str| {
             at_include(Code::InvalidIncludePath, message, span, label, help)
         };
@@ -335,10 +529,22 @@ impl<'w> Walk<'w> {
     /// else only when it has no variables (it may depend on a file not read yet).
     fn value(&mut self, word: &Word) -> Option<String> {
         if self.exact {
-            let env = vars::globals(&self.globals, &self.scope);
-            return Some(vars::expand(word, &env));
+            return Some(vars::expand(word, &self.env()));
         }
         word.as_literal()
+    }
+
+    /// The global ARGs in effect: the build's arguments' values in the main file, the
+    /// IMPORT line's in an imported one.
+    fn env(&self) -> vars::Env {
+        let scope = match &self.frame.values {
+            Some(values) => Scope {
+                build_args: values,
+                ..self.scope
+            },
+            None => self.scope,
+        };
+        vars::globals(&self.frame.globals, &scope)
     }
 
     fn invalid(&mut self, diagnostic: Diagnostic) -> Option<Request> {

@@ -39,6 +39,8 @@ pub(super) struct StageState {
     /// The ARGs declared so far (name, value): RUN history lists them.
     pub(super) args: Vec<(String, Option<String>)>,
     pub(super) display_name: Option<String>,
+    /// The imported file the stage is from: see [`ir::Stage::namespace`].
+    pub(super) namespace: Option<usize>,
     pub(super) cmd_index: usize,
     pub(super) cmd_total: usize,
     pub(super) cmd_set: bool,
@@ -365,6 +367,7 @@ impl<'a> Lowerer<'a> {
             platform: plan.platform.clone(),
             args: Vec::new(),
             display_name: plan.display_name.clone(),
+            namespace: stage.namespace,
             cmd_index: 0,
             cmd_total,
             cmd_set: false,

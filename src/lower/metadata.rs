@@ -91,12 +91,14 @@ impl Lowerer<'_> {
     /// The value is in the environment of later RUNs, not in the image config.
     fn arg(&mut self, state: &mut StageState, decls: &[ir::ArgDecl]) -> String {
         let mut parts = Vec::new();
+        let build_args = self.plan.build_args(state.namespace, &self.opts.build_args);
+        let globals = self.plan.globals(state.namespace);
         for decl in decls {
             let name = &decl.name.node;
-            let value = match (self.opts.build_args.get(name), &decl.default) {
+            let value = match (build_args.get(name), &decl.default) {
                 (Some(value), _) => Some(value.clone()),
                 (None, Some(default)) => Some(expand(default, &state.env)),
-                (None, None) => self.plan.globals.get(name).map(str::to_string),
+                (None, None) => globals.get(name).map(str::to_string),
             };
             let shown = if self.dialect.arg_history_has_value {
                 value.clone()

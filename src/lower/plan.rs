@@ -1,6 +1,8 @@
 //! Before lowering: the global ARGs, what each stage is based on, the target, and which
 //! stages the target needs (only those are lowered and only their images resolved).
 
+use std::collections::BTreeMap;
+
 use super::{ImageRequest, LowerOptions, NamedContext, reference};
 use crate::check::stages::stage_ref_problem;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -32,7 +34,10 @@ pub(crate) struct StagePlan {
 
 #[derive(Clone, Debug)]
 pub(crate) struct Plan {
-    pub(crate) globals: Env,
+    /// The global ARGs of the main file, then of each imported file (see [`Plan::globals`]).
+    globals: Vec<Env>,
+    /// The IMPORT line's values for each imported file's ARGs: its "build arguments".
+    import_args: Vec<BTreeMap<String, String>>,
     pub(crate) stages: Vec<StagePlan>,
     pub(crate) target: usize,
     /// `needed[i]`: the target depends on stage `i`.
@@ -44,10 +49,11 @@ pub(crate) struct Plan {
 impl Plan {
     pub(crate) fn new(buildfile: &ir::Buildfile, opts: &LowerOptions) -> Result<Self, Diagnostics> {
         let mut diagnostics = Diagnostics::new();
-        let globals = crate::vars::globals(&buildfile.global_args, &opts.scope());
+        let (globals, import_args) = scopes(buildfile, opts);
         let target = target_index(buildfile, opts)?;
         let mut plan = Plan {
             globals,
+            import_args,
             stages: Vec::with_capacity(buildfile.stages.len()),
             target,
             needed: Vec::new(),
@@ -57,8 +63,9 @@ impl Plan {
         // Resolve every stage's base, keeping errors per stage: only needed stages report.
         let mut base_errors = Vec::new();
         for (index, stage) in buildfile.stages.iter().enumerate() {
+            let globals = plan.globals(stage.namespace);
             let platform = match &stage.platform {
-                Some(word) => match Platform::parse(&expand(word, &plan.globals)) {
+                Some(word) => match Platform::parse(&expand(word, globals)) {
                     Ok(p) => p,
                     Err(err) => {
                         diagnostics.push(
@@ -71,7 +78,7 @@ impl Plan {
                 },
                 None => opts.target_platform.clone(),
             };
-            let name = expand(&stage.base, &plan.globals);
+            let name = expand(&stage.base, globals);
             let base = if name.eq_ignore_ascii_case("scratch") {
                 Ok(Source::Scratch)
             } else {
@@ -103,6 +110,21 @@ impl Plan {
             return Err(diagnostics.sorted());
         }
         Ok(plan)
+    }
+
+    /// The global ARGs the stages of `namespace` see (`None`: the main file's).
+    pub(crate) fn globals(&self, namespace: Option<usize>) -> &Env {
+        &self.globals[namespace.map_or(0, |n| n + 1)]
+    }
+
+    /// The values that take the place of the build's arguments in `namespace`: the
+    /// IMPORT line's, for an imported file, which the build's arguments do not reach.
+    pub(crate) fn build_args<'a>(
+        &'a self,
+        namespace: Option<usize>,
+        build_args: &'a BTreeMap<String, String>,
+    ) -> &'a BTreeMap<String, String> {
+        namespace.map_or(build_args, |n| &self.import_args[n])
     }
 
     /// What `name` (a FROM base, `--from` or `from=`, at `span`) refers to from stage
@@ -158,7 +180,7 @@ impl Plan {
         copy: &ir::Copy,
     ) -> Option<Result<Source, Diagnostic>> {
         let word = copy.from.as_ref()?;
-        let name = expand(word, &self.globals);
+        let name = expand(word, self.globals(buildfile.stages[current].namespace));
         Some(self.resolve(buildfile, current, &name, true, word.span))
     }
 
@@ -340,4 +362,35 @@ fn several_dispatch_states(buildfile: &ir::Buildfile) -> bool {
                 ir::StepKind::Copy(copy) => copy.from.as_ref().is_some_and(names_no_stage),
                 _ => false,
             })
+}
+
+/// The global ARGs of the main file and of each imported one, and the imported files'
+/// values: an IMPORT line's values expand in the importing file's global ARGs, which
+/// come before it.
+fn scopes(
+    buildfile: &ir::Buildfile,
+    opts: &LowerOptions,
+) -> (Vec<Env>, Vec<BTreeMap<String, String>>) {
+    let mut globals = vec![crate::vars::globals(&buildfile.global_args, &opts.scope())];
+    let mut import_args = Vec::new();
+    for namespace in &buildfile.imports {
+        let importer = &globals[namespace.importer.map_or(0, |n| n + 1)];
+        let values: BTreeMap<String, String> = namespace
+            .values
+            .iter()
+            .map(|v| {
+                (
+                    v.key.as_literal().unwrap_or_default(),
+                    expand(&v.value, importer),
+                )
+            })
+            .collect();
+        let scope = crate::vars::Scope {
+            build_args: &values,
+            ..opts.scope()
+        };
+        globals.push(crate::vars::globals(&namespace.global_args, &scope));
+        import_args.push(values);
+    }
+    (globals, import_args)
 }

@@ -60,6 +60,7 @@ impl Fixture {
             name: name.map(|n| Spanned::new(n.to_string(), self.span(n))),
             description: None,
             steps,
+            namespace: None,
             text: self.text_of(from_line),
             span: self.line(from_line),
         }
@@ -158,6 +159,7 @@ pub(super) fn buildfile(global_args: Vec<ir::ArgDecl>, stages: Vec<ir::Stage>) -
         directives: ir::Directives::default(),
         global_args,
         stages,
+        imports: Vec::new(),
     }
 }
 

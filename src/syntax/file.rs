@@ -1,7 +1,9 @@
 //! The whole file: instructions read one by one and gathered into stages.
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::ir::{ArgDecl, Buildfile, Heredoc, Item, Module, Stage, Step, StepKind};
+use crate::ir::{
+    ArgDecl, Buildfile, Heredoc, Import, Include, Item, Module, Stage, Step, StepKind,
+};
 use crate::source::Span;
 
 use super::cx::Cx;
@@ -10,7 +12,7 @@ use super::heredoc;
 use super::instruction::{self, Instruction};
 use super::keyword::Keyword;
 use super::lines::{LineReader, Logical};
-use super::{command, config, copy, from, include, run, vars};
+use super::{command, compose, config, copy, from, run, vars};
 use crate::suggest::did_you_mean;
 
 /// Reads `src` from `start` (after a byte-order mark) into its instructions, in order.
@@ -45,7 +47,8 @@ pub(super) fn read(src: &str, start: usize) -> (Module, Diagnostics) {
                 span,
                 &logical.comments,
             ))),
-            Some(Keyword::Include) => include::include(&mut cx, &ins, span).map(Item::Include),
+            Some(Keyword::Include) => compose::include(&mut cx, &ins, span).map(Item::Include),
+            Some(Keyword::Import) => compose::import(&mut cx, &ins, span).map(Item::Import),
             _ => step(&mut cx, &ins, keyword, heredocs).map(|kind| {
                 Item::Step(Step {
                     kind,
@@ -86,12 +89,16 @@ pub(super) fn assemble(module: Module, end: Span) -> (Option<Buildfile>, Diagnos
                 (None, StepKind::Arg(decls)) => global_args.extend(decls),
                 (None, _) => diagnostics.push(before_from(&step.text, step.span)),
             },
-            // `load` follows every INCLUDE before assembling; one left was not followed.
-            Item::Include(include) => diagnostics.push(
-                Diagnostic::error(Code::UnsupportedInstruction, "INCLUDE is not followed here")
-                    .with_label(include.span, "not followed")
-                    .with_help("read the Buildfile with `load`, which follows INCLUDE"),
-            ),
+            // `load` follows every INCLUDE and IMPORT before assembling; one left was not.
+            Item::Include(Include { span, .. }) | Item::Import(Import { span, .. }) => {
+                diagnostics.push(
+                    Diagnostic::error(Code::UnsupportedInstruction, "a file is not followed here")
+                        .with_label(span, "not followed")
+                        .with_help(
+                            "read the Buildfile with `load`, which follows INCLUDE and IMPORT",
+                        ),
+                );
+            }
         }
     }
     if module.is_empty {
@@ -114,6 +121,7 @@ pub(super) fn assemble(module: Module, end: Span) -> (Option<Buildfile>, Diagnos
         directives: module.directives,
         global_args,
         stages,
+        imports: Vec::new(),
     });
     (buildfile, diagnostics)
 }
@@ -152,7 +160,7 @@ fn step(
         Keyword::Shell => command::shell(cx, ins),
         Keyword::Healthcheck => command::healthcheck(cx, ins),
         // Reached only for a FROM or INCLUDE the reader did not take, which it always takes.
-        Keyword::From | Keyword::Include => None,
+        Keyword::From | Keyword::Include | Keyword::Import => None,
         Keyword::Onbuild => {
             cx.error(
                 Diagnostic::error(Code::UnsupportedInstruction, "ONBUILD is not supported yet")

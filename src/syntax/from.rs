@@ -70,12 +70,13 @@ pub(super) fn from(
         name,
         description,
         steps: Vec::new(),
+        namespace: None,
         text,
         span,
     }
 }
 
-fn stage_name(cx: &mut Cx, name: &Text<'_>) -> Option<Spanned<String>> {
+pub(super) fn stage_name(cx: &mut Cx, name: &Text<'_>) -> Option<Spanned<String>> {
     let lowered = name.as_str().to_lowercase();
     if matches(Rule::stage_name, &lowered) {
         return Some(Spanned::new(lowered, name.span()));

@@ -29,6 +29,7 @@ pub(super) enum Keyword {
     Maintainer,
     Onbuild,
     Include,
+    Import,
 }
 
 /// What the reader knows of one keyword: its name and the flags it takes.
@@ -143,6 +144,10 @@ const ALL: &[Entry] = &[
     Entry {
         flags: &[spec("from", Kind::Value)],
         ..entry(Keyword::Include, "INCLUDE")
+    },
+    Entry {
+        flags: &[spec("from", Kind::Value)],
+        ..entry(Keyword::Import, "IMPORT")
     },
 ];
 

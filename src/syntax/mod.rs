@@ -22,6 +22,7 @@
 //! the parser panic, recurse without bound, or take more than linear time per line.
 
 mod command;
+mod compose;
 mod config;
 mod copy;
 mod cx;
@@ -32,7 +33,6 @@ mod flags;
 mod from;
 mod grammar;
 mod heredoc;
-mod include;
 mod instruction;
 mod keyword;
 mod lines;

@@ -109,6 +109,42 @@ fn pairs(cx: &mut Cx, ins: &Instruction<'_>, name: &str) -> Option<Vec<KeyValue>
     ok.then_some(pairs)
 }
 
+/// `NAME=value` words that set variables (IMPORT's values for the imported file's ARGs).
+pub(super) fn assignments(
+    cx: &mut Cx,
+    words: &[Text<'_>],
+    instruction: &str,
+) -> Option<Vec<KeyValue>> {
+    let mut ok = true;
+    let mut pairs = Vec::new();
+    for text in words {
+        let Some(eq) = find_equals(text.as_str(), cx.escape) else {
+            cx.error(
+                Diagnostic::error(
+                    Code::InvalidKeyValue,
+                    format!("expected NAME=VALUE, found `{}`", text.as_str()),
+                )
+                .with_label(text.span(), "no `=` here")
+                .with_help(format!("write `{}=VALUE`", text.as_str())),
+            );
+            ok = false;
+            continue;
+        };
+        let name = variable_name(cx, &text.slice(0..eq), instruction);
+        let value = cx.word(&text.slice(eq + 1..text.len()));
+        match (name, value) {
+            (Some(name), Some(value)) => pairs.push(KeyValue {
+                key: crate::ir::Word::literal(name.node, name.span),
+                value,
+                legacy: false,
+                span: text.span(),
+            }),
+            _ => ok = false,
+        }
+    }
+    ok.then_some(pairs)
+}
+
 /// `ENV KEY value with spaces`: accepted as Dockerfile accepts it (check warns).
 fn legacy(cx: &mut Cx, ins: &Instruction<'_>, name: &str, first: &Text<'_>) -> Option<KeyValue> {
     let args = ins.args.as_str();
