@@ -291,3 +291,76 @@ fn bk26_the_monorepo_example_builds_both_services_from_one_shared_base() {
         assert_eq!(String::from_utf8_lossy(&ran.stdout).trim(), says);
     }
 }
+
+/// One library imported twice with different ARGs: two namespaces, two stages.
+fn import_twice(work: &Workspace) {
+    work.write(
+        "lib/tool.bf",
+        "ARG MSG=default\nARG BASE=local/busybox:latest\nFROM ${BASE} AS tool\nARG MSG\n\
+         RUN mkdir /out && echo \"$MSG\" > /out/msg\n",
+    );
+    work.write(
+        "Buildfile",
+        with_syntax_line(
+            "IMPORT lib/tool.bf AS old MSG=old\nIMPORT lib/tool.bf AS new MSG=new\n\
+             FROM local/busybox:latest\nCOPY --from=old+tool /out/msg /old.txt\n\
+             COPY --from=new+tool /out/msg /new.txt\n",
+        ),
+    );
+    work.write(
+        "Dockerfile.by-hand",
+        "FROM local/busybox:latest AS old-tool\nARG MSG=old\nRUN mkdir /out && echo \"$MSG\" > /out/msg\n\
+         FROM local/busybox:latest AS new-tool\nARG MSG=new\nRUN mkdir /out && echo \"$MSG\" > /out/msg\n\
+         FROM local/busybox:latest\nCOPY --from=old-tool /out/msg /old.txt\n\
+         COPY --from=new-tool /out/msg /new.txt\n",
+    );
+}
+
+#[test]
+fn bk26_one_file_imported_twice_with_different_args_gives_two_namespaces() {
+    let work = Workspace::new("import-twice");
+    import_twice(&work);
+    // The build's own MSG does not reach into the imports.
+    same_as_by_hand(
+        "bk26",
+        &work,
+        &["buildx", "build"],
+        "Buildfile",
+        &["--build-arg", "MSG=build"],
+    );
+}
+
+#[test]
+fn bk20_one_file_imported_twice_with_different_args_gives_two_namespaces() {
+    let work = Workspace::new("import-twice-bk20");
+    import_twice(&work);
+    same_as_by_hand("bk20", &work, &["build"], "Buildfile", &[]);
+}
+
+#[test]
+fn bk26_an_imported_stage_is_a_target_by_its_full_name() {
+    let daemon = daemon("bk26");
+    let work = Workspace::new("import-target");
+    import_twice(&work);
+    let tag = "rustbuild-e2e/import-target";
+    let args = [
+        "buildx",
+        "build",
+        "--progress=plain",
+        "-f",
+        "Buildfile",
+        "--target",
+        "new+tool",
+        "-t",
+        tag,
+        ".",
+    ];
+    let built = daemon
+        .build(&args, work.path())
+        .ok("building the target new+tool");
+    assert_ran_rustbuild(&built);
+    let ran = daemon
+        .run(&["run", "--rm", tag, "cat", "/out/msg"], None)
+        .ok("the image runs");
+    assert_eq!(String::from_utf8_lossy(&ran.stdout).trim(), "new");
+}
