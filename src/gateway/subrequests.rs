@@ -112,14 +112,16 @@ fn stage_description(stage: &ir::Stage) -> Option<String> {
     Some(by_name.unwrap_or(comment).to_string())
 }
 
-/// `frontend.targets`: every named stage, and the last (the default) even unnamed.
+/// `frontend.targets`: every named stage of the file (not of the files it imports), and the
+/// last (the default) even unnamed.
 pub(crate) fn targets(file: &(impl Sources + ?Sized), buildfile: &ir::Buildfile) -> Answer {
     let last = buildfile.stages.len().saturating_sub(1);
     let mut list = Vec::new();
     let mut text = format!("{:<24}{}\n", "TARGET", "DESCRIPTION");
     for (i, stage) in buildfile.stages.iter().enumerate() {
         let name = stage.name.as_ref().map(|n| n.node.clone());
-        if name.is_none() && i != last {
+        // Imported stages are targets by their full names, but the file's own are listed.
+        if (name.is_none() && i != last) || stage.namespace.is_some() {
             continue;
         }
         let mut target = json!({
@@ -175,7 +177,10 @@ pub(crate) fn outline(
     for i in needed {
         for step in buildfile.stages[i].walk() {
             match &step.kind {
-                StepKind::Arg(decls) => decls.iter().for_each(&mut add_arg),
+                // The build's arguments do not reach an imported file's ARGs.
+                StepKind::Arg(decls) if buildfile.stages[i].namespace.is_none() => {
+                    decls.iter().for_each(&mut add_arg);
+                }
                 StepKind::Run(run) => {
                     for mount in &run.mounts {
                         let entry = |name: String, required: bool| json!({"name": name, "required": required, "location": location(file, mount.span)});

@@ -222,3 +222,45 @@ fn a_comment_starting_with_the_stage_name_describes_it_as_in_dockerfile() {
         "{listed}"
     );
 }
+
+/// A Buildfile that imports `lib.bf` as `lib`: its stages are not the file's targets, and
+/// its ARGs are not the build's arguments.
+#[test]
+fn imported_stages_and_their_args_are_not_the_files_own() {
+    let main = SourceFile::new(
+        "Buildfile",
+        "ARG OWN=1\nIMPORT lib.bf AS lib\nFROM lib+tool AS app\nARG OWN\n",
+    );
+    let lib = "ARG LIBARG=x\nFROM scratch AS tool\nARG LIBARG\nARG INSIDE=y\n";
+    let none = std::collections::BTreeMap::new();
+    let amd64 = crate::platform::Platform::linux_amd64();
+    let scope = crate::vars::Scope {
+        build_args: &none,
+        target_platform: &amd64,
+        build_platform: &amd64,
+        target: None,
+    };
+    let loaded = crate::load::load(main, scope, |_| {
+        crate::load::Answer::Found(lib.as_bytes().to_vec())
+    });
+    let analysis = crate::analyze_loaded(loaded);
+    let buildfile = analysis.buildfile.expect("no errors");
+    let files = &analysis.files;
+    let body = json(&targets(files, &buildfile));
+    let names: Vec<&str> = body["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["app"]);
+    assert_eq!(body["sources"].as_array().unwrap().len(), 2, "both files");
+    let body = json(&outline(files, &buildfile, &target(None)).unwrap());
+    let args: Vec<&str> = body["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(args, ["OWN"]);
+}
