@@ -41,6 +41,8 @@ pub(super) struct Walk<'w> {
     frame: Frame,
     /// A FROM was spliced: later instructions belong to a stage.
     in_stage: bool,
+    /// That FROM.
+    stage_from: Span,
     /// Instructions spliced so far, in every frame.
     count: usize,
     /// The files being included, outermost first, with their INCLUDE: cycles and depth.
@@ -105,6 +107,7 @@ impl<'w> Walk<'w> {
                 items: Vec::new(),
             },
             in_stage: false,
+            stage_from: Span::default(),
             count: 0,
             stack: Vec::new(),
             out: Walked {
@@ -156,8 +159,9 @@ impl<'w> Walk<'w> {
                          include it before the first FROM, or move this FROM out of it",
                     ),
                 ),
-                Item::From(_) => {
+                Item::From(stage) => {
                     self.in_stage = true;
+                    self.stage_from = stage.span.with_origin(place.origin);
                     self.push(item, place);
                 }
                 Item::Step(step) => {
@@ -212,13 +216,14 @@ impl<'w> Walk<'w> {
     fn import(&mut self, import: &Import, place: &Place) {
         let at = import.span.with_origin(place.origin);
         if place.in_stage || self.in_stage {
-            return self.error(at_include(
+            let error = at_include(
                 Code::ImportInStage,
                 "IMPORT inside a stage".to_owned(),
                 at,
                 "after a FROM",
                 "import files before the first FROM: an imported file brings stages",
-            ));
+            );
+            return self.error(error.with_label(self.stage_from, "the stage starts here"));
         }
         let namespace = &import.namespace.node;
         let prefix = format!("{}{namespace}+", self.frame.prefix);

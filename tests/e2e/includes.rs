@@ -272,8 +272,14 @@ fn bk26_the_monorepo_example_builds_both_services_from_one_shared_base() {
     let daemon = daemon("bk26");
     let root = crate::daemon::repo_root().join("examples/monorepo");
     for (service, says) in [
-        ("api", "api: port 8080, on the shared base"),
-        ("worker", "worker: queue jobs, on the shared base"),
+        (
+            "api",
+            "api: port 8080, on the shared base; healthy (tools 2)",
+        ),
+        (
+            "worker",
+            "worker: queue jobs, on the shared base; healthy (tools 3)",
+        ),
     ] {
         let file = format!("services/{service}/Buildfile");
         let tag = format!("rustbuild-e2e/monorepo-{service}");

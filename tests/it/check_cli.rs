@@ -188,7 +188,7 @@ fn includes_are_followed_on_disk_and_through_build_contexts() {
             report
                 .matches("rustbuild::load::include-not-followed")
                 .count(),
-            2,
+            3,
             "{report}"
         );
     }

@@ -1,2 +1,2 @@
 #!/bin/sh
-echo "api: port ${PORT}, on $(cat /etc/base-release)"
+echo "api: port ${PORT}, on $(cat /etc/base-release); $(healthy)"

@@ -1,2 +1,2 @@
 #!/bin/sh
-echo "worker: queue ${QUEUE}, on $(cat /etc/base-release)"
+echo "worker: queue ${QUEUE}, on $(cat /etc/base-release); $(healthy)"
