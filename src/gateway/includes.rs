@@ -70,7 +70,7 @@ async fn read(
                 searched,
             )
         }
-        Root::Named(name) => match opts.named_contexts.get(name) {
+        Root::Named(name) => match opts.named_contexts.get(&name.to_ascii_lowercase()) {
             Some(NamedContext::Local(dir)) => {
                 let searched = format!("the build context `{name}`");
                 let definition = files::local_definition(

@@ -5,5 +5,6 @@
 mod check_cli;
 mod gateway_cli;
 mod llb_cli;
+mod load_corpus;
 mod lower_corpus;
 mod syntax_corpus;

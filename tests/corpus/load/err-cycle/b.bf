@@ -1,0 +1,2 @@
+RUN b
+INCLUDE a.bf

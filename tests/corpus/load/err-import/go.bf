@@ -1,0 +1,2 @@
+ARG GO=1
+FROM golang:${GO} AS builder

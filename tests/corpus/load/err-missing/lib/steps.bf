@@ -1,0 +1,2 @@
+RUN true
+INCLUDE more.bf

@@ -1,0 +1,2 @@
+RUN ok
+FROM busybox AS other

@@ -1,0 +1,3 @@
+RUN ok
+COPY --chmod=999 a /b
+RUNN typo

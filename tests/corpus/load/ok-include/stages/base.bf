@@ -1,0 +1,4 @@
+# escape=`
+FROM ${BASE} AS base
+RUN echo one `
+    two

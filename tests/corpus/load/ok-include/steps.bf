@@ -1,0 +1,2 @@
+COPY app /app
+INCLUDE --from=shared env.bf
