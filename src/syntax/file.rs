@@ -24,7 +24,11 @@ pub(super) fn read(src: &str, start: usize) -> (Option<Buildfile>, Diagnostics) 
     let mut global_args: Vec<ArgDecl> = Vec::new();
     let mut stages: Vec<Stage> = Vec::new();
     let mut any = false;
-    while let Some(logical) = reader.next_instruction() {
+    let mut logical = Logical::default();
+    // The current stage's steps, moved into it at its end at their exact size: the buffer
+    // is reused from stage to stage, so it grows only for the first.
+    let mut steps: Vec<Step> = Vec::new();
+    while reader.next_instruction(&mut logical) {
         any = true;
         let view = logical.text.view();
         let ins = match instruction::parse(&view, cx.escape) {
@@ -41,10 +45,8 @@ pub(super) fn read(src: &str, start: usize) -> (Option<Buildfile>, Diagnostics) 
         match keyword {
             Some(Keyword::From) => {
                 // A finished stage keeps its steps until lowering is done: without the
-                // room doubling left, a quarter less memory on a large file.
-                if let Some(done) = stages.last_mut() {
-                    done.steps.shrink_to_fit();
-                }
+                // room doubling leaves, a quarter less memory on a large file.
+                finish(stages.last_mut(), &mut steps);
                 stages.push(from::from(
                     &mut cx,
                     &ins,
@@ -61,10 +63,10 @@ pub(super) fn read(src: &str, start: usize) -> (Option<Buildfile>, Diagnostics) 
             _ => {
                 let kind = step(&mut cx, &ins, keyword, heredocs);
                 match stages.last_mut() {
-                    Some(stage) => {
+                    Some(_) => {
                         if let Some(kind) = kind {
                             let text = original(&logical);
-                            stage.steps.push(Step { kind, text, span });
+                            steps.push(Step { kind, text, span });
                         }
                     }
                     None if kind.is_some() => cx.error(before_from(&ins, &logical)),
@@ -73,6 +75,7 @@ pub(super) fn read(src: &str, start: usize) -> (Option<Buildfile>, Diagnostics) 
             }
         }
     }
+    finish(stages.last_mut(), &mut steps);
     if !any {
         cx.error(
             Diagnostic::error(Code::NoInstructions, "the Buildfile has no instructions")
@@ -95,6 +98,13 @@ pub(super) fn read(src: &str, start: usize) -> (Option<Buildfile>, Diagnostics) 
         stages,
     });
     (buildfile, cx.diagnostics)
+}
+
+/// Moves the steps read since the stage's FROM into it.
+fn finish(stage: Option<&mut Stage>, steps: &mut Vec<Step>) {
+    if let Some(stage) = stage {
+        stage.steps.append(steps);
+    }
 }
 
 /// The instruction's text as [`Step::text`] keeps it.
