@@ -80,8 +80,23 @@ pub(super) fn split_words<'a>(text: &Text<'a>, escape: char) -> Vec<Text<'a>> {
     let mut words = Vec::with_capacity(8);
     let mut start = None;
     let mut stack: Vec<Context> = Vec::new();
+    // A byte no context acts on: ASCII, not whitespace, not a quote, `$`, `}` or the escape
+    // character. Inside a word such bytes are skipped at once.
+    let escape_byte = u8::try_from(escape)
+        .ok()
+        .filter(u8::is_ascii)
+        .unwrap_or(0x80);
+    let inert = |b: u8| {
+        b < 0x80
+            && b != escape_byte
+            && !matches!(b, b' ' | b'\t'..=b'\r' | b'\'' | b'"' | b'$' | b'}')
+    };
     let mut i = 0;
     while i < bytes.len() {
+        if start.is_some() && inert(bytes[i]) {
+            i += 1;
+            continue;
+        }
         let (c, len) = char_at(i);
         let next = i + len;
         if start.is_none() {
