@@ -225,7 +225,7 @@ fn heredocs(
                 )),
             );
         }
-        out.push(heredoc::heredoc(&marker, &body.content, &word));
+        out.push(heredoc::heredoc(marker, body.content, &word));
     }
     (out, end)
 }

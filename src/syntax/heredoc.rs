@@ -90,14 +90,14 @@ fn with_grammar<'a>(word: &Text<'a>) -> Option<(Text<'a>, bool)> {
 }
 
 /// Builds the IR heredoc from its marker and body, stripping tabs for `<<-`.
-pub(super) fn heredoc(marker: &Marker, content: &str, word: &Text<'_>) -> Heredoc {
+pub(super) fn heredoc(marker: Marker, content: String, word: &Text<'_>) -> Heredoc {
     let content = if marker.strip_tabs {
-        strip_leading_tabs(content)
+        strip_leading_tabs(&content)
     } else {
-        content.to_owned()
+        content
     };
     Heredoc {
-        name: marker.name.clone(),
+        name: marker.name,
         content,
         expand: marker.expand,
         strip_tabs: marker.strip_tabs,

@@ -192,7 +192,8 @@ impl<'a> LineReader<'a> {
     /// Reads a heredoc body: the lines up to one that is exactly `name` (after leading tabs,
     /// with `strip_tabs`).
     pub(super) fn heredoc(&mut self, name: &str, strip_tabs: bool) -> Body {
-        let mut content = String::new();
+        // The body's lines follow each other in the source: copied once, at the end.
+        let body_start = self.pos;
         let mut end = self.pos;
         while let Some((start, line)) = self.next_physical() {
             let candidate = if strip_tabs {
@@ -202,16 +203,15 @@ impl<'a> LineReader<'a> {
             };
             if candidate == name {
                 return Body {
-                    content,
+                    content: self.src.get(body_start..end).unwrap_or("").to_owned(),
                     terminated: true,
                     end: start + line.len(),
                 };
             }
-            content.push_str(self.src.get(start..self.pos).unwrap_or(""));
             end = self.pos;
         }
         Body {
-            content,
+            content: self.src.get(body_start..end).unwrap_or("").to_owned(),
             terminated: false,
             end,
         }
