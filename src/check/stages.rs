@@ -1,5 +1,7 @@
 //! Stage names and the references between stages.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Buildfile, Stage, StageRef, Step};
 use crate::source::Span;
@@ -29,13 +31,50 @@ pub(super) fn duplicate_names(buildfile: &Buildfile, diagnostics: &mut Diagnosti
 
 /// `COPY --from` and `--mount from=` must look back, never at their own stage or ahead.
 pub(super) fn references(buildfile: &Buildfile, diagnostics: &mut Diagnostics) {
+    let names = first_stage_by_name(buildfile);
     for (index, stage) in buildfile.stages.iter().enumerate() {
         for (reference, span) in references_of(stage) {
-            if let Some(diagnostic) = reference_problem(buildfile, index, &reference, span) {
+            if let Some(diagnostic) = problem(buildfile, &names, index, &reference, span) {
                 diagnostics.push(diagnostic);
             }
         }
     }
+}
+
+/// The first stage of each name: what [`Buildfile::stage_index`] finds, looked up in one
+/// step instead of a walk over the stages per reference.
+fn first_stage_by_name(buildfile: &Buildfile) -> HashMap<&str, usize> {
+    let mut names = HashMap::with_capacity(buildfile.stages.len());
+    for (index, stage) in buildfile.stages.iter().enumerate() {
+        if let Some(name) = &stage.name {
+            names.entry(name.node.as_str()).or_insert(index);
+        }
+    }
+    names
+}
+
+/// [`reference_problem`], with names looked up in `names` (full names: an imported stage's
+/// references are in its namespace, as [`Buildfile::stage_ref`] resolves them). Numbers go
+/// the usual way.
+fn problem(
+    buildfile: &Buildfile,
+    names: &HashMap<&str, usize>,
+    current: usize,
+    reference: &str,
+    span: Span,
+) -> Option<Diagnostic> {
+    if !reference.is_empty() && reference.bytes().all(|b| b.is_ascii_digit()) {
+        return reference_problem(buildfile, current, reference, span);
+    }
+    let namespace = buildfile.stages[current].namespace;
+    let prefix = namespace.map_or("", |n| buildfile.imports[n].prefix.as_str());
+    let key = format!("{prefix}{}", reference.to_ascii_lowercase());
+    let found = match names.get(key.as_str()) {
+        Some(&index) if index < current => StageRef::Earlier(index),
+        Some(&index) => StageRef::NotYet(index),
+        None => StageRef::NotAStage,
+    };
+    stage_ref_problem(buildfile, current, reference, found, span)
 }
 
 /// Every literal stage reference a stage's steps make, with its span.

@@ -56,9 +56,12 @@ pub struct Module {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Item {
-    /// A FROM line: a stage without steps. The steps after it, up to the next FROM, join it.
+    /// A FROM line, with the steps written after it in the same file up to the next FROM,
+    /// INCLUDE or IMPORT.
     From(Stage),
-    /// An instruction after FROM; an ARG before the first FROM is a global ARG.
+    /// A step that follows no FROM of its own file (before the first, or after an INCLUDE):
+    /// it joins whichever stage is open once the files are spliced. An ARG before the
+    /// first FROM is a global ARG.
     Step(Step),
     Include(Include),
     Import(Import),

@@ -70,6 +70,10 @@ impl Word {
 
     /// The text, when the word holds no variable.
     pub fn as_literal(&self) -> Option<String> {
+        // Most words are one literal: copied at their size.
+        if let [WordPart::Literal(text)] = self.parts.as_slice() {
+            return Some(text.clone());
+        }
         let mut out = String::new();
         for part in &self.parts {
             match part {

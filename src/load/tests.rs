@@ -527,3 +527,21 @@ fn import_mistakes_are_located() {
     let (_, text) = problems(&files.load());
     assert!(text.contains("did you mean `GO`?"), "{text}");
 }
+
+#[test]
+fn check_resolves_an_imported_files_references_in_its_namespace() {
+    let mut files = files(&[
+        ("Buildfile", "IMPORT lib.bf AS lib\nFROM lib+a\n"),
+        (
+            "lib.bf",
+            "FROM scratch AS a\nCOPY --from=b /x /x\nFROM scratch AS b\n",
+        ),
+    ]);
+    let analysis = crate::analyze_loaded(files.load());
+    let json = diagnostic::to_json(&analysis.diagnostics, &analysis.files);
+    let found: Vec<_> = json
+        .iter()
+        .map(|d| (d.code, d.file.as_str(), d.line))
+        .collect();
+    assert_eq!(found, [("rustbuild::check::stage-cycle", "lib.bf", 2)]);
+}

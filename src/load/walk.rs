@@ -183,8 +183,11 @@ impl<'w> Walk<'w> {
         if place.origin != Origin::WRITTEN {
             item.place(place.file, place.origin);
         }
+        self.count += match &item {
+            Item::From(stage) => 1 + stage.steps.len(),
+            _ => 1,
+        };
         self.frame.items.push(item);
-        self.count += 1;
         if self.count == MAX_INSTRUCTIONS + 1 {
             let at = self.stack.first().map_or(Span::default(), |(_, at)| *at);
             self.error(at_include(

@@ -19,7 +19,9 @@ use super::grammar::{BuildfileParser, Rule};
 use super::text::Mapped;
 use pest::Parser;
 
-/// One instruction as written, its continuation lines joined.
+/// One instruction as written, its continuation lines joined. One is reused for every
+/// instruction of a file, so its text is allocated once.
+#[derive(Default)]
 pub(super) struct Logical {
     pub(super) text: Mapped,
     /// From its first character to the end of its last line.
@@ -141,10 +143,12 @@ impl<'a> LineReader<'a> {
         directives
     }
 
-    /// The next instruction, or `None` at the end of the file.
-    pub(super) fn next_instruction(&mut self) -> Option<Logical> {
+    /// Reads the next instruction into `into`; `false` at the end of the file.
+    pub(super) fn next_instruction(&mut self, into: &mut Logical) -> bool {
         loop {
-            let (start, line) = self.next_physical()?;
+            let Some((start, line)) = self.next_physical() else {
+                return false;
+            };
             let lead = line.len() - line.trim_start().len();
             let body = &line[lead..];
             let body_start = start + lead;
@@ -160,7 +164,8 @@ impl<'a> LineReader<'a> {
             if body.is_empty() {
                 continue;
             }
-            let mut text = Mapped::default();
+            let text = &mut into.text;
+            text.clear();
             let (piece, mut continued) = trim_continuation(body, self.escape);
             text.push(piece, body_start);
             let mut end = body_start + body.len();
@@ -177,18 +182,18 @@ impl<'a> LineReader<'a> {
                 end = start + line.len();
                 continued = more;
             }
-            return Some(Logical {
-                text,
-                span: Span::from_range(body_start..end),
-                comments: std::mem::take(&mut self.comments),
-            });
+            into.span = Span::from_range(body_start..end);
+            into.comments.clear();
+            std::mem::swap(&mut into.comments, &mut self.comments);
+            return true;
         }
     }
 
     /// Reads a heredoc body: the lines up to one that is exactly `name` (after leading tabs,
     /// with `strip_tabs`).
     pub(super) fn heredoc(&mut self, name: &str, strip_tabs: bool) -> Body {
-        let mut content = String::new();
+        // The body's lines follow each other in the source: copied once, at the end.
+        let body_start = self.pos;
         let mut end = self.pos;
         while let Some((start, line)) = self.next_physical() {
             let candidate = if strip_tabs {
@@ -198,16 +203,15 @@ impl<'a> LineReader<'a> {
             };
             if candidate == name {
                 return Body {
-                    content,
+                    content: self.src.get(body_start..end).unwrap_or("").to_owned(),
                     terminated: true,
                     end: start + line.len(),
                 };
             }
-            content.push_str(self.src.get(start..self.pos).unwrap_or(""));
             end = self.pos;
         }
         Body {
-            content,
+            content: self.src.get(body_start..end).unwrap_or("").to_owned(),
             terminated: false,
             end,
         }
@@ -265,9 +269,13 @@ mod tests {
     fn instructions(src: &str) -> Vec<String> {
         let mut diagnostics = Diagnostics::new();
         let (mut reader, _) = LineReader::new(src, 0, &mut diagnostics);
-        std::iter::from_fn(|| reader.next_instruction())
-            .map(|l| l.text.as_str().to_owned())
-            .collect()
+        let mut logical = Logical::default();
+        std::iter::from_fn(|| {
+            reader
+                .next_instruction(&mut logical)
+                .then(|| logical.text.as_str().to_owned())
+        })
+        .collect()
     }
 
     #[test]
@@ -301,17 +309,14 @@ mod tests {
         let mut diagnostics = Diagnostics::new();
         let src = "RUN <<A <<-B\none\nA\n\ttwo\n\tB\nRUN x";
         let (mut reader, _) = LineReader::new(src, 0, &mut diagnostics);
-        assert!(reader.next_instruction().is_some());
+        let mut logical = Logical::default();
+        assert!(reader.next_instruction(&mut logical));
         let a = reader.heredoc("A", false);
         assert_eq!((a.content.as_str(), a.terminated), ("one\n", true));
         let b = reader.heredoc("B", true);
         assert_eq!((b.content.as_str(), b.terminated), ("\ttwo\n", true));
         assert_eq!(&src[b.end - 2..b.end], "\tB");
-        assert_eq!(
-            reader
-                .next_instruction()
-                .map(|l| l.text.as_str().to_owned()),
-            Some("RUN x".to_owned())
-        );
+        assert!(reader.next_instruction(&mut logical));
+        assert_eq!(logical.text.as_str(), "RUN x");
     }
 }

@@ -45,6 +45,12 @@ impl Mapped {
         &self.text
     }
 
+    /// Empties the text, keeping its room for the next.
+    pub(super) fn clear(&mut self) {
+        self.text.clear();
+        self.pieces.clear();
+    }
+
     /// The source offset of a text offset (an offset at the end maps past the last byte).
     pub(super) fn source_offset(&self, offset: usize) -> usize {
         let index = self.pieces.partition_point(|&(at, _)| at <= offset);

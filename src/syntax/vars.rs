@@ -222,6 +222,15 @@ fn is_variable_name(name: &str) -> bool {
 
 /// The first `=` outside quotes, escapes and `${…}`.
 fn find_equals(text: &str, escape: char) -> Option<usize> {
+    // Most keys are plain: the first `=` comes before any character that could hide one.
+    let first = text.bytes().position(|b| {
+        matches!(b, b'=' | b'"' | b'\'' | b'$' | b'}') || !b.is_ascii() || char::from(b) == escape
+    });
+    match first {
+        None => return None,
+        Some(at) if text.as_bytes()[at] == b'=' => return Some(at),
+        Some(_) => {}
+    }
     let mut quote = None;
     let mut braces = 0usize;
     let mut chars = text.char_indices().peekable();

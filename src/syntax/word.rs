@@ -24,7 +24,13 @@ pub(super) const MAX_NESTING: usize = 32;
 pub(super) fn parse_word(text: &Text<'_>, escape: char) -> Result<Word, Diagnostic> {
     // Most words are plain (`/app`, `curl`, `8080/tcp`): with nothing to resolve they are one
     // literal, allocated once at its size, which is what the scanner would build piece by piece.
-    let plain = !text.as_str().contains(['$', '\'', '"', escape]);
+    let plain = match u8::try_from(escape) {
+        Ok(escape) => !text
+            .as_str()
+            .bytes()
+            .any(|b| matches!(b, b'$' | b'\'' | b'"') || b == escape),
+        Err(_) => !text.as_str().contains(['$', '\'', '"', escape]),
+    };
     if plain {
         let parts = if text.is_empty() {
             Vec::new()
@@ -58,24 +64,64 @@ pub(super) fn split_words<'a>(text: &Text<'a>, escape: char) -> Vec<Text<'a>> {
         Brace,
     }
     let src = text.as_str();
-    let mut words = Vec::new();
+    let bytes = src.as_bytes();
+    // Walked by bytes: every character that matters but whitespace is ASCII, and a
+    // non-ASCII byte starts or continues a character that is decoded only to ask whether
+    // it is whitespace (this is the hot path).
+    let char_at = |i: usize| -> (char, usize) {
+        match bytes.get(i) {
+            Some(&b) if b < 0x80 => (char::from(b), 1),
+            _ => src
+                .get(i..)
+                .and_then(|rest| rest.chars().next())
+                .map_or(('\0', 1), |c| (c, c.len_utf8())),
+        }
+    };
+    let mut words = Vec::with_capacity(8);
     let mut start = None;
     let mut stack: Vec<Context> = Vec::new();
-    let mut chars = src.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    // A byte no context acts on: ASCII, not whitespace, not a quote, `$`, `}` or the escape
+    // character. Inside a word such bytes are skipped at once.
+    let escape_byte = u8::try_from(escape)
+        .ok()
+        .filter(u8::is_ascii)
+        .unwrap_or(0x80);
+    let inert = |b: u8| {
+        b < 0x80
+            && b != escape_byte
+            && !matches!(b, b' ' | b'\t'..=b'\r' | b'\'' | b'"' | b'$' | b'}')
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        if start.is_some() && inert(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let (c, len) = char_at(i);
+        let next = i + len;
         if start.is_none() {
             if c.is_whitespace() {
+                i = next;
                 continue;
             }
             start = Some(i);
         }
+        // Where the next character starts after skipping the one at `next` too.
+        let skip_next = || {
+            if next < bytes.len() {
+                next + char_at(next).1
+            } else {
+                next
+            }
+        };
         let top = stack.last().copied();
-        let opens_brace = c == '$' && chars.peek().is_some_and(|&(_, n)| n == '{');
+        let opens_brace = c == '$' && bytes.get(next) == Some(&b'{');
         let push = |stack: &mut Vec<Context>, context| {
             if stack.len() < 4 * MAX_NESTING {
                 stack.push(context);
             }
         };
+        let mut after = next;
         match top {
             Some(Context::Single) => {
                 if c == '\'' {
@@ -84,23 +130,23 @@ pub(super) fn split_words<'a>(text: &Text<'a>, escape: char) -> Vec<Text<'a>> {
             }
             Some(Context::Double) => {
                 if c == escape {
-                    chars.next();
+                    after = skip_next();
                 } else if c == '"' {
                     stack.pop();
                 } else if opens_brace {
-                    chars.next();
+                    after = next + 1;
                     push(&mut stack, Context::Brace);
                 }
             }
             Some(Context::Brace) | None => {
                 if c == escape {
-                    chars.next();
+                    after = skip_next();
                 } else if c == '\'' {
                     push(&mut stack, Context::Single);
                 } else if c == '"' {
                     push(&mut stack, Context::Double);
                 } else if opens_brace {
-                    chars.next();
+                    after = next + 1;
                     push(&mut stack, Context::Brace);
                 } else if c == '}' && top == Some(Context::Brace) {
                     stack.pop();
@@ -111,6 +157,7 @@ pub(super) fn split_words<'a>(text: &Text<'a>, escape: char) -> Vec<Text<'a>> {
                 }
             }
         }
+        i = after;
     }
     if let Some(s) = start {
         words.push(text.slice(s..src.len()));
@@ -183,7 +230,16 @@ impl<'a> Scanner<'a, '_> {
     fn run(&mut self, stop: impl Fn(char) -> bool) -> &'a str {
         let rest = self.src.get(self.pos..).unwrap_or("");
         let first = rest.chars().next().map_or(0, char::len_utf8);
-        let len = rest[first..].find(stop).map_or(rest.len(), |i| first + i);
+        // The stops are ASCII when the escape character is: then a search by bytes finds
+        // the same place without decoding characters.
+        let found = if self.escape.is_ascii() {
+            rest.as_bytes()[first..]
+                .iter()
+                .position(|&b| b.is_ascii() && stop(char::from(b)))
+        } else {
+            rest[first..].find(stop)
+        };
+        let len = found.map_or(rest.len(), |i| first + i);
         self.pos += len;
         &rest[..len]
     }

@@ -156,3 +156,106 @@ fn plain_words_are_one_literal_as_the_scanner_builds_them() {
     }
     assert!(word("").unwrap().parts.is_empty());
 }
+
+/// `split_words` as it was before it walked bytes (by `char_indices`), kept to check that
+/// the byte walk splits every text the same way.
+fn split_words_by_chars<'a>(text: &Text<'a>, escape: char) -> Vec<Text<'a>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Context {
+        Single,
+        Double,
+        Brace,
+    }
+    let src = text.as_str();
+    let mut words = Vec::new();
+    let mut start = None;
+    let mut stack: Vec<Context> = Vec::new();
+    let mut chars = src.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if start.is_none() {
+            if c.is_whitespace() {
+                continue;
+            }
+            start = Some(i);
+        }
+        let top = stack.last().copied();
+        let opens_brace = c == '$' && chars.peek().is_some_and(|&(_, n)| n == '{');
+        let push = |stack: &mut Vec<Context>, context| {
+            if stack.len() < 4 * MAX_NESTING {
+                stack.push(context);
+            }
+        };
+        match top {
+            Some(Context::Single) => {
+                if c == '\'' {
+                    stack.pop();
+                }
+            }
+            Some(Context::Double) => {
+                if c == escape {
+                    chars.next();
+                } else if c == '"' {
+                    stack.pop();
+                } else if opens_brace {
+                    chars.next();
+                    push(&mut stack, Context::Brace);
+                }
+            }
+            Some(Context::Brace) | None => {
+                if c == escape {
+                    chars.next();
+                } else if c == '\'' {
+                    push(&mut stack, Context::Single);
+                } else if c == '"' {
+                    push(&mut stack, Context::Double);
+                } else if opens_brace {
+                    chars.next();
+                    push(&mut stack, Context::Brace);
+                } else if c == '}' && top == Some(Context::Brace) {
+                    stack.pop();
+                } else if c.is_whitespace() && top.is_none() {
+                    if let Some(s) = start.take() {
+                        words.push(text.slice(s..i));
+                    }
+                }
+            }
+        }
+    }
+    if let Some(s) = start {
+        words.push(text.slice(s..src.len()));
+    }
+    words
+}
+
+#[test]
+fn splitting_by_bytes_is_splitting_by_chars() {
+    let alphabet = [
+        "a", " ", "\u{A0}", "\u{2003}", "é", "\t", "'", "\"", "\\", "`", "$", "{", "}", "${",
+    ];
+    let mut texts = vec![String::new()];
+    for _ in 0..4 {
+        let mut next = Vec::new();
+        for text in &texts {
+            for piece in alphabet {
+                next.push(format!("{text}{piece}"));
+            }
+        }
+        for text in &next {
+            let mapped = Mapped::contiguous(text, 1);
+            for escape in ['\\', '`'] {
+                let words = |split: for<'t, 'a> fn(&'t Text<'a>, char) -> Vec<Text<'a>>| {
+                    split(&mapped.view(), escape)
+                        .iter()
+                        .map(|w| (w.as_str().to_owned(), w.span()))
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(
+                    words(split_words),
+                    words(split_words_by_chars),
+                    "{text:?} with {escape}"
+                );
+            }
+        }
+        texts = next;
+    }
+}
