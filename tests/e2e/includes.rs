@@ -370,3 +370,35 @@ fn bk26_an_imported_stage_is_a_target_by_its_full_name() {
         .ok("the image runs");
     assert_eq!(String::from_utf8_lossy(&ran.stdout).trim(), "new");
 }
+
+/// The other forms of LANGUAGE.md at once: a path chosen by a build argument, IMPORT from a
+/// named context, and a mount from an imported stage.
+#[test]
+fn bk26_a_path_from_a_build_arg_an_import_from_a_context_and_a_mount_from_an_import() {
+    let work = Workspace::new("include-forms");
+    work.write("ci/dev.bf", "ENV PROFILE=dev\n");
+    work.write("ci/release.bf", "ENV PROFILE=release\n");
+    work.write(
+        "lib/cache.bf",
+        "ARG WHAT=nothing\nFROM local/busybox:latest AS cache\nARG WHAT\n\
+         RUN mkdir /c && echo \"$WHAT\" > /c/what\n",
+    );
+    work.write(
+        "Buildfile",
+        with_syntax_line(
+            "ARG PROFILE=dev\nIMPORT --from=lib cache.bf AS lib WHAT=cached\n\
+             FROM local/busybox:latest\nINCLUDE ci/${PROFILE}.bf\n\
+             RUN --mount=from=lib+cache,source=/c,target=/c cp /c/what /what\n",
+        ),
+    );
+    work.write(
+        "Dockerfile.by-hand",
+        "FROM local/busybox:latest AS lib-cache\nARG WHAT=cached\n\
+         RUN mkdir /c && echo \"$WHAT\" > /c/what\n\
+         FROM local/busybox:latest\nENV PROFILE=release\n\
+         RUN --mount=from=lib-cache,source=/c,target=/c cp /c/what /what\n",
+    );
+    let lib = format!("lib={}", work.path().join("lib").display());
+    let args = ["--build-arg", "PROFILE=release", "--build-context", &lib];
+    same_as_by_hand("bk26", &work, &["buildx", "build"], "Buildfile", &args);
+}
