@@ -3,8 +3,8 @@
 //! One round of `load`'s requests costs one Solve per root and a ReadFile per file:
 //! - the main file's directory is the `dockerfile` local again, restricted to the files
 //!   asked for (`followpaths`), or the frontend input the Buildfile itself came from;
-//! - `--from=NAME` is the named context `context:NAME` (`local:DIR` or
-//!   `docker-image://REF`) when the build has one, else the image NAME.
+//! - `--from=NAME` is the named context `context:NAME` (`local:DIR`, `docker-image://REF`
+//!   or the frontend input `input:NAME`) when the build has one, else the image NAME.
 
 use std::collections::BTreeMap;
 
@@ -84,6 +84,10 @@ async fn read(
                 .0;
                 (bridge.solve(definition, Vec::new()).await, searched)
             }
+            Some(NamedContext::Input(input)) => {
+                let searched = format!("the frontend input `{input}` (the build context `{name}`)");
+                (input_root(bridge, input).await, searched)
+            }
             Some(NamedContext::Image(reference)) => {
                 let searched = format!("the image `{reference}` (the build context `{name}`)");
                 (
@@ -141,6 +145,18 @@ async fn main_root(
         "dockerfile",
         "[internal] load files to include".to_owned(),
     );
+    bridge.solve(definition, Vec::new()).await
+}
+
+/// A frontend input's filesystem, for a context given as `input:NAME`.
+async fn input_root(
+    bridge: &mut Bridge,
+    input: &str,
+) -> Result<String, super::client::BridgeError> {
+    let inputs = bridge.inputs().await?;
+    let definition = inputs.get(input).cloned().ok_or_else(|| {
+        super::client::BridgeError::new(format!("the frontend has no input `{input}`"))
+    })?;
     bridge.solve(definition, Vec::new()).await
 }
 

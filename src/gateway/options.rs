@@ -231,15 +231,18 @@ fn parse_named_contexts(
             NamedContext::Image(reference.to_string())
         } else if let Some(local) = value.strip_prefix("local:") {
             NamedContext::Local(local.to_string())
+        } else if let Some(input) = value.strip_prefix("input:") {
+            NamedContext::Input(input.to_string())
         } else {
             return Err(error(
                 key,
                 format!(
-                    "`{value}` is not supported; use `docker-image://REF` or a local directory"
+                    "`{value}` is not supported; use `docker-image://REF`, a local directory or `input:NAME`"
                 ),
             ));
         };
-        if matches!(&context, NamedContext::Image(r) | NamedContext::Local(r) if r.is_empty()) {
+        if matches!(&context, NamedContext::Image(r) | NamedContext::Local(r) | NamedContext::Input(r) if r.is_empty())
+        {
             return Err(error(key, "the context names nothing"));
         }
         contexts.insert(name.to_ascii_lowercase(), context);
@@ -332,6 +335,7 @@ mod tests {
             ("image-resolve-mode", "pull"),
             ("context:Base", "docker-image://local/busybox:latest"),
             ("context:src", "local:src"),
+            ("context:lib", "input:lib-target"),
             ("cache-from", "a/b:c"),
             ("requestid", "frontend.outline"),
         ]))
@@ -354,6 +358,10 @@ mod tests {
         assert_eq!(
             parsed.named_contexts["src"],
             NamedContext::Local("src".into())
+        );
+        assert_eq!(
+            parsed.named_contexts["lib"],
+            NamedContext::Input("lib-target".into())
         );
         assert_eq!(parsed.cache_imports[0].attrs["ref"], "a/b:c");
         assert_eq!(parsed.request_id.as_deref(), Some("frontend.outline"));

@@ -342,6 +342,8 @@ impl<'a> Lowerer<'a> {
                     .source(&format!("local://{name}"), attrs, None, meta);
                 (Some(output), ImageConfig::empty(platform))
             }
+            // `Plan::resolve` refuses to build from an input: never reached.
+            NamedContext::Input(_) => (None, ImageConfig::empty(platform)),
         }
     }
 

@@ -136,6 +136,9 @@ pub enum NamedContext {
     Image(String),
     /// `local:NAME`: a directory the client sends.
     Local(String),
+    /// `input:NAME`: a frontend input (a forwarding frontend's, bake's `target:`). INCLUDE and
+    /// IMPORT read files from it; building from it is refused (see `Plan::resolve`).
+    Input(String),
 }
 
 /// A base image to resolve: FROM, `COPY --from` and `--mount from=` images.

@@ -149,6 +149,17 @@ impl Plan {
             }
         }
         if let Some(named) = self.named_context(name) {
+            if let NamedContext::Input(input) = &named {
+                return Err(Diagnostic::error(
+                    Code::NotSupportedByDaemon,
+                    format!("the build context `{name}` is the frontend input `{input}`"),
+                )
+                .with_label(span, "built from here")
+                .with_help(
+                    "rustbuild reads INCLUDE and IMPORT files from a frontend input, but does \
+                     not build from one yet; give the context as a directory or an image",
+                ));
+            }
             return Ok(Source::Named(named));
         }
         if name.eq_ignore_ascii_case("scratch") {

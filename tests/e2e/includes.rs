@@ -402,3 +402,36 @@ fn bk26_a_path_from_a_build_arg_an_import_from_a_context_and_a_mount_from_an_imp
     let args = ["--build-arg", "PROFILE=release", "--build-context", &lib];
     same_as_by_hand("bk26", &work, &["buildx", "build"], "Buildfile", &args);
 }
+
+/// `buildx bake` with a `target:` context sends it as a frontend input (`input:NAME`):
+/// INCLUDE reads from that target's result.
+#[test]
+fn bk26_bake_includes_from_another_targets_result() {
+    let daemon = daemon("bk26");
+    let work = Workspace::new("include-bake");
+    work.write(
+        "Dockerfile.lib",
+        "FROM scratch\nCOPY steps.bf /bflib/steps.bf\n",
+    );
+    work.write("steps.bf", "RUN echo from-input > /from-input.txt\n");
+    work.write(
+        "Buildfile",
+        with_syntax_line("FROM local/busybox:latest\nINCLUDE --from=lib bflib/steps.bf\n"),
+    );
+    let tag = "rustbuild-e2e/bake-input";
+    work.write(
+        "docker-bake.hcl",
+        format!(
+            "target \"lib\" {{\n  dockerfile = \"Dockerfile.lib\"\n}}\n\
+             target \"app\" {{\n  dockerfile = \"Buildfile\"\n  contexts = {{ lib = \"target:lib\" }}\n  tags = [\"{tag}\"]\n}}\n"
+        ),
+    );
+    let built = daemon
+        .build(&["buildx", "bake", "--progress=plain", "app"], work.path())
+        .ok("buildx bake app");
+    assert_ran_rustbuild(&built);
+    let ran = daemon
+        .run(&["run", "--rm", tag, "cat", "/from-input.txt"], None)
+        .ok("the image runs");
+    assert_eq!(String::from_utf8_lossy(&ran.stdout).trim(), "from-input");
+}

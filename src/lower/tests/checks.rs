@@ -488,3 +488,23 @@ fn an_expanded_reference_to_a_later_stage_is_a_stage_cycle() {
     assert_eq!(error.message, "`later` is a later stage");
     assert_eq!(error.labels[1].text, "defined here");
 }
+
+/// A context given as a frontend input can be INCLUDEd from but not built from: the FROM
+/// that names it says so, at its image word.
+#[test]
+fn building_from_a_frontend_input_context_is_refused_at_the_reference() {
+    let src = "FROM lib\n";
+    let fx = Fixture::new(src);
+    let bf = buildfile(Vec::new(), vec![fx.stage("FROM", "lib", None, Vec::new())]);
+    let opts = LowerOptions {
+        named_contexts: BTreeMap::from([("lib".to_string(), NamedContext::Input("t".into()))]),
+        ..LowerOptions::default()
+    };
+    let Err(diagnostics) = lower(&fx.file, &bf, &ResolvedImages::new(), &opts) else {
+        panic!("built from an input");
+    };
+    let d = diagnostics.iter().next().unwrap();
+    assert_eq!(d.code, Code::NotSupportedByDaemon);
+    assert_eq!(d.span(), Some(fx.span("lib")));
+    assert!(d.message.contains("frontend input `t`"), "{}", d.message);
+}
