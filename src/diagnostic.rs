@@ -8,7 +8,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::source::{FileId, LineCol, LineIndex, Sources, Span};
+use crate::source::{FileId, LineIndex, Sources, Span};
 
 /// Stable identifiers of every diagnostic, scoped by the stage that emits it.
 /// The strings are part of the public interface (`--format json`): never reuse or rename one.
@@ -493,11 +493,9 @@ pub struct JsonDiagnostic {
     pub severity: &'static str,
     pub code: &'static str,
     pub message: String,
-    pub file: String,
-    pub line: u32,
-    pub column: u32,
-    pub end_line: u32,
-    pub end_column: u32,
+    /// The primary label's.
+    #[serde(flatten)]
+    pub range: JsonRange,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
     /// The expansions that made the primary label's node, innermost first (LSP's related
@@ -510,6 +508,14 @@ pub struct JsonDiagnostic {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct JsonPlace {
     pub message: String,
+    #[serde(flatten)]
+    pub range: JsonRange,
+}
+
+/// A span as editors count: 1-based lines and character columns, the end exclusive; line 0
+/// when the file is unknown.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct JsonRange {
     pub file: String,
     pub line: u32,
     pub column: u32,
@@ -517,13 +523,12 @@ pub struct JsonPlace {
     pub end_column: u32,
 }
 
-/// Diagnostics as JSON objects with 1-based lines and character columns, in the file of
-/// each one's primary label.
+/// Diagnostics as JSON objects, in the file of each one's primary label.
 pub fn to_json(
     diagnostics: &Diagnostics,
     sources: &(impl Sources + ?Sized),
 ) -> Vec<JsonDiagnostic> {
-    let mut positions = Positions {
+    let mut ranges = Ranges {
         sources,
         indexes: Default::default(),
     };
@@ -531,31 +536,19 @@ pub fn to_json(
         .iter()
         .map(|d| {
             let span = d.span().unwrap_or_default();
-            let (file, start, end) = positions.of(span);
             let origin = sources
                 .chain(span)
                 .into_iter()
-                .map(|expansion| {
-                    let (file, start, end) = positions.of(expansion.at);
-                    JsonPlace {
-                        message: format!("{}, {}", expansion.title(), expansion.label()),
-                        file,
-                        line: start.line,
-                        column: start.column,
-                        end_line: end.line,
-                        end_column: end.column,
-                    }
+                .map(|expansion| JsonPlace {
+                    message: format!("{}, {}", expansion.title(), expansion.label()),
+                    range: ranges.of(expansion.at),
                 })
                 .collect();
             JsonDiagnostic {
                 severity: d.severity.as_str(),
                 code: d.code.as_str(),
                 message: d.message.clone(),
-                file,
-                line: start.line,
-                column: start.column,
-                end_line: end.line,
-                end_column: end.column,
+                range: ranges.of(span),
                 help: d.help.clone(),
                 origin,
             }
@@ -563,18 +556,22 @@ pub fn to_json(
         .collect()
 }
 
-/// Lines and columns of spans, with one line index per file.
-struct Positions<'a, S: Sources + ?Sized> {
+/// Ranges of spans, with one line index per file.
+struct Ranges<'a, S: Sources + ?Sized> {
     sources: &'a S,
     indexes: std::collections::BTreeMap<FileId, LineIndex>,
 }
 
-impl<S: Sources + ?Sized> Positions<'_, S> {
-    /// The file name and the start and end of `span`; line 0 when its file is unknown.
-    fn of(&mut self, span: Span) -> (String, LineCol, LineCol) {
+impl<S: Sources + ?Sized> Ranges<'_, S> {
+    fn of(&mut self, span: Span) -> JsonRange {
         let Some(file) = self.sources.file(span.file) else {
-            let none = LineCol { line: 0, column: 0 };
-            return (String::new(), none, none);
+            return JsonRange {
+                file: String::new(),
+                line: 0,
+                column: 0,
+                end_line: 0,
+                end_column: 0,
+            };
         };
         let index = self
             .indexes
@@ -582,7 +579,13 @@ impl<S: Sources + ?Sized> Positions<'_, S> {
             .or_insert_with(|| LineIndex::new(&file.text));
         let start = index.line_col(&file.text, span.start);
         let end = index.line_col(&file.text, span.end);
-        (file.name.clone(), start, end)
+        JsonRange {
+            file: file.name.clone(),
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+        }
     }
 }
 
@@ -618,7 +621,10 @@ mod tests {
             "{text}"
         );
         let json = to_json(&diagnostics, &files);
-        assert_eq!((json[0].file.as_str(), json[0].line), ("common.bf", 1));
+        assert_eq!(
+            (json[0].range.file.as_str(), json[0].range.line),
+            ("common.bf", 1)
+        );
     }
 
     /// A node an expansion made shows the places that made it, innermost first, as
@@ -667,7 +673,7 @@ mod tests {
         let origin: Vec<_> = json[0]
             .origin
             .iter()
-            .map(|p| (p.message.as_str(), p.file.as_str(), p.line))
+            .map(|p| (p.message.as_str(), p.range.file.as_str(), p.range.line))
             .collect();
         assert_eq!(
             origin,
@@ -696,10 +702,10 @@ mod tests {
         let json = to_json(&Diagnostics::from(d), &file);
         assert_eq!(
             (
-                json[0].line,
-                json[0].column,
-                json[0].end_line,
-                json[0].end_column
+                json[0].range.line,
+                json[0].range.column,
+                json[0].range.end_line,
+                json[0].range.end_column
             ),
             (2, 1, 2, 4)
         );

@@ -51,7 +51,10 @@ impl Files {
 /// Each diagnostic as (code, file, line), and the plain report.
 fn problems(loaded: &Loaded) -> (Vec<(&'static str, String, u32)>, String) {
     let json = diagnostic::to_json(&loaded.diagnostics, &loaded.files);
-    let list = json.into_iter().map(|d| (d.code, d.file, d.line)).collect();
+    let list = json
+        .into_iter()
+        .map(|d| (d.code, d.range.file, d.range.line))
+        .collect();
     let text = diagnostic::render(&loaded.diagnostics, &loaded.files, Style::Plain);
     (list, text)
 }
@@ -541,7 +544,7 @@ fn check_resolves_an_imported_files_references_in_its_namespace() {
     let json = diagnostic::to_json(&analysis.diagnostics, &analysis.files);
     let found: Vec<_> = json
         .iter()
-        .map(|d| (d.code, d.file.as_str(), d.line))
+        .map(|d| (d.code, d.range.file.as_str(), d.range.line))
         .collect();
     assert_eq!(found, [("rustbuild::check::stage-cycle", "lib.bf", 2)]);
 }

@@ -208,6 +208,21 @@ fn bk26_include_from_an_image_reads_its_filesystem() {
     same_as_by_hand("bk26", &work, &["buildx", "build"], "Buildfile", &[]);
 }
 
+/// `buildx build -f Buildfile .` in `work`, which must fail, through rustbuild.
+fn failing_buildx(daemon: &Daemon, work: &Workspace) -> Outcome {
+    let args = [
+        "buildx",
+        "build",
+        "--progress=plain",
+        "-f",
+        "Buildfile",
+        ".",
+    ];
+    let out = daemon.build(&args, work.path()).failed();
+    assert_ran_rustbuild(&out);
+    out
+}
+
 #[test]
 fn bk26_a_failing_run_in_an_included_file_names_that_file_and_line() {
     let daemon = daemon("bk26");
@@ -217,19 +232,7 @@ fn bk26_a_failing_run_in_an_included_file_names_that_file_and_line() {
         with_syntax_line("FROM local/busybox:latest\nINCLUDE steps.bf\n"),
     );
     work.write("steps.bf", "RUN true\nRUN echo inside && exit 3\n");
-    let out = daemon.build(
-        &[
-            "buildx",
-            "build",
-            "--progress=plain",
-            "-f",
-            "Buildfile",
-            ".",
-        ],
-        work.path(),
-    );
-    let out = out.failed();
-    assert_ran_rustbuild(&out);
+    let out = failing_buildx(daemon, &work);
     out.assert_shows(&[
         "steps.bf:2",
         ">>> RUN echo inside && exit 3",
@@ -245,19 +248,7 @@ fn bk26_a_missing_include_is_located_with_the_root_searched() {
         "Buildfile",
         with_syntax_line("FROM local/busybox:latest\nRUN true\nINCLUDE nothere.bf\n"),
     );
-    let out = daemon.build(
-        &[
-            "buildx",
-            "build",
-            "--progress=plain",
-            "-f",
-            "Buildfile",
-            ".",
-        ],
-        work.path(),
-    );
-    let out = out.failed();
-    assert_ran_rustbuild(&out);
+    let out = failing_buildx(daemon, &work);
     out.assert_shows(&[
         "rustbuild::load::include-not-found",
         "`nothere.bf` is not in the Buildfile's directory",
