@@ -291,14 +291,15 @@ fn nesting_and_size_have_limits() {
     let (list, _) = problems(&loaded);
     assert_eq!(list, [("rustbuild::load::too-deep", "f31.bf".into(), 1)]);
 
-    // A file of 1,000 RUNs included 101 times is more than 100,000 instructions.
+    // A file of 1,000 RUNs included 101 times brings more than 100,000 instructions: the
+    // 101st INCLUDE (line 102) is one too many. What the main file says itself is not counted.
     let runs: &'static str = "RUN x\n".repeat(1000).leak();
     let main: &'static str = format!("FROM a\n{}", "INCLUDE runs.bf\n".repeat(101)).leak();
     let loaded = files(&[("Buildfile", main), ("runs.bf", runs)]).load();
     let (list, _) = problems(&loaded);
     assert_eq!(
         list,
-        [("rustbuild::load::too-large", "Buildfile".into(), 101)]
+        [("rustbuild::load::too-large", "Buildfile".into(), 102)]
     );
 }
 

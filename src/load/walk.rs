@@ -39,11 +39,8 @@ pub(super) struct Walk<'w> {
     exact: bool,
     /// The file being walked: the main one, or an imported one.
     frame: Frame,
-    /// A FROM was spliced: later instructions belong to a stage.
-    in_stage: bool,
-    /// That FROM.
-    stage_from: Span,
-    /// Instructions spliced so far, in every frame.
+    /// Instructions that INCLUDE and IMPORT brought so far, in every frame: what the limit
+    /// on expansion counts (a file as written is not limited).
     count: usize,
     /// The files being included, outermost first, with their INCLUDE: cycles and depth.
     stack: Vec<(Request, Span)>,
@@ -65,6 +62,26 @@ struct Frame {
     prefix: String,
     /// What it splices, in order.
     items: Vec<Item>,
+    /// The FROM of the stage open at this point, if a FROM was spliced: later instructions
+    /// belong to that stage.
+    stage: Option<Span>,
+}
+
+impl Frame {
+    fn new(
+        values: Option<BTreeMap<String, String>>,
+        namespace: Option<usize>,
+        prefix: String,
+    ) -> Self {
+        Self {
+            globals: Vec::new(),
+            values,
+            namespace,
+            prefix,
+            items: Vec::new(),
+            stage: None,
+        }
+    }
 }
 
 /// A file that INCLUDE or IMPORT may walk: loaded, valid, not already on the way there.
@@ -99,15 +116,7 @@ impl<'w> Walk<'w> {
             scope,
             splice,
             exact: true,
-            frame: Frame {
-                globals: Vec::new(),
-                values: None,
-                namespace: None,
-                prefix: String::new(),
-                items: Vec::new(),
-            },
-            in_stage: false,
-            stage_from: Span::default(),
+            frame: Frame::new(None, None, String::new()),
             count: 0,
             stack: Vec::new(),
             out: Walked {
@@ -160,12 +169,11 @@ impl<'w> Walk<'w> {
                     ),
                 ),
                 Item::From(stage) => {
-                    self.in_stage = true;
-                    self.stage_from = stage.span.with_origin(place.origin);
+                    self.frame.stage = Some(stage.span.with_origin(place.origin));
                     self.push(item, place);
                 }
                 Item::Step(step) => {
-                    if let (false, StepKind::Arg(decls)) = (self.in_stage, &step.kind) {
+                    if let (None, StepKind::Arg(decls)) = (self.frame.stage, &step.kind) {
                         self.frame.globals.extend(decls.iter().cloned());
                     }
                     self.push(item, place);
@@ -180,9 +188,11 @@ impl<'w> Walk<'w> {
             return;
         }
         let mut item = item.into_owned();
-        if place.origin != Origin::WRITTEN {
-            item.place(place.file, place.origin);
+        if place.origin == Origin::WRITTEN {
+            self.frame.items.push(item);
+            return;
         }
+        item.place(place.file, place.origin);
         self.count += match &item {
             Item::From(stage) => 1 + stage.steps.len(),
             _ => 1,
@@ -206,7 +216,7 @@ impl<'w> Walk<'w> {
             return;
         };
         let inner = Place {
-            in_stage: place.in_stage || self.in_stage,
+            in_stage: place.in_stage || self.frame.stage.is_some(),
             ..file.place
         };
         self.stack.push((file.request, at));
@@ -218,7 +228,7 @@ impl<'w> Walk<'w> {
     /// before the main file's; its ARGs are its own.
     fn import(&mut self, import: &Import, place: &Place) {
         let at = import.span.with_origin(place.origin);
-        if place.in_stage || self.in_stage {
+        if let Some(stage) = self.frame.stage {
             let error = at_include(
                 Code::ImportInStage,
                 "IMPORT inside a stage".to_owned(),
@@ -226,7 +236,7 @@ impl<'w> Walk<'w> {
                 "after a FROM",
                 "import files before the first FROM: an imported file brings stages",
             );
-            return self.error(error.with_label(self.stage_from, "the stage starts here"));
+            return self.error(error.with_label(stage, "the stage starts here"));
         }
         let namespace = &import.namespace.node;
         let prefix = format!("{}{namespace}+", self.frame.prefix);
@@ -265,27 +275,18 @@ impl<'w> Walk<'w> {
             values: placed,
             importer: self.frame.namespace,
         });
-        let frame = Frame {
-            globals: Vec::new(),
-            values,
-            namespace: Some(index),
-            prefix,
-            items: Vec::new(),
-        };
-        let outer = std::mem::replace(&mut self.frame, frame);
-        let outer_stage = std::mem::replace(&mut self.in_stage, false);
+        let outer = std::mem::replace(&mut self.frame, Frame::new(values, Some(index), prefix));
         self.stack.push((file.request.clone(), at));
         self.items(file.module.items.iter().map(Cow::Borrowed), &file.place);
         self.stack.pop();
-        self.in_stage = outer_stage;
         let inner = std::mem::replace(&mut self.frame, outer);
         if self.splice {
-            self.gather(import, inner, index, &file.request, at);
+            self.gather(inner, index, &file.request, at);
         }
     }
 
     /// The imported file's stages, renamed into its namespace, and its global ARGs.
-    fn gather(&mut self, import: &Import, frame: Frame, index: usize, request: &Request, at: Span) {
+    fn gather(&mut self, frame: Frame, index: usize, request: &Request, at: Span) {
         let module = Module {
             directives: Default::default(),
             items: frame.items,
@@ -302,7 +303,7 @@ impl<'w> Walk<'w> {
             ));
         };
         self.out.diagnostics.extend(diagnostics);
-        for value in &import.values {
+        for value in &self.out.namespaces[index].values.clone() {
             let name = value.key.as_literal().unwrap_or_default();
             if !buildfile.global_args.iter().any(|a| a.name.node == name) {
                 let names: Vec<&str> = buildfile
