@@ -103,6 +103,27 @@ impl Expansion {
     }
 }
 
+/// The place of every expansion of a build, by origin: see [`Sources::places`].
+#[derive(Clone, Debug, Default)]
+pub struct Places(Vec<Span>);
+
+impl Places {
+    /// The places of the expansions that made `span`, innermost first.
+    pub fn chain(&self, span: Span) -> Vec<Span> {
+        let mut chain = Vec::new();
+        let mut origin = span.origin;
+        while let Some(&at) = origin.0.checked_sub(1).and_then(|i| self.0.get(i as usize)) {
+            chain.push(at);
+            // Older than what it made (see `SourceFiles::expand`): the chain ends.
+            if at.origin >= origin {
+                break;
+            }
+            origin = at.origin;
+        }
+        chain
+    }
+}
+
 /// A half-open byte range `start..end` into the [`SourceFile`] `file`, and what made it.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
@@ -191,6 +212,16 @@ pub trait Sources {
 
     /// The expansion that made nodes of `origin`; `None` for [`Origin::WRITTEN`].
     fn expansion(&self, origin: Origin) -> Option<&Expansion>;
+
+    /// Where each expansion happened, without the files: for a holder of spans that follows
+    /// chains later (lowering, for the source map).
+    fn places(&self) -> Places {
+        let places = (1..)
+            .map_while(|n| self.expansion(Origin(n)))
+            .map(|expansion| expansion.at)
+            .collect();
+        Places(places)
+    }
 
     /// The expansions that made `span`, innermost first: the "called from …" chain.
     fn chain(&self, span: Span) -> Vec<&Expansion> {

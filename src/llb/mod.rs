@@ -55,8 +55,9 @@ pub struct OpMeta {
     pub caps: BTreeSet<&'static str>,
     pub ignore_cache: bool,
     pub progress_group: Option<pb::ProgressGroup>,
-    /// Where the instruction is, for the source map.
-    pub location: Option<SourceRange>,
+    /// Where the instruction is, for the source map: its own lines first, then the
+    /// instructions that expanded it (an INCLUDE, a CALL), innermost first.
+    pub locations: Vec<SourceRange>,
 }
 
 /// Lines of one build file: `source` indexes the Definition's source infos (the build's
@@ -78,8 +79,8 @@ impl OpMeta {
     }
 
     #[must_use]
-    pub fn with_location(mut self, location: SourceRange) -> Self {
-        self.location = Some(location);
+    pub fn with_locations(mut self, locations: Vec<SourceRange>) -> Self {
+        self.locations = locations;
         self
     }
 
@@ -252,19 +253,19 @@ impl Graph {
     /// Adds an op as it is and returns its digest. Every op gets `constraints: {}` as the
     /// Go client writes it. Adding an op that exists keeps the first metadata and adds the
     /// location.
-    pub fn add(&mut self, mut op: pb::Op, meta: OpMeta) -> String {
+    pub fn add(&mut self, mut op: pb::Op, mut meta: OpMeta) -> String {
         op.constraints = Some(pb::WorkerConstraints::default());
         self.scratch.clear();
         crate::pb::encode_op_go_order_into(&op, &mut self.scratch);
         let hash: [u8; 32] = Sha256::digest(&self.scratch).into();
         if let Some(&index) = self.seen.get(&hash) {
-            self.ops[index].locations.extend(meta.location);
+            self.ops[index].locations.extend(meta.locations);
             return hex_digest(&hash);
         }
         let digest = hex_digest(&hash);
         let bytes = self.scratch.clone();
         self.seen.insert(hash, self.ops.len());
-        let locations = meta.location.into_iter().collect();
+        let locations = std::mem::take(&mut meta.locations);
         let metadata = self.op_metadata(meta);
         self.ops.push(Vertex {
             hash,
@@ -566,11 +567,11 @@ mod tests {
             &format!("local://{name}"),
             attrs,
             None,
-            OpMeta::named("load").with_location(SourceRange {
+            OpMeta::named("load").with_locations(vec![SourceRange {
                 source: 0,
                 first: 2,
                 last: 3,
-            }),
+            }]),
         )
     }
 

@@ -158,7 +158,7 @@ impl Lowerer<'_> {
         let progress_name = self.step_name(state, &name);
         let meta = OpMeta {
             custom_name: Some(progress_name.clone()),
-            location: Some(self.location(span)),
+            locations: self.locations(span),
             ignore_cache: state.ignore_cache,
             ..OpMeta::default()
         };
@@ -253,7 +253,7 @@ impl Lowerer<'_> {
             let name = self.step_name(state, &text);
             let meta = OpMeta {
                 custom_name: Some(name),
-                location: Some(self.location(span)),
+                locations: self.locations(span),
                 ignore_cache: state.ignore_cache,
                 ..OpMeta::default()
             };

@@ -18,7 +18,7 @@ use crate::llb::SourceRange;
 use crate::llb::{Graph, OpMeta, Output};
 use crate::pb::pb;
 use crate::platform::Platform;
-use crate::source::{LineIndex, Sources, Span};
+use crate::source::{LineIndex, Places, Sources, Span};
 use crate::vars::{Env, split_key_value};
 
 /// The description key dockerfile.v0 puts the instruction text under.
@@ -61,6 +61,8 @@ pub(super) struct Lowerer<'a> {
     pub(super) plan: &'a Plan,
     /// The line index of each build file, by file id.
     pub(super) lines: Vec<LineIndex>,
+    /// Where the build's expansions happened, for the source map.
+    places: Places,
     pub(super) graph: Graph,
     pub(super) context: BuildContext,
     pub(super) diagnostics: Diagnostics,
@@ -101,6 +103,7 @@ impl<'a> Lowerer<'a> {
                 .into_iter()
                 .map(|file| LineIndex::new(&file.text))
                 .collect(),
+            places: files.places(),
             graph: Graph::with_caps(opts.llb_caps.clone()),
             context: BuildContext::new(context_paths),
             diagnostics: Diagnostics::new(),
@@ -155,17 +158,20 @@ impl<'a> Lowerer<'a> {
         self.epoch.map(history::rfc3339)
     }
 
-    /// The file and the first and last line of a span, for the source map.
-    pub(super) fn location(&self, span: Span) -> SourceRange {
-        let lines = match self.lines.get(span.file.index()) {
-            Some(lines) => lines,
-            None => &self.lines[0],
+    /// The file and the first and last line of a span, then those of the instructions that
+    /// expanded it (INCLUDE, CALL), for the source map: BuildKit shows each when the op
+    /// fails.
+    pub(super) fn locations(&self, span: Span) -> Vec<SourceRange> {
+        let range = |span: Span| {
+            let lines = self.lines.get(span.file.index()).unwrap_or(&self.lines[0]);
+            SourceRange {
+                source: u32::from(span.file.0),
+                first: lines.line(span.start),
+                last: lines.line(span.end.saturating_sub(1).max(span.start)),
+            }
         };
-        SourceRange {
-            source: u32::from(span.file.0),
-            first: lines.line(span.start),
-            last: lines.line(span.end.saturating_sub(1).max(span.start)),
-        }
+        let places = self.places.chain(span).into_iter().map(range);
+        std::iter::once(range(span)).chain(places).collect()
     }
 
     pub(super) fn error(
@@ -297,7 +303,7 @@ impl<'a> Lowerer<'a> {
         let mut meta = OpMeta::named(name);
         if let Some(stage) = from {
             meta = meta
-                .with_location(self.location(stage.span))
+                .with_locations(self.locations(stage.span))
                 .with_description(COMMAND_DESCRIPTION, stage.text.clone());
         }
         let mut attrs = std::collections::BTreeMap::new();

@@ -152,7 +152,7 @@ impl Lowerer<'_> {
 
         let name = self.step_name(state, &expand_text(&text, &state.env, TextMode::RunName));
         meta.custom_name = Some(name);
-        meta.location = Some(self.location(span));
+        meta.locations = self.locations(span);
         meta.ignore_cache = state.ignore_cache;
         meta.description
             .insert(COMMAND_DESCRIPTION.to_string(), text);

@@ -224,7 +224,7 @@ fn failing_buildx(daemon: &Daemon, work: &Workspace) -> Outcome {
 }
 
 #[test]
-fn bk26_a_failing_run_in_an_included_file_names_that_file_and_line() {
+fn bk26_a_failing_run_in_an_included_file_names_that_file_and_line_and_the_include() {
     let daemon = daemon("bk26");
     let work = Workspace::new("include-failure");
     work.write(
@@ -233,9 +233,12 @@ fn bk26_a_failing_run_in_an_included_file_names_that_file_and_line() {
     );
     work.write("steps.bf", "RUN true\nRUN echo inside && exit 3\n");
     let out = failing_buildx(daemon, &work);
+    // The op's own line first, then the INCLUDE that brought it (line 3 with the syntax line).
     out.assert_shows(&[
         "steps.bf:2",
         ">>> RUN echo inside && exit 3",
+        "Buildfile:3",
+        ">>> INCLUDE steps.bf",
         "exit code: 3",
     ]);
 }

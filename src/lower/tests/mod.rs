@@ -474,3 +474,48 @@ fn source_map_has_one_info_per_file() {
     let from = &source.locations[from_digest].locations[0];
     assert_eq!(from.source_index, i32::from(FileId::MAIN.0));
 }
+
+/// An op made from an included file points at its own line, then at the INCLUDE that
+/// brought it: BuildKit shows both when it fails.
+#[test]
+fn an_included_ops_locations_follow_its_origin() {
+    use crate::source::{Expansion, ExpansionKind, SourceFile, SourceFiles};
+    let fx = Fixture::new(HELLO);
+    let mut bf = hello(&fx);
+    let mut files = SourceFiles::new(fx.file.clone());
+    let included = files
+        .add(SourceFile::new("common.bf", "RUN echo hi\n"))
+        .unwrap();
+    let from_line = fx.line("FROM");
+    let origin = files
+        .expand(Expansion {
+            kind: ExpansionKind::Include {
+                path: "common.bf".into(),
+            },
+            at: from_line,
+        })
+        .unwrap();
+    let run = bf.stages[0]
+        .steps
+        .iter_mut()
+        .find(|s| matches!(s.kind, StepKind::Run(_)))
+        .unwrap();
+    run.span = crate::source::Span::new(0, 11)
+        .in_file(included)
+        .with_origin(origin);
+    let lowered = lower(
+        &files,
+        &bf,
+        &ResolvedImages::new(),
+        &LowerOptions::default(),
+    )
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    let source = lowered.definition.source.as_ref().unwrap();
+    let (run_digest, _, _) = &execs(&lowered.definition)[0];
+    let places: Vec<(i32, i32)> = source.locations[run_digest]
+        .locations
+        .iter()
+        .map(|l| (l.source_index, l.ranges[0].start.unwrap().line))
+        .collect();
+    assert_eq!(places, [(i32::from(included.0), 1), (0, 1)]);
+}
