@@ -20,13 +20,18 @@ use super::files::{self, BuildSource};
 use super::log;
 use super::options::FrontendOptions;
 
-/// Loads the Buildfile of `source` with the files it includes.
+/// The files read so far, for the next load of the same build (another target platform).
+pub(crate) type Read = BTreeMap<Request, Answer>;
+
+/// Loads the Buildfile of `source` with the files it includes; a file in `read` is not
+/// asked for again.
 pub(crate) async fn load(
     bridge: &mut Bridge,
     source: &BuildSource,
     opts: &FrontendOptions,
     session_id: &str,
     scope: Scope<'_>,
+    read: &mut Read,
 ) -> Loaded {
     let main: SourceFile = source.file.clone();
     let mut load = Load::new(main, scope);
@@ -37,15 +42,19 @@ pub(crate) async fn load(
         }
         let mut by_root: BTreeMap<Root, Vec<Request>> = BTreeMap::new();
         for request in wanted {
-            by_root
-                .entry(request.root.clone())
-                .or_default()
-                .push(request);
+            match read.get(&request) {
+                Some(answer) => load.give(request, answer.clone()),
+                None => by_root
+                    .entry(request.root.clone())
+                    .or_default()
+                    .push(request),
+            }
         }
         for (root, requests) in by_root {
             let paths: Vec<String> = requests.iter().map(|r| r.path.clone()).collect();
-            let answers = read(bridge, source, opts, session_id, scope, &root, &paths).await;
+            let answers = read_root(bridge, source, opts, session_id, scope, &root, &paths).await;
             for (request, answer) in requests.into_iter().zip(answers) {
+                read.insert(request.clone(), answer.clone());
                 load.give(request, answer);
             }
         }
@@ -53,7 +62,7 @@ pub(crate) async fn load(
 }
 
 /// The answers for `paths` inside `root`, in order.
-async fn read(
+async fn read_root(
     bridge: &mut Bridge,
     source: &BuildSource,
     opts: &FrontendOptions,

@@ -95,15 +95,48 @@ async fn respond(bridge: &mut Bridge, env: &Environment) -> Result<gw::Result, S
         .or(bridge.workers.first())
         .cloned()
         .unwrap_or_else(Platform::linux_amd64);
-    // INCLUDE paths see the first target platform's ARGs; each platform is lowered apart.
-    let target_platform = opts.platforms.first().unwrap_or(&build_platform);
-    let scope = Scope {
+    let targets = match opts.platforms.as_slice() {
+        [] => std::slice::from_ref(&build_platform),
+        several => several,
+    };
+    let scope = |target_platform| Scope {
         build_args: &opts.build_args,
         target_platform,
         build_platform: &build_platform,
         target: opts.target.as_deref(),
     };
-    let loaded = includes::load(bridge, &source, &opts, &env.session_id, scope).await;
+    let mut read = includes::Read::new();
+    let loaded = includes::load(
+        bridge,
+        &source,
+        &opts,
+        &env.session_id,
+        scope(&targets[0]),
+        &mut read,
+    )
+    .await;
+    // An INCLUDE path may name the platform (`${TARGETARCH}`): each platform must load the
+    // same files, since the one Buildfile is lowered for all of them.
+    if !read.is_empty() {
+        for target in &targets[1..] {
+            let other = includes::load(
+                bridge,
+                &source,
+                &opts,
+                &env.session_id,
+                scope(target),
+                &mut read,
+            )
+            .await;
+            if other.buildfile != loaded.buildfile {
+                return Err(report::plain_error(format!(
+                    "the Buildfile includes other files for {} than for {}: INCLUDE and IMPORT paths that name the platform are not supported in a multi-platform build yet; build one platform at a time",
+                    target.id(),
+                    targets[0].id()
+                )));
+            }
+        }
+    }
     let mut analysis = crate::analyze_loaded(loaded);
     source.files = std::mem::replace(&mut analysis.files, SourceFiles::new(source.file.clone()));
     if let Some(request) = &opts.request_id {

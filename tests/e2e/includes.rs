@@ -429,3 +429,53 @@ fn bk26_bake_includes_from_another_targets_result() {
         .ok("the image runs");
     assert_eq!(String::from_utf8_lossy(&ran.stdout).trim(), "from-input");
 }
+
+/// Several platforms at once (buildx on the containerd store): an INCLUDE that is the same
+/// for every platform builds each; one whose path names the platform is refused, clearly.
+#[test]
+fn bk26c_a_multi_platform_build_includes_for_every_platform() {
+    let daemon = daemon("bk26c");
+    let work = Workspace::new("include-platforms");
+    work.write("files/amd64.txt", "amd64\n");
+    work.write("files/arm64.txt", "arm64\n");
+    work.write(
+        "arch.bf",
+        "ARG TARGETARCH\nCOPY files/${TARGETARCH}.txt /arch.txt\n",
+    );
+    work.write("amd64.bf", "COPY files/amd64.txt /arch.txt\n");
+    work.write("arm64.bf", "COPY files/arm64.txt /arch.txt\n");
+    work.write(
+        "Buildfile",
+        with_syntax_line("FROM scratch\nINCLUDE arch.bf\n"),
+    );
+    work.write(
+        "Perarch",
+        with_syntax_line("ARG P=${TARGETARCH}\nFROM scratch\nINCLUDE ${P}.bf\n"),
+    );
+    let out = work.path().join("out");
+    let dest = format!("type=local,dest={}", out.display());
+    let platforms = ["--platform", "linux/amd64,linux/arm64"];
+    let args = [
+        &["buildx", "build", "--progress=plain", "-f", "Buildfile"][..],
+        &platforms,
+        &["-o", &dest, "."],
+    ]
+    .concat();
+    let built = daemon
+        .build(&args, work.path())
+        .ok("the multi-platform build");
+    assert_ran_rustbuild(&built);
+    for arch in ["amd64", "arm64"] {
+        let file = out.join(format!("linux_{arch}/arch.txt"));
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), format!("{arch}\n"));
+    }
+    let args = [
+        &["buildx", "build", "--progress=plain", "-f", "Perarch"][..],
+        &platforms,
+        &["."],
+    ]
+    .concat();
+    let refused = daemon.build(&args, work.path()).failed();
+    assert_ran_rustbuild(&refused);
+    refused.assert_shows(&["includes other files for linux/arm64 than for linux/amd64"]);
+}
