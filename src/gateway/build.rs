@@ -11,6 +11,7 @@ use crate::lower::{self, ImageRequest, LowerOptions, ResolveMode, ResolvedImage,
 use crate::pb::google::rpc::Status;
 use crate::pb::moby::buildkit::v1::frontend as gw;
 use crate::platform::Platform;
+use crate::source::SourceFiles;
 
 use super::client::Bridge;
 use super::files::BuildSource;
@@ -28,20 +29,23 @@ pub(crate) struct PlatformBuild {
     pub(crate) config: lower::ImageConfig,
 }
 
-/// Builds every target platform of a checked Buildfile.
+/// One target platform with the Buildfile loaded and checked for it: its INCLUDE paths and
+/// IMPORTs may name the platform, so each platform may build other files.
+pub(crate) struct Target<'a> {
+    pub(crate) platform: &'a Platform,
+    pub(crate) buildfile: &'a ir::Buildfile,
+    pub(crate) files: &'a SourceFiles,
+}
+
+/// Builds every target platform.
 pub(crate) async fn build(
     bridge: &mut Bridge,
     source: &BuildSource,
-    buildfile: &ir::Buildfile,
+    targets: &[Target<'_>],
     opts: &FrontendOptions,
     session_id: &str,
     build_platform: &Platform,
 ) -> Result<gw::Result, Status> {
-    let targets = if opts.platforms.is_empty() {
-        vec![build_platform.clone()]
-    } else {
-        opts.platforms.clone()
-    };
     let multi = opts.is_multi_platform();
     if targets.len() > 1 && !bridge.caps.has("returnmap") {
         return Err(report::plain_error(
@@ -50,17 +54,17 @@ pub(crate) async fn build(
     }
     let mut resolved = ResolvedImages::new();
     let mut lowered_all = Vec::new();
-    for target in &targets {
+    for target in targets {
         let lower_opts = lower_options(
             opts,
             source,
             session_id,
             bridge,
-            target,
+            target.platform,
             build_platform,
             multi,
         );
-        let file = &source.files;
+        let (buildfile, file) = (target.buildfile, target.files);
         let requests = lower::images(buildfile, &lower_opts)
             .map_err(|d| report::diagnostics_error(&d, file))?;
         for request in requests {
@@ -73,7 +77,7 @@ pub(crate) async fn build(
             .map_err(|d| report::diagnostics_error(&d, file))?;
         log!(
             "solving for {}: image config {}/{}{}",
-            target.id(),
+            target.platform.id(),
             lowered.image_config.os(),
             lowered.image_config.architecture(),
             lowered
@@ -95,13 +99,19 @@ pub(crate) async fn build(
             Ok(ref_id) => ref_id,
             Err(error) => {
                 let sources = &lowered.context_sources;
-                let explained =
-                    missing::explain(bridge, &error.status, sources, source, session_id);
+                let explained = missing::explain(
+                    bridge,
+                    &error.status,
+                    sources,
+                    source,
+                    target.files,
+                    session_id,
+                );
                 return Err(explained.await.unwrap_or(error.status));
             }
         };
         builds.push(PlatformBuild {
-            requested: target.clone(),
+            requested: target.platform.clone(),
             exported: lowered.platform,
             ref_id,
             config: lowered.image_config,

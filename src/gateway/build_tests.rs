@@ -66,15 +66,20 @@ async fn run(mock: &MockBridge, opts: &FrontendOptions) -> Result<gw::Result, St
     let (source, buildfile) = source();
     let mut bridge = mock.connect().await;
     let build_platform = Platform::linux_amd64();
-    build(
-        &mut bridge,
-        &source,
-        &buildfile,
-        opts,
-        "sid",
-        &build_platform,
-    )
-    .await
+    let platforms = if opts.platforms.is_empty() {
+        vec![build_platform.clone()]
+    } else {
+        opts.platforms.clone()
+    };
+    let targets: Vec<Target> = platforms
+        .iter()
+        .map(|platform| Target {
+            platform,
+            buildfile: &buildfile,
+            files: &source.files,
+        })
+        .collect();
+    build(&mut bridge, &source, &targets, opts, "sid", &build_platform).await
 }
 
 #[tokio::test]

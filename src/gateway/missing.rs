@@ -11,7 +11,7 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ignore;
 use crate::lower::ContextSource;
 use crate::pb::google::rpc::Status;
-use crate::source::Sources;
+use crate::source::{SourceFiles, Sources};
 use crate::suggest::did_you_mean;
 
 use super::client::Bridge;
@@ -25,6 +25,7 @@ pub(crate) async fn explain(
     status: &Status,
     sources: &[ContextSource],
     source: &BuildSource,
+    files: &SourceFiles,
     session_id: &str,
 ) -> Option<Status> {
     let missing = missing_path(&status.message)?;
@@ -45,7 +46,7 @@ pub(crate) async fn explain(
             names
         }
     };
-    let written = source.files.file(found.span.file)?.slice(found.span);
+    let written = files.file(found.span.file)?.slice(found.span);
     let diagnostic = describe(
         found,
         written,
@@ -56,7 +57,7 @@ pub(crate) async fn explain(
     );
     Some(report::diagnostics_error(
         &Diagnostics(vec![diagnostic]),
-        &source.files,
+        files,
     ))
 }
 

@@ -7,7 +7,6 @@ use crate::diagnostic::Diagnostics;
 use crate::pb::google::rpc::Status;
 use crate::pb::moby::buildkit::v1::frontend as gw;
 use crate::platform::Platform;
-use crate::source::SourceFiles;
 use crate::vars::Scope;
 
 use super::client::Bridge;
@@ -105,54 +104,53 @@ async fn respond(bridge: &mut Bridge, env: &Environment) -> Result<gw::Result, S
         build_platform: &build_platform,
         target: opts.target.as_deref(),
     };
+    // One load per target platform: INCLUDE paths may name the platform. Files are read
+    // once; a build that includes nothing is loaded once.
     let mut read = includes::Read::new();
-    let loaded = includes::load(
-        bridge,
-        &source,
-        &opts,
-        &env.session_id,
-        scope(&targets[0]),
-        &mut read,
-    )
-    .await;
-    // An INCLUDE path may name the platform (`${TARGETARCH}`): each platform must load the
-    // same files, since the one Buildfile is lowered for all of them.
-    if !read.is_empty() {
-        for target in &targets[1..] {
-            let other = includes::load(
-                bridge,
-                &source,
-                &opts,
-                &env.session_id,
-                scope(target),
-                &mut read,
-            )
-            .await;
-            if other.buildfile != loaded.buildfile {
-                return Err(report::plain_error(format!(
-                    "the Buildfile includes other files for {} than for {}: INCLUDE and IMPORT paths that name the platform are not supported in a multi-platform build yet; build one platform at a time",
-                    target.id(),
-                    targets[0].id()
-                )));
-            }
+    let mut analyses = Vec::new();
+    for target in targets {
+        if !analyses.is_empty() && read.is_empty() {
+            break;
         }
+        let loaded = includes::load(
+            bridge,
+            &source,
+            &opts,
+            &env.session_id,
+            scope(target),
+            &mut read,
+        )
+        .await;
+        analyses.push(crate::analyze_loaded(loaded));
     }
-    let mut analysis = crate::analyze_loaded(loaded);
-    source.files = std::mem::replace(&mut analysis.files, SourceFiles::new(source.file.clone()));
+    let first = &analyses[0];
+    source.files = first.files.clone();
     if let Some(request) = &opts.request_id {
-        return subrequest(request, &source, &analysis, &opts);
+        return subrequest(request, &source, first, &opts);
     }
-    warn(bridge, &source, &analysis.diagnostics).await;
-    let Some(buildfile) = &analysis.buildfile else {
+    warn(bridge, &source, &first.diagnostics).await;
+    if let Some(failed) = analyses.iter().find(|a| a.buildfile.is_none()) {
         return Err(report::diagnostics_error(
-            &analysis.diagnostics,
-            &source.files,
+            &failed.diagnostics,
+            &failed.files,
         ));
-    };
+    }
+    let built: Vec<build::Target> = targets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, platform)| {
+            let analysis = analyses.get(i).unwrap_or(first);
+            Some(build::Target {
+                platform,
+                buildfile: analysis.buildfile.as_ref()?,
+                files: &analysis.files,
+            })
+        })
+        .collect();
     build::build(
         bridge,
         &source,
-        buildfile,
+        &built,
         &opts,
         &env.session_id,
         &build_platform,
