@@ -1,20 +1,22 @@
 //! Stage 2: the files a Buildfile brings in, followed. Text -> [`ir::Buildfile`].
 //!
-//! [`Load`] parses the main file, then asks its caller for the files that INCLUDE names and
-//! splices each one's instructions in where the INCLUDE stands, as if written there. It
-//! never reads a file itself: the caller answers [`Load::wants`] with [`Load::give`], from
-//! the disk (the CLI), from BuildKit (the gateway) or from memory (tests), so the same code
-//! serves all three. Every file is read once; one round of requests asks for every file
-//! that can be known at that point, so a chain of literal paths costs one round per depth.
-//! An INCLUDE path with variables waits until everything before it is loaded, because an
-//! included file before it may declare the ARG it uses.
+//! [`Load`] parses the main file, then asks its caller for the files that INCLUDE and IMPORT
+//! name. It never reads a file itself: the caller answers [`Load::wants`] with
+//! [`Load::give`], from the disk (the CLI), from BuildKit (the gateway) or from memory
+//! (tests), so the same code serves all three. Every file is read once; one round of
+//! requests asks for every file that can be known at that point, so a chain of literal paths
+//! costs one round per depth. A path with variables waits until everything before it is
+//! loaded, because an included file before it may declare the ARG it uses.
 //!
-//! Then the spliced instructions are gathered into stages at FROM, as one file's are. Each
-//! included node's spans point into its own file and carry the INCLUDE as their origin,
-//! so errors and BuildKit's source map name the right file and the chain that brought it.
-//! Errors emitted: invalid-include-path, include-not-found, include-not-followed (a
-//! warning), include-cycle, too-deep, too-large, stage-in-included-steps, and the syntax
-//! errors of every file.
+//! INCLUDE splices a file's instructions in where it stands, as if written there; IMPORT
+//! sets a file's stages apart in a namespace (`NS+name`) with its own global ARGs. Then the
+//! main file's spliced instructions are gathered into stages at FROM, as one file's are,
+//! after the imported stages. Each node brought in keeps spans into its own file and carries
+//! the INCLUDE or IMPORT as its origin, so errors and BuildKit's source map name the right
+//! file and the chain that brought it. Errors emitted: invalid-include-path,
+//! include-not-found, include-not-followed (a warning), include-cycle, too-deep, too-large,
+//! stage-in-included-steps, import-in-stage, duplicate-namespace, nothing-to-import,
+//! unknown-import-arg, and the syntax errors of every file.
 
 mod walk;
 
@@ -227,7 +229,7 @@ fn place_diagnostics(diagnostics: &mut Diagnostics, file: FileId, origin: Origin
     }
 }
 
-/// An error at an INCLUDE.
+/// An error at an INCLUDE or IMPORT.
 fn at_include(code: Code, message: String, span: Span, label: &str, help: &str) -> Diagnostic {
     Diagnostic::error(code, message)
         .with_label(span, label)

@@ -1,7 +1,10 @@
-//! Stage 1: Buildfile text -> [`ir::Buildfile`](crate::ir::Buildfile).
+//! Stage 1: one file's text -> [`ir::Module`](crate::ir::Module), its instructions in
+//! order; [`assemble`] gathers them into an [`ir::Buildfile`](crate::ir::Buildfile)'s stages
+//! once `load` has spliced the files they bring in.
 //!
 //! [`decode`] turns bytes into a [`SourceFile`] (UTF-8 only, byte-order mark dropped);
-//! [`parse`] reads it. Reading happens in three layers:
+//! [`parse_module`] reads it ([`parse`] reads and assembles a file that brings in none).
+//! Reading happens in three layers:
 //! - [`lines`]: physical lines to logical instructions (directives, comments,
 //!   continuations, heredoc bodies), exactly as BuildKit's Dockerfile parser does;
 //! - the pest grammar (`grammar/buildfile.pest`, through [`instruction`], [`exec`],
@@ -10,7 +13,7 @@
 //! - [`word`]: quotes, escapes and variable references inside words.
 //!
 //! One instruction per module family ([`from`], [`run`]/[`mount`], [`copy`], [`vars`],
-//! [`config`], [`command`]) turns those into IR. Every error is collected: a bad instruction
+//! [`config`], [`command`], [`compose`] for INCLUDE and IMPORT) turns those into IR. Every error is collected: a bad instruction
 //! is reported and skipped, and reading goes on. Errors emitted: invalid-utf8,
 //! unexpected-token, unknown-instruction, unsupported-instruction, unknown-flag,
 //! duplicate-flag, invalid-flag-value, missing-argument, extra-argument, invalid-json,
