@@ -119,3 +119,36 @@ fn buildfile_and_lowering_errors_exit_1() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown-target"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The monorepo example lowers with its `shared` context given; without it the INCLUDE
+/// and IMPORT from `shared` cannot be followed, and no Definition is written.
+#[test]
+fn includes_are_followed_and_an_incomplete_load_writes_nothing() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/monorepo");
+    let file = format!("{root}/services/api/Buildfile");
+    let shared = format!("shared={root}/shared");
+    let out = llb(&[&file, "--json", "--build-context", &shared]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The imported stage runs with its IMPORT value, and the included steps are there.
+    assert!(
+        stdout.contains("[tools+healthcheck 2/2] RUN mkdir -p /out"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("healthy (tools %s)"), "{stdout}");
+    assert!(stdout.contains("\"VERSION=2\""), "the IMPORT line's value: {stdout}");
+    assert!(stdout.contains("\"PORT=8080\""), "{stdout}");
+    let out = llb(&[&file, "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("rustbuild::load::include-not-followed"),
+        "{stderr}"
+    );
+}
