@@ -1,4 +1,5 @@
-//! `rustbuild check FILE [--format human|json] [--build-arg K=V]… [--build-context NAME=DIR]…`:
+//! `rustbuild check FILE [--format human|json] [--build-arg K=V]… [--platform P]
+//! [--build-context NAME=DIR]…`:
 //! the diagnostics of a Buildfile and of the files it includes.
 //!
 //! Exit codes: 0 no errors (warnings allowed), 1 errors, 2 usage or I/O error. The report
@@ -18,7 +19,8 @@ use rustbuild::vars::Scope;
 use super::files::DiskFiles;
 
 const USAGE: &str = "\
-usage: rustbuild check FILE [--format human|json] [--build-arg K=V]... [--build-context NAME=DIR]...
+usage: rustbuild check FILE [--format human|json] [--build-arg K=V]... [--platform P]
+                       [--build-context NAME=DIR]...
 
 Reports every error and warning in a Buildfile and the files it includes.
 
@@ -26,6 +28,7 @@ Reports every error and warning in a Buildfile and the files it includes.
   --format human             miette's graphical report (the default)
   --format json              a JSON array of diagnostics, for editors
   --build-arg K=V            a build argument, for the INCLUDE paths that use it (repeatable)
+  --platform P               the target platform INCLUDE paths see (default linux/amd64)
   --build-context NAME=DIR   where `INCLUDE --from=NAME` reads (repeatable)
 
 exit status: 0 no errors (warnings allowed), 1 errors, 2 usage or I/O error";
@@ -40,6 +43,7 @@ struct Options {
     path: String,
     format: Format,
     build_args: BTreeMap<String, String>,
+    platform: Platform,
     contexts: BTreeMap<String, PathBuf>,
 }
 
@@ -86,7 +90,7 @@ fn analyze(file: SourceFile, options: &Options) -> rustbuild::Analysis {
     let amd64 = Platform::linux_amd64();
     let scope = Scope {
         build_args: &options.build_args,
-        target_platform: &amd64,
+        target_platform: &options.platform,
         build_platform: &amd64,
         target: None,
     };
@@ -99,6 +103,7 @@ fn options(args: &[String]) -> Result<Option<Options>, String> {
     let mut path = None;
     let mut format = Format::Human;
     let mut build_args = BTreeMap::new();
+    let mut platform = Platform::linux_amd64();
     let mut contexts = BTreeMap::new();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -123,6 +128,10 @@ fn options(args: &[String]) -> Result<Option<Options>, String> {
             }
             "--build-context" => {
                 super::files::build_context(&value_of("--build-context")?, &mut contexts)?;
+                continue;
+            }
+            "--platform" => {
+                platform = Platform::parse(&value_of("--platform")?).map_err(|e| e.to_string())?;
                 continue;
             }
             _ => {}
@@ -153,6 +162,7 @@ fn options(args: &[String]) -> Result<Option<Options>, String> {
         path,
         format,
         build_args,
+        platform,
         contexts,
     }))
 }

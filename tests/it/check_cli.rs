@@ -232,3 +232,31 @@ fn a_bad_build_context_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("is not NAME=DIR"));
 }
+
+/// `--platform` is the target platform INCLUDE paths see: each platform's file is checked.
+#[test]
+fn the_platform_chooses_the_file_a_path_names() {
+    let dir = std::env::temp_dir().join(format!("rustbuild-check-platform-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("Buildfile"),
+        "ARG A=${TARGETARCH}\nFROM a\nINCLUDE ${A}.bf\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("amd64.bf"), "RUN ok\n").unwrap();
+    std::fs::write(dir.join("arm64.bf"), "RUNN typo\n").unwrap();
+    let file = dir.join("Buildfile");
+    let file = file.to_str().unwrap();
+    let amd64 = rustbuild(&["check", file], None);
+    let arm64 = rustbuild(&["check", file, "--platform", "linux/arm64"], None);
+    let bad = rustbuild(&["check", file, "--platform", "plan9"], None);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(amd64.status.code(), Some(0), "{amd64:?}");
+    assert_eq!(arm64.status.code(), Some(1), "{arm64:?}");
+    assert!(
+        stdout(&arm64).contains("[arm64.bf:1:1]"),
+        "{}",
+        stdout(&arm64)
+    );
+    assert_eq!(bad.status.code(), Some(2), "{bad:?}");
+}

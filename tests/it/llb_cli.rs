@@ -141,7 +141,10 @@ fn includes_are_followed_and_an_incomplete_load_writes_nothing() {
         "{stdout}"
     );
     assert!(stdout.contains("healthy (tools %s)"), "{stdout}");
-    assert!(stdout.contains("\"VERSION=2\""), "the IMPORT line's value: {stdout}");
+    assert!(
+        stdout.contains("\"VERSION=2\""),
+        "the IMPORT line's value: {stdout}"
+    );
     assert!(stdout.contains("\"PORT=8080\""), "{stdout}");
     let out = llb(&[&file, "--json"]);
     assert_eq!(out.status.code(), Some(1));
