@@ -367,7 +367,7 @@ pub enum Sharing {
     Locked,
 }
 
-/// `COPY`/`ADD [--from=…] [--chown=…] [--chmod=…] [--link] SRC… DEST`.
+/// `COPY`/`ADD [--from=…] [--chown=…] [--chmod=…] [--link] [--if-exists] SRC… DEST`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Copy {
     /// `ADD`: local archives are unpacked. (URL and git sources are rejected by `syntax`.)
@@ -379,6 +379,8 @@ pub struct Copy {
     pub chown: Option<Word>,
     pub chmod: Option<Spanned<ChmodFlag>>,
     pub link: bool,
+    /// `--if-exists`: sources that match nothing are skipped instead of failing the build.
+    pub if_exists: bool,
     /// Heredoc sources (`COPY <<EOT /dest`), in the order named.
     pub heredocs: Vec<Heredoc>,
 }

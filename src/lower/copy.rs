@@ -121,6 +121,7 @@ impl Lowerer<'_> {
                     Some(self.context.output(&mut self.graph, self.opts))
                 }
             };
+            let src = if copy.if_exists { optional(&src) } else { src };
             let mut action = FileAction::docker_copy(from, src, dest.clone());
             if let FileAction::Copy { copy: c, .. } = &mut action {
                 c.attempt_unpack_docker_compatibility = copy.add;
@@ -273,6 +274,33 @@ impl Lowerer<'_> {
 }
 
 /// dockerfile.v0's `uppercaseCmd`: `copy x y` is shown as `COPY x y`.
+/// A source path as a pattern that matches only itself, for `--if-exists`: BuildKit lets a
+/// pattern match nothing (the copy's allow-empty-wildcard), where a missing literal path
+/// fails. One character of the last component goes in brackets (`/conf/a.conf` →
+/// `/conf/[a].conf`); a path that is a pattern already, the root, or a name with no character
+/// a bracket can hold plainly, is kept.
+fn optional(path: &str) -> String {
+    if path.contains(['*', '?', '[', '\\']) {
+        return path.to_string();
+    }
+    // A trailing slash means nothing for a source, and would leave no name to bracket.
+    let path = match path.trim_end_matches('/') {
+        "" => return path.to_string(),
+        trimmed => trimmed,
+    };
+    let name_start = path.rfind('/').map_or(0, |slash| slash + 1);
+    let plain = path[name_start..]
+        .char_indices()
+        .find(|&(_, c)| !matches!(c, ']' | '-' | '^' | '!'));
+    match plain {
+        Some((offset, c)) => {
+            let at = name_start + offset;
+            format!("{}[{c}]{}", &path[..at], &path[at + c.len_utf8()..])
+        }
+        None => path.to_string(),
+    }
+}
+
 pub(super) fn uppercase_first_word(text: &str) -> String {
     match text.split_once(' ') {
         Some((first, rest)) => {
@@ -289,6 +317,19 @@ pub(super) fn uppercase_first_word(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_optional_source_is_a_pattern_of_itself() {
+        assert_eq!(optional("/a.conf"), "/[a].conf");
+        assert_eq!(optional("/conf/plugins/"), "/conf/[p]lugins");
+        assert_eq!(optional("/conf/plugins"), "/conf/[p]lugins");
+        assert_eq!(optional("/-x"), "/-[x]");
+        assert_eq!(optional("/é.txt"), "/[é].txt");
+        // Already patterns, or nothing to bracket: kept.
+        assert_eq!(optional("/*.pem"), "/*.pem");
+        assert_eq!(optional("/"), "/");
+        assert_eq!(optional("/--"), "/--");
+    }
 
     #[test]
     fn chown_by_id_and_by_name() {

@@ -109,6 +109,7 @@ impl Fixture {
             chown: None,
             chmod: None,
             link: false,
+            if_exists: false,
             heredocs: Vec::new(),
         }
     }

@@ -1,4 +1,5 @@
-//! `COPY [--from=…] [--chown=…] [--chmod=…] [--link] SRC… DEST` and `ADD` of local files.
+//! `COPY [--from=…] [--chown=…] [--chmod=…] [--link] [--if-exists] SRC… DEST` and `ADD` of
+//! local files.
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{Chmod, ChmodFlag, Copy, Heredoc, StepKind, Word};
@@ -14,8 +15,9 @@ use super::keyword::Keyword;
 use super::text::Text;
 
 const COPY_USAGE: &str =
-    "COPY [--from=STAGE] [--chown=USER[:GROUP]] [--chmod=MODE] [--link] SRC... DEST";
-const ADD_USAGE: &str = "ADD [--chown=USER[:GROUP]] [--chmod=MODE] [--link] SRC... DEST";
+    "COPY [--from=STAGE] [--chown=USER[:GROUP]] [--chmod=MODE] [--link] [--if-exists] SRC... DEST";
+const ADD_USAGE: &str =
+    "ADD [--chown=USER[:GROUP]] [--chmod=MODE] [--link] [--if-exists] SRC... DEST";
 
 pub(super) fn copy(cx: &mut Cx, ins: &Instruction<'_>, heredocs: Vec<Heredoc>) -> Option<StepKind> {
     let flags = Keyword::Copy.flags(&ins.flags, &mut cx.diagnostics);
@@ -140,6 +142,7 @@ fn common(
         chown,
         chmod,
         link,
+        if_exists: flags.switch("if-exists"),
         heredocs,
     })
 }

@@ -78,6 +78,7 @@ const ALL: &[Entry] = &[
             spec("chown", Kind::Value),
             spec("chmod", Kind::Value),
             spec("link", Kind::Switch),
+            spec("if-exists", Kind::Switch),
         ],
         unsupported: &[
             Unsupported {
@@ -96,6 +97,7 @@ const ALL: &[Entry] = &[
             spec("chown", Kind::Value),
             spec("chmod", Kind::Value),
             spec("link", Kind::Switch),
+            spec("if-exists", Kind::Switch),
         ],
         unsupported: &[
             Unsupported {

@@ -486,3 +486,61 @@ fn bk26c_a_multi_platform_build_includes_for_every_platform() {
         assert_eq!(std::fs::read_to_string(&file).unwrap(), format!("{arch}\n"));
     }
 }
+
+/// `COPY --if-exists`: sources that match nothing are skipped, the others copied as by a
+/// COPY of them alone; a COPY whose sources all miss does nothing.
+fn if_exists(daemon_name: &'static str, client: &[&str]) {
+    let work = Workspace::new(&format!("if-exists-{daemon_name}"));
+    work.write("present.txt", "here\n");
+    work.write("plugins/a.so", "a\n");
+    work.write(
+        "Buildfile",
+        with_syntax_line(
+            "FROM local/busybox:latest\n\
+             COPY --if-exists present.txt missing.txt plugins/ gone/ /dst/\n\
+             ADD --if-exists nothing.tar /dst/\nCOPY --if-exists none.conf /etc/none.conf\n",
+        ),
+    );
+    work.write(
+        "Dockerfile.by-hand",
+        "FROM local/busybox:latest\nCOPY present.txt plugins/ /dst/\n",
+    );
+    let daemon = daemon(daemon_name);
+    let (ours, theirs) = (
+        format!("rustbuild-e2e/if-exists-{daemon_name}:rustbuild"),
+        format!("rustbuild-e2e/if-exists-{daemon_name}:dockerfile-v0"),
+    );
+    let built = build(daemon, &work, client, "Buildfile", &ours, &[]);
+    assert!(
+        built.success,
+        "{}:\n{}",
+        built.command,
+        tail(&built.text(), 40)
+    );
+    assert_ran_rustbuild(&built);
+    let reference = build(
+        daemon,
+        &work,
+        &["build"],
+        "Dockerfile.by-hand",
+        &theirs,
+        &[],
+    );
+    assert!(reference.success, "{}", tail(&reference.text(), 30));
+    let diffs = image::diff_trees(
+        &image::filesystem(daemon, &theirs),
+        &image::filesystem(daemon, &ours),
+        NAMES,
+    );
+    assert!(diffs.is_empty(), "{daemon_name}:\n  {}", diffs.join("\n  "));
+}
+
+#[test]
+fn bk26_copy_if_exists_skips_what_is_missing() {
+    if_exists("bk26", &["buildx", "build"]);
+}
+
+#[test]
+fn bk20_copy_if_exists_skips_what_is_missing() {
+    if_exists("bk20", &["build"]);
+}
