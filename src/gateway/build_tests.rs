@@ -45,7 +45,6 @@ fn source() -> (BuildSource, ir::Buildfile) {
         imports: Vec::new(),
     };
     let source = BuildSource {
-        files: crate::source::SourceFiles::new(file.clone()),
         file,
         input: None,
         ignore: Default::default(),
@@ -64,6 +63,7 @@ fn opts(pairs: &[(&str, &str)]) -> FrontendOptions {
 
 async fn run(mock: &MockBridge, opts: &FrontendOptions) -> Result<gw::Result, Status> {
     let (source, buildfile) = source();
+    let files = crate::source::SourceFiles::new(source.file.clone());
     let mut bridge = mock.connect().await;
     let build_platform = Platform::linux_amd64();
     let platforms = if opts.platforms.is_empty() {
@@ -76,7 +76,7 @@ async fn run(mock: &MockBridge, opts: &FrontendOptions) -> Result<gw::Result, St
         .map(|platform| Target {
             platform,
             buildfile: &buildfile,
-            files: &source.files,
+            files: &files,
         })
         .collect();
     build(&mut bridge, &source, &targets, opts, "sid", &build_platform).await

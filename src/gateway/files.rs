@@ -13,7 +13,7 @@ use crate::ignore;
 use crate::llb::{Graph, OpMeta};
 use crate::pb::google::rpc::Status;
 use crate::pb::pb;
-use crate::source::{SourceFile, SourceFiles};
+use crate::source::SourceFile;
 
 use super::client::{Bridge, BridgeError};
 use super::options::FrontendOptions;
@@ -28,8 +28,6 @@ const DEFAULT_NAMES: [&str; 2] = ["Dockerfile", "Buildfile"];
 pub(crate) struct BuildSource {
     /// The main build file.
     pub(crate) file: SourceFile,
-    /// It and the files it includes, once loaded: what diagnostics and the source map use.
-    pub(crate) files: SourceFiles,
     /// The frontend input the file came from, when a forwarding frontend passed one: the
     /// files it includes are in it too.
     pub(crate) input: Option<pb::Definition>,
@@ -109,7 +107,6 @@ pub(crate) async fn read(
     };
     let file = SourceFile::new(name, text);
     Ok(BuildSource {
-        files: SourceFiles::new(file.clone()),
         file,
         input,
         ignore,

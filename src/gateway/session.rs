@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::diagnostic::Diagnostics;
 use crate::pb::google::rpc::Status;
 use crate::pb::moby::buildkit::v1::frontend as gw;
 use crate::platform::Platform;
@@ -87,7 +86,7 @@ async fn respond(bridge: &mut Bridge, env: &Environment) -> Result<gw::Result, S
             return Err(report::unsupported_subrequest(request));
         }
     }
-    let mut source = files::read(bridge, &opts, &env.session_id).await?;
+    let source = files::read(bridge, &opts, &env.session_id).await?;
     let build_platform = env
         .worker_platforms
         .first()
@@ -124,11 +123,10 @@ async fn respond(bridge: &mut Bridge, env: &Environment) -> Result<gw::Result, S
         analyses.push(crate::analyze_loaded(loaded));
     }
     let first = &analyses[0];
-    source.files = first.files.clone();
     if let Some(request) = &opts.request_id {
-        return subrequest(request, &source, first, &opts);
+        return subrequest(request, first, &opts);
     }
-    warn(bridge, &source, &first.diagnostics).await;
+    warn(bridge, &source, first).await;
     if let Some(failed) = analyses.iter().find(|a| a.buildfile.is_none()) {
         return Err(report::diagnostics_error(
             &failed.diagnostics,
@@ -161,11 +159,10 @@ async fn respond(bridge: &mut Bridge, env: &Environment) -> Result<gw::Result, S
 /// Answers a known subrequest from the Buildfile alone.
 fn subrequest(
     request: &str,
-    source: &BuildSource,
     analysis: &crate::Analysis,
     opts: &FrontendOptions,
 ) -> Result<gw::Result, Status> {
-    let file = &source.files;
+    let file = &analysis.files;
     if request == subrequests::LINT {
         return Ok(metadata_only(subrequests::lint(
             file,
@@ -202,9 +199,9 @@ fn metadata_only(metadata: BTreeMap<String, Vec<u8>>) -> gw::Result {
 
 /// Sends the Buildfile's warnings to the user's progress output, attached to the vertex that
 /// loaded the file. A failed `Warn` is logged, not fatal.
-async fn warn(bridge: &mut Bridge, source: &BuildSource, diagnostics: &Diagnostics) {
-    for diagnostic in diagnostics.iter().filter(|d| !d.is_error()) {
-        let request = report::warn_request(diagnostic, &source.files, &source.vertex);
+async fn warn(bridge: &mut Bridge, source: &BuildSource, analysis: &crate::Analysis) {
+    for diagnostic in analysis.diagnostics.iter().filter(|d| !d.is_error()) {
+        let request = report::warn_request(diagnostic, &analysis.files, &source.vertex);
         if let Err(e) = bridge.warn(request).await {
             log!("Warn failed: {e}");
         }
