@@ -437,32 +437,43 @@ fn only_needed_stages_are_lowered_and_named() {
     assert_eq!(lower_err(&fx, &bf, &missing), [Code::UnknownTarget]);
 }
 
-/// Each op's location names its file: the source map has one info per build file, and an
-/// instruction from the second file points at info 1.
-#[test]
-fn source_map_has_one_info_per_file() {
-    use crate::source::{FileId, SourceFile, SourceFiles};
+/// HELLO with its RUN moved to the first line of `common.bf`, a second file of the build
+/// made by `origin` (written there when `None`).
+fn hello_with_an_included_run(
+    origin: impl FnOnce(&mut crate::source::SourceFiles, &Fixture) -> crate::source::Origin,
+) -> (crate::source::FileId, Lowered) {
+    use crate::source::{SourceFile, SourceFiles};
     let fx = Fixture::new(HELLO);
     let mut bf = hello(&fx);
     let mut files = SourceFiles::new(fx.file.clone());
     let included = files
         .add(SourceFile::new("common.bf", "RUN echo hi\n"))
         .unwrap();
+    let origin = origin(&mut files, &fx);
     let run = bf.stages[0]
         .steps
         .iter_mut()
         .find(|s| matches!(s.kind, StepKind::Run(_)))
         .unwrap();
-    run.span = crate::source::Span::new(0, 11).in_file(included);
-    let lowered = match lower(
+    run.span = crate::source::Span::new(0, 11)
+        .in_file(included)
+        .with_origin(origin);
+    let lowered = lower(
         &files,
         &bf,
         &ResolvedImages::new(),
         &LowerOptions::default(),
-    ) {
-        Ok(lowered) => lowered,
-        Err(d) => panic!("{d:?}"),
-    };
+    )
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    (included, lowered)
+}
+
+/// Each op's location names its file: the source map has one info per build file, and an
+/// instruction from the second file points at info 1.
+#[test]
+fn source_map_has_one_info_per_file() {
+    use crate::source::{FileId, Origin};
+    let (included, lowered) = hello_with_an_included_run(|_, _| Origin::WRITTEN);
     let source = lowered.definition.source.as_ref().unwrap();
     let names: Vec<&str> = source.infos.iter().map(|i| i.filename.as_str()).collect();
     assert_eq!(names, ["Buildfile", "common.bf"]);
@@ -479,37 +490,16 @@ fn source_map_has_one_info_per_file() {
 /// brought it: BuildKit shows both when it fails.
 #[test]
 fn an_included_ops_locations_follow_its_origin() {
-    use crate::source::{Expansion, ExpansionKind, SourceFile, SourceFiles};
-    let fx = Fixture::new(HELLO);
-    let mut bf = hello(&fx);
-    let mut files = SourceFiles::new(fx.file.clone());
-    let included = files
-        .add(SourceFile::new("common.bf", "RUN echo hi\n"))
-        .unwrap();
-    let from_line = fx.line("FROM");
-    let origin = files
-        .expand(Expansion {
+    use crate::source::{Expansion, ExpansionKind};
+    let (included, lowered) = hello_with_an_included_run(|files, fx| {
+        let include = Expansion {
             kind: ExpansionKind::Include {
                 path: "common.bf".into(),
             },
-            at: from_line,
-        })
-        .unwrap();
-    let run = bf.stages[0]
-        .steps
-        .iter_mut()
-        .find(|s| matches!(s.kind, StepKind::Run(_)))
-        .unwrap();
-    run.span = crate::source::Span::new(0, 11)
-        .in_file(included)
-        .with_origin(origin);
-    let lowered = lower(
-        &files,
-        &bf,
-        &ResolvedImages::new(),
-        &LowerOptions::default(),
-    )
-    .unwrap_or_else(|d| panic!("{d:?}"));
+            at: fx.line("FROM"),
+        };
+        files.expand(include).unwrap()
+    });
     let source = lowered.definition.source.as_ref().unwrap();
     let (run_digest, _, _) = &execs(&lowered.definition)[0];
     let places: Vec<(i32, i32)> = source.locations[run_digest]
