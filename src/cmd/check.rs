@@ -86,16 +86,14 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
 
 /// Loads the file and its includes from disk, and checks them.
 fn analyze(file: SourceFile, options: &Options) -> rustbuild::Analysis {
-    let disk = DiskFiles::new(&options.path, options.contexts.clone());
-    let amd64 = Platform::linux_amd64();
+    let build_platform = Platform::linux_amd64();
     let scope = Scope {
         build_args: &options.build_args,
         target_platform: &options.platform,
-        build_platform: &amd64,
+        build_platform: &build_platform,
         target: None,
     };
-    let loaded = rustbuild::load::load(file, scope, |request| disk.read(request));
-    rustbuild::analyze_loaded(loaded)
+    DiskFiles::new(&options.path, &options.contexts).analyze(file, scope)
 }
 
 /// `Ok(None)` asks for the help text.

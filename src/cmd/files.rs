@@ -5,16 +5,18 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rustbuild::load::{Answer, Request, Root};
+use rustbuild::source::SourceFile;
+use rustbuild::vars::Scope;
 
-pub(crate) struct DiskFiles {
+pub(crate) struct DiskFiles<'a> {
     /// The main file's directory: the current one for standard input.
     main: PathBuf,
-    contexts: BTreeMap<String, PathBuf>,
+    contexts: &'a BTreeMap<String, PathBuf>,
 }
 
-impl DiskFiles {
+impl<'a> DiskFiles<'a> {
     /// For the Buildfile at `path` (`-` for standard input).
-    pub(crate) fn new(path: &str, contexts: BTreeMap<String, PathBuf>) -> Self {
+    pub(crate) fn new(path: &str, contexts: &'a BTreeMap<String, PathBuf>) -> Self {
         let main = match Path::new(path).parent() {
             Some(dir) if path != "-" && !dir.as_os_str().is_empty() => dir.to_path_buf(),
             _ => PathBuf::from("."),
@@ -22,7 +24,13 @@ impl DiskFiles {
         Self { main, contexts }
     }
 
-    pub(crate) fn read(&self, request: &Request) -> Answer {
+    /// Loads `file` with the files it includes, and checks them.
+    pub(crate) fn analyze(&self, file: SourceFile, scope: Scope<'_>) -> rustbuild::Analysis {
+        let loaded = rustbuild::load::load(file, scope, |request| self.read(request));
+        rustbuild::analyze_loaded(loaded)
+    }
+
+    fn read(&self, request: &Request) -> Answer {
         let (dir, searched) = match &request.root {
             Root::Main => (&self.main, format!("the directory {}", self.main.display())),
             Root::Named(name) => match self.contexts.get(name) {

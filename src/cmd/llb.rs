@@ -177,7 +177,6 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
 
 /// Loads the file and its includes from disk, and checks them.
 fn analyze(file: SourceFile, args: &Args) -> rustbuild::Analysis {
-    let disk = DiskFiles::new(&args.file, args.contexts.clone());
     let build_platform = Platform::linux_amd64();
     let scope = Scope {
         build_args: &args.build_args,
@@ -185,8 +184,7 @@ fn analyze(file: SourceFile, args: &Args) -> rustbuild::Analysis {
         build_platform: &build_platform,
         target: args.target.as_deref(),
     };
-    let loaded = rustbuild::load::load(file, scope, |request| disk.read(request));
-    rustbuild::analyze_loaded(loaded)
+    DiskFiles::new(&args.file, &args.contexts).analyze(file, scope)
 }
 
 fn report(diagnostics: &Diagnostics, file: &SourceFiles) {
