@@ -6,10 +6,12 @@
 //! quotes and escapes are already resolved, variables are not, because their values
 //! depend on build arguments known only when lowering.
 
+mod condition;
 mod spans;
 mod walk;
 mod word;
 
+pub use condition::Condition;
 pub use spans::Spans;
 pub use walk::Reference;
 pub use word::{Modifier, VarRef, Word, WordPart, name_len};
@@ -65,6 +67,74 @@ pub enum Item {
     Step(Step),
     Include(Include),
     Import(Import),
+    Function(Function),
+    Call(Call),
+    If(If),
+    For(For),
+}
+
+impl Item {
+    /// The instruction that starts the item (a block's first line).
+    pub fn span(&self) -> Span {
+        match self {
+            Item::From(stage) => stage.span,
+            Item::Step(step) => step.span,
+            Item::Include(include) => include.span,
+            Item::Import(import) => import.span,
+            Item::Function(function) => function.span,
+            Item::Call(call) => call.span,
+            Item::If(block) => block.branches.first().map_or(Span::default(), |b| b.span),
+            Item::For(block) => block.span,
+        }
+    }
+}
+
+/// `FUNCTION NAME [PARAM[=default]]…` … `END`: steps that CALL splices into a stage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Function {
+    /// Lowercased, as stage names are.
+    pub name: Spanned<String>,
+    /// A parameter without a default is required.
+    pub params: Vec<ArgDecl>,
+    pub body: Vec<Item>,
+    /// The FUNCTION line.
+    pub span: Span,
+}
+
+/// `CALL NAME [PARAM=value]…` (`NS+NAME` for a function IMPORT brought).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call {
+    /// Lowercased.
+    pub function: Spanned<String>,
+    pub args: Vec<KeyValue>,
+    pub span: Span,
+}
+
+/// `IF c` … [`ELSE IF c` …]… [`ELSE` …] `END`: the first branch whose condition holds is
+/// spliced in, else `otherwise`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct If {
+    pub branches: Vec<Branch>,
+    pub otherwise: Option<Vec<Item>>,
+}
+
+/// `IF c` or `ELSE IF c` and the instructions up to the next ELSE or END.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Branch {
+    pub condition: Condition,
+    pub body: Vec<Item>,
+    /// The IF or ELSE IF line.
+    pub span: Span,
+}
+
+/// `FOR NAME IN WORD…` … `END`: the body once per value of the words, split on blanks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct For {
+    pub name: Spanned<String>,
+    pub words: Vec<Word>,
+    pub body: Vec<Item>,
+    /// The FOR line.
+    pub span: Span,
 }
 
 /// `IMPORT [--from=NAME] PATH AS NS [NAME=value]…`.

@@ -75,7 +75,38 @@ impl Spans for Item {
             Item::Import(import) => {
                 each!(f; import.from, import.path, import.namespace, import.values, import.span);
             }
+            Item::Function(function) => {
+                each!(f; function.name, function.params, function.body, function.span);
+            }
+            Item::Call(call) => each!(f; call.function, call.args, call.span),
+            Item::If(block) => {
+                for branch in &mut block.branches {
+                    each!(f; branch.condition, branch.body, branch.span);
+                }
+                block.otherwise.each_span(f);
+            }
+            Item::For(block) => each!(f; block.name, block.words, block.body, block.span),
         }
+    }
+}
+
+impl Spans for Condition {
+    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        match self {
+            Condition::Truthy(word) => word.each_span(f),
+            Condition::Compare {
+                left, right, span, ..
+            } => each!(f; left, right, span),
+            Condition::Exists { path, span } => each!(f; path, span),
+            Condition::Not(inner, span) => each!(f; inner, span),
+            Condition::And(a, b) | Condition::Or(a, b) => each!(f; a, b),
+        }
+    }
+}
+
+impl<T: Spans> Spans for Box<T> {
+    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        (**self).each_span(f);
     }
 }
 

@@ -178,6 +178,7 @@ impl<'w> Walk<'w> {
                     }
                     self.push(item, place);
                 }
+                Item::Function(_) | Item::Call(_) | Item::If(_) | Item::For(_) => {}
             }
         }
     }

@@ -1,9 +1,7 @@
 //! The whole file: instructions read one by one and gathered into stages.
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::ir::{
-    ArgDecl, Buildfile, Heredoc, Import, Include, Item, Module, Stage, Step, StepKind,
-};
+use crate::ir::{ArgDecl, Buildfile, Heredoc, Item, Module, Stage, Step, StepKind};
 use crate::source::Span;
 
 use super::cx::Cx;
@@ -94,13 +92,14 @@ pub(super) fn assemble(module: Module, end: Span) -> (Option<Buildfile>, Diagnos
                 (None, StepKind::Arg(decls)) => global_args.extend(decls),
                 (None, _) => diagnostics.push(before_from(&step.text, step.span)),
             },
-            // `load` follows every INCLUDE and IMPORT before assembling; one left was not.
-            Item::Include(Include { span, .. }) | Item::Import(Import { span, .. }) => {
+            // `load` follows and expands every other item before assembling; one left was not.
+            item => {
                 diagnostics.push(
-                    Diagnostic::error(Code::UnsupportedInstruction, "a file is not followed here")
-                        .with_label(span, "not followed")
+                    Diagnostic::error(Code::UnsupportedInstruction, "not expanded here")
+                        .with_label(item.span(), "not expanded")
                         .with_help(
-                            "read the Buildfile with `load`, which follows INCLUDE and IMPORT",
+                            "read the Buildfile with `load`, which follows INCLUDE and IMPORT \
+                             and expands CALL, IF and FOR",
                         ),
                 );
             }
