@@ -1,5 +1,6 @@
 //! The files a Buildfile includes, read from disk for `check` and `llb`: the main file's
-//! directory, and the directories given with `--build-context NAME=DIR`.
+//! directory, and the directories given with `--build-context NAME=DIR`; and the paths
+//! `exists()` asks about, in the build context (the current directory, as for `docker build .`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,13 @@ impl<'a> DiskFiles<'a> {
 
     fn read(&self, request: &Request) -> Answer {
         let (dir, searched) = match &request.root {
+            Root::Context => {
+                return match Path::new(".").join(&request.path).try_exists() {
+                    Ok(true) => Answer::Found(Vec::new()),
+                    Ok(false) => Answer::NotFound("the build context".to_owned()),
+                    Err(error) => Answer::Unavailable(format!("the build context: {error}")),
+                };
+            }
             Root::Main => (&self.main, format!("the directory {}", self.main.display())),
             Root::Named(name) => match self.contexts.get(name) {
                 Some(dir) => (

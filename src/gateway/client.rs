@@ -288,6 +288,22 @@ impl Bridge {
         }
     }
 
+    /// Whether a path exists in a solved ref (a file or a directory).
+    pub(crate) async fn exists(&mut self, reference: &str, path: &str) -> Result<bool, BridgeError> {
+        let request = gw::StatFileRequest {
+            r#ref: reference.to_string(),
+            path: path.to_string(),
+            mount_index: 0,
+        };
+        match self.client.stat_file(request).await {
+            Ok(_) => Ok(true),
+            Err(status) if status.code() == tonic::Code::Unimplemented => {
+                Err(BridgeError::new("the daemon cannot stat files (StatFile)"))
+            }
+            Err(_) => Ok(false),
+        }
+    }
+
     /// Resolves an image for a platform: its manifest digest and config JSON.
     pub(crate) async fn resolve_image_config(
         &mut self,

@@ -3,6 +3,7 @@
 //! One round of `load`'s requests costs one Solve per root and a ReadFile per file:
 //! - the main file's directory is the `dockerfile` local again, restricted to the files
 //!   asked for (`followpaths`), or the frontend input the Buildfile itself came from;
+//! - `exists()` stats paths of the `context` local, restricted to them;
 //! - `--from=NAME` is the named context `context:NAME` (`local:DIR`, `docker-image://REF`
 //!   or the frontend input `input:NAME`) when the build has one, else the image NAME.
 
@@ -72,6 +73,7 @@ async fn read_root(
     paths: &[String],
 ) -> Vec<Answer> {
     let (reference, searched) = match root {
+        Root::Context => return context_paths(bridge, session_id, paths).await,
         Root::Main => {
             let searched = "the Buildfile's directory (the `dockerfile` local)".to_owned();
             (
@@ -129,6 +131,35 @@ async fn read_root(
         answers.push(match bridge.read_file(&reference, path).await {
             Ok(bytes) => Answer::Found(bytes),
             Err(_) => Answer::NotFound(searched.clone()),
+        });
+    }
+    answers
+}
+
+/// Whether each of `paths` exists in the build context: one Solve of the `context` local
+/// restricted to them, and a StatFile each.
+async fn context_paths(bridge: &mut Bridge, session_id: &str, paths: &[String]) -> Vec<Answer> {
+    let (definition, _) = files::local_definition(
+        &bridge.caps.llb,
+        "context",
+        session_id,
+        paths,
+        "context",
+        "[internal] load the paths `exists()` checks".to_owned(),
+    );
+    let reference = match bridge.solve(definition, Vec::new()).await {
+        Ok(reference) => reference,
+        Err(error) => {
+            let why = format!("the build context could not be read: {error}");
+            return paths.iter().map(|_| Answer::Unavailable(why.clone())).collect();
+        }
+    };
+    let mut answers = Vec::new();
+    for path in paths {
+        answers.push(match bridge.exists(&reference, path).await {
+            Ok(true) => Answer::Found(Vec::new()),
+            Ok(false) => Answer::NotFound("the build context".to_owned()),
+            Err(error) => Answer::Unavailable(error.to_string()),
         });
     }
     answers

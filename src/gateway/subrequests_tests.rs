@@ -185,8 +185,12 @@ ARG OTHER_ONLY
 FROM scratch
 COPY --from=${FROM_STAGE} / /
 ";
-    let (file, buildfile) = parsed(text);
+    // The Buildfile is loaded for the build's arguments: `--from` is decided then.
     let names = |opts: &LowerOptions| {
+        let file = SourceFile::new("Buildfile", text);
+        let alone = |_: &crate::load::Request| crate::load::Answer::NotFound(String::new());
+        let loaded = crate::load::load(file.clone(), opts.scope(), alone);
+        let buildfile = crate::analyze_loaded(loaded).buildfile.unwrap();
         let body = json(&outline(&file, &buildfile, opts).unwrap());
         let args: Vec<String> = body["args"]
             .as_array()

@@ -218,6 +218,13 @@ pub enum StepKind {
     Copy(Copy),
     Env(Vec<KeyValue>),
     Arg(Vec<ArgDecl>),
+    /// The parameters of a CALL or the variable of a FOR iteration, bound for the body: an
+    /// ARG whose value (the default, always literal) no build argument overrides. Written
+    /// `ARG --bind NAME=value` in a flat Buildfile.
+    Bind(Vec<ArgDecl>),
+    /// The end of a body: its ARGs and bindings are forgotten, as if never declared.
+    /// Written `ARG --unset NAME…` in a flat Buildfile.
+    Unset(Vec<Spanned<String>>),
     Workdir(Word),
     User(Word),
     Label(Vec<KeyValue>),

@@ -75,9 +75,7 @@ impl Spans for Item {
             Item::Import(import) => {
                 each!(f; import.from, import.path, import.namespace, import.values, import.span);
             }
-            Item::Function(function) => {
-                each!(f; function.name, function.params, function.body, function.span);
-            }
+            Item::Function(function) => function.each_span(f),
             Item::Call(call) => each!(f; call.function, call.args, call.span),
             Item::If(block) => {
                 for branch in &mut block.branches {
@@ -87,6 +85,12 @@ impl Spans for Item {
             }
             Item::For(block) => each!(f; block.name, block.words, block.body, block.span),
         }
+    }
+}
+
+impl Spans for Function {
+    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        each!(f; self.name, self.params, self.body, self.span);
     }
 }
 
@@ -132,7 +136,8 @@ impl Spans for StepKind {
                 each!(f; copy.sources, copy.dest, copy.from, copy.chown, copy.chmod, copy.heredocs);
             }
             StepKind::Env(pairs) | StepKind::Label(pairs) => pairs.each_span(f),
-            StepKind::Arg(decls) => decls.each_span(f),
+            StepKind::Arg(decls) | StepKind::Bind(decls) => decls.each_span(f),
+            StepKind::Unset(names) => names.each_span(f),
             StepKind::Workdir(word)
             | StepKind::User(word)
             | StepKind::StopSignal(word)

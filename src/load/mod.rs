@@ -18,6 +18,8 @@
 //! stage-in-included-steps, import-in-stage, duplicate-namespace, nothing-to-import,
 //! unknown-import-arg, and the syntax errors of every file.
 
+mod condition;
+mod expand;
 mod walk;
 
 use std::borrow::Cow;
@@ -45,6 +47,8 @@ pub enum Root {
     /// `--from=NAME`: the named build context NAME when the build has one, else the
     /// filesystem of the image NAME. The caller decides which.
     Named(String),
+    /// The build context, asked only whether a path exists (`exists()` in a condition).
+    Context,
 }
 
 /// A file to read: a clean relative path inside a root.
@@ -61,6 +65,7 @@ impl Request {
         match &self.root {
             Root::Main => self.path.clone(),
             Root::Named(name) => format!("{name}:{}", self.path),
+            Root::Context => format!("context:{}", self.path),
         }
     }
 }
@@ -104,6 +109,8 @@ enum Read {
     Unavailable(String),
     /// Not UTF-8: the message.
     Unreadable(String),
+    /// Whether a path of the build context exists.
+    Exists(bool),
 }
 
 /// Loading in progress: see the module documentation.
@@ -148,6 +155,8 @@ impl<'a> Load<'a> {
     /// The caller's answer to one of [`Load::wants`]'s requests.
     pub fn give(&mut self, request: Request, answer: Answer) {
         let read = match answer {
+            Answer::Found(_) if request.root == Root::Context => Read::Exists(true),
+            Answer::NotFound(_) if request.root == Root::Context => Read::Exists(false),
             Answer::Found(bytes) => self.parse(&request, &bytes),
             Answer::NotFound(searched) => Read::NotFound(searched),
             Answer::Unavailable(why) => Read::Unavailable(why),

@@ -4,11 +4,14 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use super::expand::{Binding, Defined, Pending};
 
 use super::{MAX_DEPTH, MAX_INSTRUCTIONS, Read, Request, Root, at_include, place_diagnostics};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{
-    ArgDecl, Import, Include, Item, KeyValue, Module, Namespace, Spans, Stage, StepKind, Word,
+    ArgDecl, Import, Include, Item, KeyValue, Module, Namespace, Spans, Stage, Word,
 };
 use crate::posix_path;
 use crate::source::Spanned;
@@ -17,54 +20,79 @@ use crate::syntax;
 use crate::vars::{self, Scope};
 
 /// The file being walked: where its own INCLUDEs are looked up, and where its nodes go.
-#[derive(Clone)]
-struct Place {
-    root: Root,
+#[derive(Clone, Debug)]
+pub(super) struct Place {
+    pub(super) root: Root,
     /// The file's directory inside `root` ("" at the top).
-    dir: String,
-    file: FileId,
-    origin: Origin,
+    pub(super) dir: String,
+    pub(super) file: FileId,
+    pub(super) origin: Origin,
     /// Included after a FROM: the file may hold stage instructions only.
-    in_stage: bool,
+    pub(super) in_stage: bool,
+    /// A FUNCTION's body: stage instructions, CALL, IF and FOR only.
+    pub(super) in_function: bool,
 }
 
 pub(super) struct Walk<'w> {
-    read: &'w BTreeMap<Request, Read>,
-    files: &'w mut SourceFiles,
+    pub(super) read: &'w BTreeMap<Request, Read>,
+    pub(super) files: &'w mut SourceFiles,
     scope: Scope<'w>,
     /// The last pass: splice and report. Otherwise only collect what is missing.
-    splice: bool,
+    pub(super) splice: bool,
     /// Every file before this point is loaded, so an INCLUDE's variables have their
     /// values; after a missing one only literal paths are worth asking for.
-    exact: bool,
+    pub(super) exact: bool,
     /// The file being walked: the main one, or an imported one.
-    frame: Frame,
-    /// Instructions that INCLUDE and IMPORT brought so far, in every frame: what the limit
-    /// on expansion counts (a file as written is not limited).
-    count: usize,
+    pub(super) frame: Frame,
+    /// Instructions that INCLUDE, IMPORT, CALL and FOR brought so far, in every frame, and
+    /// the bodies they expanded: what the limit on expansion counts (a file as written is
+    /// not limited).
+    pub(super) count: usize,
+    /// The FUNCTIONs defined so far, by their full name (`NS+name`).
+    pub(super) functions: BTreeMap<String, Rc<Defined>>,
+    /// The parameters and FOR variables bound at this point, outermost first.
+    pub(super) bindings: Vec<Binding>,
+    /// The CALLs being expanded, outermost first: recursion is an error.
+    pub(super) calls: Vec<(String, Span)>,
     /// The files being included, outermost first, with their INCLUDE: cycles and depth.
     stack: Vec<(Request, Span)>,
-    out: Walked,
+    pub(super) out: Walked,
     /// Files whose syntax errors were reported.
     reported: Vec<FileId>,
+    /// The limit on expansion was reported.
+    past_limit: bool,
 }
 
 /// The main file, or a file IMPORT brought in, with what is particular to it.
-struct Frame {
+pub(super) struct Frame {
     /// The global ARGs so far, for INCLUDE paths.
-    globals: Vec<ArgDecl>,
+    pub(super) globals: Vec<ArgDecl>,
     /// The IMPORT line's values for the global ARGs (`None` in the main file: the build's
     /// arguments), known once everything before the IMPORT is loaded.
     values: Option<BTreeMap<String, String>>,
     /// An index into [`Walked::namespaces`]; `None` for the main file.
     namespace: Option<usize>,
     /// What the file's stage names start with: `NS+`, or nothing.
-    prefix: String,
+    pub(super) prefix: String,
     /// What it splices, in order.
-    items: Vec<Item>,
+    pub(super) items: Vec<Item>,
     /// The FROM of the stage open at this point, if a FROM was spliced: later instructions
     /// belong to that stage.
-    stage: Option<Span>,
+    pub(super) stage: Option<Span>,
+    /// The ARGs of the open stage so far, bindings included: what conditions and `--from`
+    /// see of it.
+    pub(super) stage_args: Vec<StageArg>,
+    /// How many FROMs were spliced: a body that changes it started a stage.
+    pub(super) stages: usize,
+    /// The CALLs met so far, expanded once the file's FUNCTIONs are all known.
+    pub(super) pending: Vec<Pending>,
+}
+
+/// An ARG of the open stage, or a binding (which no build argument overrides).
+#[derive(Clone, Debug)]
+pub(super) struct StageArg {
+    pub(super) decl: ArgDecl,
+    pub(super) bound: bool,
 }
 
 impl Frame {
@@ -80,6 +108,9 @@ impl Frame {
             prefix,
             items: Vec::new(),
             stage: None,
+            stage_args: Vec::new(),
+            stages: 0,
+            pending: Vec::new(),
         }
     }
 }
@@ -118,6 +149,9 @@ impl<'w> Walk<'w> {
             exact: true,
             frame: Frame::new(None, None, String::new()),
             count: 0,
+            functions: BTreeMap::new(),
+            bindings: Vec::new(),
+            calls: Vec::new(),
             stack: Vec::new(),
             out: Walked {
                 requests: Vec::new(),
@@ -128,6 +162,7 @@ impl<'w> Walk<'w> {
                 complete: true,
             },
             reported: Vec::new(),
+            past_limit: false,
         }
     }
 
@@ -145,16 +180,23 @@ impl<'w> Walk<'w> {
             file: FileId::MAIN,
             origin: Origin::WRITTEN,
             in_stage: false,
+            in_function: false,
         };
         self.items(items, &main);
+        self.expand_pending();
     }
 
-    fn items<'i>(&mut self, items: impl Iterator<Item = Cow<'i, Item>>, place: &Place) {
+    pub(super) fn items<'i>(&mut self, items: impl Iterator<Item = Cow<'i, Item>>, place: &Place) {
         for item in items {
             if self.count > MAX_INSTRUCTIONS {
                 return;
             }
             match item.as_ref() {
+                Item::Include(_) | Item::Import(_) | Item::Function(_) | Item::From(_)
+                    if place.in_function =>
+                {
+                    self.not_in_function(item.as_ref(), place);
+                }
                 Item::Include(include) => self.include(include, place),
                 Item::Import(import) => self.import(import, place),
                 Item::From(stage) if place.in_stage => self.error(
@@ -168,45 +210,62 @@ impl<'w> Walk<'w> {
                          include it before the first FROM, or move this FROM out of it",
                     ),
                 ),
-                Item::From(stage) => {
-                    self.frame.stage = Some(stage.span.with_origin(place.origin));
-                    self.push(item, place);
-                }
-                Item::Step(step) => {
-                    if let (None, StepKind::Arg(decls)) = (self.frame.stage, &step.kind) {
-                        self.frame.globals.extend(decls.iter().cloned());
-                    }
-                    self.push(item, place);
-                }
-                Item::Function(_) | Item::Call(_) | Item::If(_) | Item::For(_) => {}
+                Item::From(_) => self.from(item, place),
+                Item::Step(_) => self.step(item, place),
+                Item::Function(function) => self.define(function, place),
+                Item::Call(call) => self.call(call, place),
+                Item::If(block) => self.branch(block, place),
+                Item::For(block) => self.repeat(block, place),
             }
         }
     }
 
     /// Splices one node, placed under the INCLUDE that brought it.
-    fn push(&mut self, item: Cow<'_, Item>, place: &Place) {
+    pub(super) fn push(&mut self, item: Cow<'_, Item>, place: &Place) {
         if !self.splice {
             return;
         }
         let mut item = item.into_owned();
-        if place.origin == Origin::WRITTEN {
-            self.frame.items.push(item);
+        if place.origin != Origin::WRITTEN {
+            item.place(place.file, place.origin);
+        }
+        self.push_placed(item);
+    }
+
+    /// Splices a node whose spans are already where they belong.
+    pub(super) fn push_placed(&mut self, item: Item) {
+        if !self.splice {
             return;
         }
-        item.place(place.file, place.origin);
-        self.count += match &item {
-            Item::From(stage) => 1 + stage.steps.len(),
-            _ => 1,
-        };
+        let brought = item.span().origin != Origin::WRITTEN;
+        if brought {
+            self.count += match &item {
+                Item::From(stage) => 1 + stage.steps.len(),
+                _ => 1,
+            };
+        }
         self.frame.items.push(item);
-        if self.count == MAX_INSTRUCTIONS + 1 {
-            let at = self.stack.first().map_or(Span::default(), |(_, at)| *at);
+        if brought {
+            self.check_count();
+        }
+    }
+
+    /// Reports the limit on expansion, once, where it is passed.
+    pub(super) fn check_count(&mut self) {
+        if self.count > MAX_INSTRUCTIONS && !self.past_limit {
+            self.past_limit = true;
+            let at = self
+                .stack
+                .first()
+                .map(|(_, at)| *at)
+                .or(self.calls.first().map(|(_, at)| *at))
+                .unwrap_or_default();
             self.error(at_include(
                 Code::TooLarge,
                 format!("the build expands to more than {MAX_INSTRUCTIONS} instructions"),
                 at,
-                "this INCLUDE brings in too many",
-                "split the build, or include fewer files",
+                "this brings in too many",
+                "split the build, or expand fewer CALLs, FOR iterations and INCLUDEs",
             ));
         }
     }
@@ -258,7 +317,7 @@ impl<'w> Walk<'w> {
         };
         // The imported file's ARGs take the IMPORT line's values, not the build's arguments.
         let values: Option<BTreeMap<String, String>> = self.exact.then(|| {
-            let env = self.env();
+            let env = self.names().env;
             let value = |v: &KeyValue| {
                 (
                     v.key.as_literal().unwrap_or_default(),
@@ -277,9 +336,13 @@ impl<'w> Walk<'w> {
             importer: self.frame.namespace,
         });
         let outer = std::mem::replace(&mut self.frame, Frame::new(values, Some(index), prefix));
+        // The imported file sees none of the importer's parameters or FOR variables.
+        let bindings = std::mem::take(&mut self.bindings);
         self.stack.push((file.request.clone(), at));
         self.items(file.module.items.iter().map(Cow::Borrowed), &file.place);
+        self.expand_pending();
         self.stack.pop();
+        self.bindings = bindings;
         let inner = std::mem::replace(&mut self.frame, outer);
         if self.splice {
             self.gather(inner, index, &file.request, at);
@@ -403,6 +466,7 @@ impl<'w> Walk<'w> {
                     file: *file,
                     origin,
                     in_stage: false,
+                    in_function: false,
                 };
                 return Some(Followed {
                     request,
@@ -434,6 +498,8 @@ impl<'w> Walk<'w> {
                     .with_help("what it holds is not checked"),
                 );
             }
+            // Paths of the context are only asked about (`exists()`), never included.
+            Some(Read::Exists(_)) => {}
             Some(Read::Unreadable(why)) => self.error(at_include(
                 Code::InvalidUtf8,
                 why.clone(),
@@ -447,7 +513,7 @@ impl<'w> Walk<'w> {
 
     /// A file not loaded yet: asked for in a collecting pass. The last pass gets here only
     /// past the limit on files.
-    fn missing(&mut self, request: Request, at: Span) {
+    pub(super) fn missing(&mut self, request: Request, at: Span) {
         self.exact = false;
         if self.splice {
             self.error(at_include(
@@ -463,7 +529,7 @@ impl<'w> Walk<'w> {
     }
 
     /// The origin of the nodes an INCLUDE or IMPORT brings: recorded in the last pass.
-    fn origin(&mut self, kind: ExpansionKind, at: Span) -> Option<Origin> {
+    pub(super) fn origin(&mut self, kind: ExpansionKind, at: Span) -> Option<Origin> {
         if !self.splice {
             return Some(Origin::WRITTEN);
         }
@@ -539,22 +605,21 @@ impl<'w> Walk<'w> {
     /// else only when it has no variables (it may depend on a file not read yet).
     fn value(&mut self, word: &Word) -> Option<String> {
         if self.exact {
-            return Some(vars::expand(word, &self.env()));
+            return Some(vars::expand(word, &self.names().env));
         }
         word.as_literal()
     }
 
-    /// The global ARGs in effect: the build's arguments' values in the main file, the
-    /// IMPORT line's in an imported one.
-    fn env(&self) -> vars::Env {
-        let scope = match &self.frame.values {
+    /// The build's arguments as the walked file sees them: the IMPORT line's values in an
+    /// imported one.
+    pub(super) fn build_scope(&self) -> Scope<'_> {
+        match &self.frame.values {
             Some(values) => Scope {
                 build_args: values,
                 ..self.scope
             },
             None => self.scope,
-        };
-        vars::globals(&self.frame.globals, &scope)
+        }
     }
 
     fn invalid(&mut self, diagnostic: Diagnostic) -> Option<Request> {
@@ -563,7 +628,7 @@ impl<'w> Walk<'w> {
     }
 
     /// Reported in the last pass only: the others see the same problems.
-    fn error(&mut self, diagnostic: Diagnostic) {
+    pub(super) fn error(&mut self, diagnostic: Diagnostic) {
         if self.splice {
             self.out.diagnostics.push(diagnostic);
         }

@@ -228,6 +228,14 @@ impl ImageConfig {
         self.author = author.to_string();
     }
 
+    /// The value the config's `Env` gives `key`.
+    pub(crate) fn env(&self, key: &str) -> Option<String> {
+        self.config.env.iter().find_map(|e| {
+            let (k, v) = crate::vars::split_key_value(e);
+            (k == key).then(|| v.to_string())
+        })
+    }
+
     /// dockerfile.v0's `addEnv`: replace the entry in place, or append.
     pub(crate) fn add_env(&mut self, key: &str, value: &str) {
         let mut entry = String::with_capacity(key.len() + 1 + value.len());

@@ -15,6 +15,11 @@ impl Lowerer<'_> {
         let created_by = match kind {
             StepKind::Env(pairs) => Some(self.env(state, pairs)),
             StepKind::Arg(decls) => Some(self.arg(state, decls)),
+            StepKind::Bind(decls) => Some(self.bind(state, decls)),
+            StepKind::Unset(names) => {
+                unset(state, names);
+                None
+            }
             StepKind::User(word) => {
                 let user = expand(word, &state.env);
                 state.user = user.clone();
@@ -113,6 +118,21 @@ impl Lowerer<'_> {
                 state.env.set(name, value);
             }
             state.args.push((name.clone(), value));
+        }
+        format!("ARG {}", parts.join(" "))
+    }
+
+    /// A body's parameters or FOR variable: an ARG with its value, whatever the build
+    /// arguments say.
+    fn bind(&mut self, state: &mut StageState, decls: &[ir::ArgDecl]) -> String {
+        let mut parts = Vec::new();
+        for decl in decls {
+            let name = &decl.name.node;
+            let value = decl.default.as_ref().map(|d| expand(d, &state.env));
+            let value = value.unwrap_or_default();
+            parts.push(format!("{name}={value}"));
+            state.env.set(name, &value);
+            state.args.push((name.clone(), Some(value)));
         }
         format!("ARG {}", parts.join(" "))
     }
@@ -320,6 +340,20 @@ fn push_pair(text: &mut String, key: &str, value: &str) {
     text.push('=');
     text.push_str(value);
 }
+
+/// The end of a body: its ARGs are forgotten. A variable that an ENV also set keeps the
+/// ENV's value, as it would have without the ARG.
+fn unset(state: &mut StageState, names: &[crate::source::Spanned<String>]) {
+    for name in names {
+        let name = name.node.as_str();
+        state.args.retain(|(key, _)| key != name);
+        match state.image.env(name) {
+            Some(value) => state.env.set(name, &value),
+            None => state.env.remove(name),
+        }
+    }
+}
+
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,7 @@ use super::heredoc;
 use super::instruction::{self, Instruction};
 use super::keyword::Keyword;
 use super::lines::{LineReader, Logical};
+use super::block::{self, Nest};
 use super::{command, compose, config, copy, from, run, vars};
 use crate::suggest::did_you_mean;
 
@@ -21,12 +22,9 @@ pub(super) fn read(src: &str, start: usize) -> (Module, Diagnostics) {
         escape: reader.escape(),
         diagnostics,
     };
-    let mut items: Vec<Item> = Vec::new();
+    let mut nest = Nest::default();
     let mut is_empty = true;
     let mut logical = Logical::default();
-    // The steps after the last FROM, moved into its stage at their exact size when the
-    // stage ends: the buffer is reused from stage to stage, so it grows only for the first.
-    let mut steps: Vec<Step> = Vec::new();
     while reader.next_instruction(&mut logical) {
         is_empty = false;
         let view = logical.text.view();
@@ -51,6 +49,38 @@ pub(super) fn read(src: &str, start: usize) -> (Module, Diagnostics) {
             ))),
             Some(Keyword::Include) => compose::include(&mut cx, &ins, span).map(Item::Include),
             Some(Keyword::Import) => compose::import(&mut cx, &ins, span).map(Item::Import),
+            Some(Keyword::Call) => block::call(&mut cx, &ins, span).map(Item::Call),
+            Some(Keyword::Function) => {
+                let function = block::function(&mut cx, &ins, span).ok_or(span);
+                nest.function(&mut cx, function);
+                continue;
+            }
+            Some(Keyword::For) => {
+                let header = block::for_(&mut cx, &ins, span).ok_or(span);
+                nest.for_(&mut cx, header);
+                continue;
+            }
+            Some(Keyword::If) => {
+                let branch = block::branch(&mut cx, &ins, &ins.args, span).ok_or(span);
+                nest.if_(&mut cx, branch);
+                continue;
+            }
+            Some(Keyword::Else) => {
+                let branch = match block::else_condition(&ins) {
+                    Some(text) => Some(block::branch(&mut cx, &ins, &text, span).ok_or(span)),
+                    None => {
+                        block::no_arguments(&mut cx, &ins, "ELSE", "ELSE or ELSE IF condition");
+                        None
+                    }
+                };
+                nest.else_(&mut cx, branch, span);
+                continue;
+            }
+            Some(Keyword::End) => {
+                block::no_arguments(&mut cx, &ins, "END", "END");
+                nest.end(&mut cx, span);
+                continue;
+            }
             _ => step(&mut cx, &ins, keyword, heredocs).map(|kind| {
                 Item::Step(Step {
                     kind,
@@ -59,16 +89,11 @@ pub(super) fn read(src: &str, start: usize) -> (Module, Diagnostics) {
                 })
             }),
         };
-        match (item, items.last()) {
-            (Some(Item::Step(step)), Some(Item::From(_))) => steps.push(step),
-            (Some(item), _) => {
-                finish(&mut items, &mut steps);
-                items.push(item);
-            }
-            (None, _) => {}
+        if let Some(item) = item {
+            nest.push(item);
         }
     }
-    finish(&mut items, &mut steps);
+    let items = nest.finish(&mut cx);
     let module = Module {
         directives,
         items,
@@ -130,15 +155,6 @@ pub(super) fn assemble(module: Module, end: Span) -> (Option<Buildfile>, Diagnos
     (buildfile, diagnostics)
 }
 
-/// Moves the steps read since the last FROM into its stage. A finished stage keeps its
-/// steps until lowering is done: without the room doubling leaves, a quarter less memory
-/// on a large file.
-fn finish(items: &mut [Item], steps: &mut Vec<Step>) {
-    if let Some(Item::From(stage)) = items.last_mut() {
-        stage.steps.append(steps);
-    }
-}
-
 /// The instruction's text as [`Step::text`] keeps it.
 fn original(logical: &Logical) -> String {
     logical.text.as_str().trim_end().to_string()
@@ -172,8 +188,16 @@ fn step(
         Keyword::Entrypoint => command::entrypoint(cx, ins),
         Keyword::Shell => command::shell(cx, ins),
         Keyword::Healthcheck => command::healthcheck(cx, ins),
-        // Reached only for a FROM or INCLUDE the reader did not take, which it always takes.
-        Keyword::From | Keyword::Include | Keyword::Import => None,
+        // Reached only for a keyword the reader did not take, which it always takes.
+        Keyword::From
+        | Keyword::Include
+        | Keyword::Import
+        | Keyword::Function
+        | Keyword::Call
+        | Keyword::If
+        | Keyword::Else
+        | Keyword::End
+        | Keyword::For => None,
         Keyword::Onbuild => {
             cx.error(
                 Diagnostic::error(Code::UnsupportedInstruction, "ONBUILD is not supported yet")

@@ -52,6 +52,10 @@ pub(super) fn from(
             ));
             None
         }
+        // A name with variables is decided while expanding (`AS build-${ARCH}`).
+        [_, kw, name] if kw.as_str().eq_ignore_ascii_case("as") && name.as_str().contains('$') => {
+            Some(Spanned::new(name.as_str().to_owned(), name.span()))
+        }
         [_, kw, name] if kw.as_str().eq_ignore_ascii_case("as") => stage_name(cx, name),
         [_, rest @ ..] => {
             let unexpected = if rest.len() > 2 && rest[0].as_str().eq_ignore_ascii_case("as") {
@@ -88,8 +92,7 @@ pub(super) fn stage_name(cx: &mut Cx, name: &Text<'_>) -> Option<Spanned<String>
         )
         .with_label(name.span(), "not a valid stage name")
         .with_help(
-            "a stage name starts with a letter and has only letters, digits, `-`, `_` and `.` \
-             (variables are not expanded in it)",
+            "a stage name starts with a letter and has only letters, digits, `-`, `_` and `.`",
         ),
     );
     None

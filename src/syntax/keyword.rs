@@ -30,6 +30,12 @@ pub(super) enum Keyword {
     Onbuild,
     Include,
     Import,
+    Function,
+    Call,
+    If,
+    Else,
+    End,
+    For,
 }
 
 /// What the reader knows of one keyword: its name and the flags it takes.
@@ -151,6 +157,12 @@ const ALL: &[Entry] = &[
         flags: &[spec("from", Kind::Value)],
         ..entry(Keyword::Import, "IMPORT")
     },
+    entry(Keyword::Function, "FUNCTION"),
+    entry(Keyword::Call, "CALL"),
+    entry(Keyword::If, "IF"),
+    entry(Keyword::Else, "ELSE"),
+    entry(Keyword::End, "END"),
+    entry(Keyword::For, "FOR"),
 ];
 
 impl Keyword {

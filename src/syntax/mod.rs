@@ -24,7 +24,9 @@
 //! Invariants: every span is within the file and on character boundaries; no input makes
 //! the parser panic, recurse without bound, or take more than linear time per line.
 
+mod block;
 mod command;
+mod condition;
 mod compose;
 mod config;
 mod copy;
@@ -75,6 +77,11 @@ pub fn parse_module(file: &SourceFile) -> (Module, Diagnostics) {
 /// the main file, where "no FROM" errors point.
 pub fn assemble(module: Module, end: Span) -> (Option<Buildfile>, Diagnostics) {
     file::assemble(module, end)
+}
+
+/// Whether `name` (lowercased) is a valid stage name: for names decided while expanding.
+pub fn is_stage_name(name: &str) -> bool {
+    cx::matches(grammar::Rule::stage_name, name)
 }
 
 /// The empty span at the end of `file`.

@@ -18,7 +18,7 @@ pub(super) fn label(cx: &mut Cx, ins: &Instruction<'_>) -> Option<StepKind> {
 
 /// `ARG NAME[=DEFAULT] …`.
 pub(super) fn arg(cx: &mut Cx, ins: &Instruction<'_>) -> Option<Vec<ArgDecl>> {
-    let mut ok = flagless(cx, ins, "ARG");
+    let ok = flagless(cx, ins, "ARG");
     let words = cx.split(&ins.args);
     if words.is_empty() {
         cx.error(missing(
@@ -28,13 +28,19 @@ pub(super) fn arg(cx: &mut Cx, ins: &Instruction<'_>) -> Option<Vec<ArgDecl>> {
         ));
         return None;
     }
+    decls(cx, &words, "ARG").filter(|_| ok)
+}
+
+/// `NAME[=DEFAULT]` words: ARG's, and FUNCTION's parameters.
+pub(super) fn decls(cx: &mut Cx, words: &[Text<'_>], instruction: &str) -> Option<Vec<ArgDecl>> {
+    let mut ok = true;
     let mut args = Vec::new();
-    for text in &words {
+    for text in words {
         let (name_text, default) = match find_equals(text.as_str(), cx.escape) {
             Some(eq) => (text.slice(0..eq), Some(text.slice(eq + 1..text.len()))),
             None => (text.clone(), None),
         };
-        let name = variable_name(cx, &name_text, "ARG");
+        let name = variable_name(cx, &name_text, instruction);
         let default = match default {
             Some(value) => cx.word(&value).map(Some),
             None => Some(None),
@@ -190,7 +196,7 @@ fn key(cx: &mut Cx, text: &Text<'_>, instruction: &str) -> Option<crate::ir::Wor
 }
 
 /// An ENV or ARG name: letters, digits and `_`, not starting with a digit.
-fn variable_name(cx: &mut Cx, text: &Text<'_>, instruction: &str) -> Option<Spanned<String>> {
+pub(super) fn variable_name(cx: &mut Cx, text: &Text<'_>, instruction: &str) -> Option<Spanned<String>> {
     let name = text.as_str();
     if is_variable_name(name) {
         return Some(Spanned::new(name.to_owned(), text.span()));

@@ -62,6 +62,15 @@ impl Env {
         });
     }
 
+    pub(crate) fn remove(&mut self, key: &str) {
+        self.vars.retain(|e| e.key() != key);
+    }
+
+    /// Every key, in order.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
+        self.vars.iter().map(Entry::key)
+    }
+
     /// `KEY=VALUE` strings, the form of `Meta.env` and the image config's `Env`.
     pub(crate) fn to_strings(&self) -> Vec<String> {
         self.vars.iter().map(|e| e.text.to_string()).collect()

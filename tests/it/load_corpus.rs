@@ -1,6 +1,7 @@
 //! Corpus snapshots for `load`: each folder of tests/corpus/load is a build, read into
 //! memory first: `Buildfile` is the main file, `contexts/NAME/…` the named build context
-//! NAME, everything else the main file's directory. A valid build snapshots its stages with
+//! NAME, `context/…` the build context that `exists()` looks in, everything else the main
+//! file's directory. A valid build snapshots its stages with
 //! the file and line of every instruction; an invalid one its rendered diagnostics.
 
 use std::collections::BTreeMap;
@@ -49,6 +50,15 @@ fn analyze(dir: &Path) -> rustbuild::Analysis {
         let key = match &request.root {
             Root::Main => request.path.clone(),
             Root::Named(name) => format!("contexts/{name}/{}", request.path),
+            Root::Context => {
+                // A file or a directory: any file at or under the path.
+                let path = format!("context/{}", request.path);
+                let found = files.keys().any(|k| *k == path || k.starts_with(&format!("{path}/")));
+                return match found {
+                    true => Answer::Found(Vec::new()),
+                    false => Answer::NotFound("the corpus folder's context".into()),
+                };
+            }
         };
         match files.get(&key) {
             Some(bytes) => Answer::Found(bytes.clone()),
