@@ -19,13 +19,14 @@
 //! duplicate-flag, invalid-flag-value, missing-argument, extra-argument, invalid-json,
 //! unterminated-quote, unterminated-heredoc, invalid-variable, invalid-directive,
 //! invalid-stage-name, invalid-port, invalid-chmod, invalid-key-value, no-instructions,
-//! instruction-before-from.
+//! instruction-before-from, invalid-condition.
 //!
 //! Invariants: every span is within the file and on character boundaries; no input makes
 //! the parser panic, recurse without bound, or take more than linear time per line.
 
 mod command;
 mod compose;
+mod condition;
 mod config;
 mod copy;
 mod cx;

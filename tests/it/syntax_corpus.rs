@@ -118,11 +118,15 @@ fn every_code_has_an_err_corpus_file() {
         }
     }
     // invalid-utf8 has its own test (a corpus file must be readable text); legacy-key-value
-    // is a warning, covered by the ok corpus.
+    // is a warning, covered by the ok corpus. invalid-condition waits for IF to be read
+    // (src/syntax/condition.rs tests it until then): drop it from here once IF is.
     let expected = Code::ALL.iter().filter(|code| {
         let name = code.as_str();
         (name.contains("::syntax::") || name.contains("::check::"))
-            && !matches!(code, Code::InvalidUtf8 | Code::LegacyKeyValue)
+            && !matches!(
+                code,
+                Code::InvalidUtf8 | Code::LegacyKeyValue | Code::InvalidCondition
+            )
     });
     for code in expected {
         assert!(seen.contains(code), "no err corpus file produces {code}");
