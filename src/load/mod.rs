@@ -16,7 +16,8 @@
 //! file and the chain that brought it. Errors emitted: invalid-include-path,
 //! include-not-found, include-not-followed (a warning), include-cycle, too-deep, too-large,
 //! stage-in-included-steps, import-in-stage, duplicate-namespace, nothing-to-import,
-//! unknown-import-arg, and the syntax errors of every file.
+//! unknown-import-arg, undeclared-variable and invalid-exists-path (deciding IF conditions),
+//! and the syntax errors of every file.
 
 mod condition;
 mod expand;

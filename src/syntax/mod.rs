@@ -19,7 +19,7 @@
 //! duplicate-flag, invalid-flag-value, missing-argument, extra-argument, invalid-json,
 //! unterminated-quote, unterminated-heredoc, invalid-variable, invalid-directive,
 //! invalid-stage-name, invalid-port, invalid-chmod, invalid-key-value, no-instructions,
-//! instruction-before-from.
+//! instruction-before-from, invalid-condition.
 //!
 //! Invariants: every span is within the file and on character boundaries; no input makes
 //! the parser panic, recurse without bound, or take more than linear time per line.
