@@ -28,6 +28,7 @@ pub mod pb;
 pub mod platform;
 pub mod port;
 pub mod posix_path;
+pub mod print;
 pub mod source;
 mod suggest;
 pub mod syntax;

@@ -1,4 +1,4 @@
-//! The `rustbuild` binary: `check`, `llb` and `frontend`.
+//! The `rustbuild` binary: `check`, `llb`, `expand` and `frontend`.
 
 use std::process::ExitCode;
 
@@ -10,6 +10,7 @@ usage: rustbuild <command> [options]
 commands:
   check FILE [--format human|json]   report the errors and warnings of a Buildfile (`-` reads stdin)
   llb FILE [options]                 write the LLB Definition that `buildctl build` reads from stdin
+  expand FILE [options]              print the flat Buildfile that FILE expands to
   frontend                           run as a BuildKit gateway frontend (what the image runs)
 
 Run `rustbuild <command> --help` for a command's options.";
@@ -19,6 +20,7 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("check") => cmd::check::run(&args[1..]),
         Some("llb") => cmd::llb::run(&args[1..]),
+        Some("expand") => cmd::expand::run(&args[1..]),
         Some("frontend") => cmd::frontend::run(&args[1..]),
         // BuildKit starts the image's entrypoint with its options in the environment.
         None if std::env::var_os("BUILDKIT_SESSION_ID").is_some() => cmd::frontend::run(&[]),

@@ -1,37 +1,37 @@
 //! `rustbuild check FILE [--format human|json] [--build-arg K=V]… [--platform P]
-//! [--build-context NAME=DIR]…`:
+//! [--target T] [--build-context NAME=DIR]…`:
 //! the diagnostics of a Buildfile and of the files it includes.
 //!
 //! Exit codes: 0 no errors (warnings allowed), 1 errors, 2 usage or I/O error. The report
 //! goes to stdout: miette's graphical report (colour only on a terminal without
 //! `NO_COLOR`), or with `--format json` a JSON array documented in grammar/README.md.
 
-use std::collections::BTreeMap;
-use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use rustbuild::diagnostic::{self, Diagnostics, Style};
-use rustbuild::platform::Platform;
 use rustbuild::source::{FileId, SourceFile, SourceFiles, Sources, Span};
-use rustbuild::vars::Scope;
 
-use super::files::DiskFiles;
+use super::files::{DiskFiles, read};
+use super::scope::{BuildFlags, build_flags_help};
 
-const USAGE: &str = "\
-usage: rustbuild check FILE [--format human|json] [--build-arg K=V]... [--platform P]
-                       [--build-context NAME=DIR]...
+const USAGE: &str = concat!(
+    "usage: rustbuild check FILE [--format human|json] [--build-arg K=V]... [--platform P]
+                       [--target T] [--build-context NAME=DIR]...
 
-Reports every error and warning in a Buildfile and the files it includes.
+Reports every error and warning in a Buildfile and the files it includes. Syntax is
+checked in every branch of an IF; the rest in the branches the build arguments and the
+platform take.
 
   FILE                       the Buildfile to check; `-` reads standard input
   --format human             miette's graphical report (the default)
   --format json              a JSON array of diagnostics, for editors
-  --build-arg K=V            a build argument, for the INCLUDE paths that use it (repeatable)
-  --platform P               the target platform INCLUDE paths see (default linux/amd64)
-  --build-context NAME=DIR   where `INCLUDE --from=NAME` reads (repeatable)
+",
+    build_flags_help!(),
+    "
 
-exit status: 0 no errors (warnings allowed), 1 errors, 2 usage or I/O error";
+exit status: 0 no errors (warnings allowed), 1 errors, 2 usage or I/O error"
+);
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -42,9 +42,7 @@ enum Format {
 struct Options {
     path: String,
     format: Format,
-    build_args: BTreeMap<String, String>,
-    platform: Platform,
-    contexts: BTreeMap<String, PathBuf>,
+    build: BuildFlags,
 }
 
 pub(crate) fn run(args: &[String]) -> ExitCode {
@@ -86,23 +84,14 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
 
 /// Loads the file and its includes from disk, and checks them.
 fn analyze(file: SourceFile, options: &Options) -> rustbuild::Analysis {
-    let build_platform = Platform::linux_amd64();
-    let scope = Scope {
-        build_args: &options.build_args,
-        target_platform: &options.platform,
-        build_platform: &build_platform,
-        target: None,
-    };
-    DiskFiles::new(&options.path, &options.contexts).analyze(file, scope)
+    DiskFiles::new(&options.path, &options.build.contexts).analyze(file, options.build.scope())
 }
 
 /// `Ok(None)` asks for the help text.
 fn options(args: &[String]) -> Result<Option<Options>, String> {
     let mut path = None;
     let mut format = Format::Human;
-    let mut build_args = BTreeMap::new();
-    let mut platform = Platform::linux_amd64();
-    let mut contexts = BTreeMap::new();
+    let mut build = BuildFlags::default();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -115,24 +104,8 @@ fn options(args: &[String]) -> Result<Option<Options>, String> {
                 .or_else(|| args.next().cloned())
                 .ok_or_else(|| format!("{name} needs a value"))
         };
-        match flag {
-            "--build-arg" => {
-                let pair = value_of("--build-arg")?;
-                let (key, value) = pair
-                    .split_once('=')
-                    .ok_or_else(|| format!("--build-arg `{pair}` is not KEY=VALUE"))?;
-                build_args.insert(key.to_owned(), value.to_owned());
-                continue;
-            }
-            "--build-context" => {
-                super::files::build_context(&value_of("--build-context")?, &mut contexts)?;
-                continue;
-            }
-            "--platform" => {
-                platform = Platform::parse(&value_of("--platform")?).map_err(|e| e.to_string())?;
-                continue;
-            }
-            _ => {}
+        if build.take(flag, &mut value_of)? {
+            continue;
         }
         let value = match arg.as_str() {
             "-h" | "--help" => return Ok(None),
@@ -159,23 +132,8 @@ fn options(args: &[String]) -> Result<Option<Options>, String> {
     Ok(Some(Options {
         path,
         format,
-        build_args,
-        platform,
-        contexts,
+        build,
     }))
-}
-
-/// The display name and the bytes of `path`, or of stdin for `-`.
-fn read(path: &str) -> Result<(String, Vec<u8>), String> {
-    if path == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        return Ok(("<stdin>".to_owned(), bytes));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    Ok((path.to_owned(), bytes))
 }
 
 /// A file that is not UTF-8, shown with the bad bytes replaced so the report can point at

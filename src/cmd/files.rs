@@ -3,6 +3,7 @@
 //! `exists()` asks about, in the build context (the current directory, as for `docker build .`).
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rustbuild::load::{Answer, Request, Root};
@@ -65,16 +66,15 @@ impl<'a> DiskFiles<'a> {
     }
 }
 
-/// `--build-context NAME=DIR`, added to `contexts`.
-pub(crate) fn build_context(
-    value: &str,
-    contexts: &mut BTreeMap<String, PathBuf>,
-) -> Result<(), String> {
-    match value.split_once('=') {
-        Some((name, dir)) if !name.is_empty() && !dir.is_empty() => {
-            contexts.insert(name.to_owned(), PathBuf::from(dir));
-            Ok(())
-        }
-        _ => Err(format!("--build-context `{value}` is not NAME=DIR")),
+/// The display name and the bytes of `path`, or of stdin for `-`.
+pub(crate) fn read(path: &str) -> Result<(String, Vec<u8>), String> {
+    if path == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        return Ok(("<stdin>".to_owned(), bytes));
     }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    Ok((path.to_owned(), bytes))
 }

@@ -2,52 +2,46 @@
 //! Definition on stdout in the protobuf form `buildctl build` reads from stdin, or with
 //! `--json` the ops for people. Offline: base images are not looked up.
 
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use rustbuild::diagnostic::{Diagnostics, Style, render};
 use rustbuild::lower::{self, LowerOptions, ResolvedImages};
 use rustbuild::platform::Platform;
 use rustbuild::source::{SourceFile, SourceFiles};
-use rustbuild::vars::Scope;
 
 use super::files::DiskFiles;
+use super::scope::{BuildFlags, build_flags_help};
 
-const USAGE: &str = "\
-usage: rustbuild llb FILE [--platform P] [--target T] [--build-arg K=V]... [--json]
+const USAGE: &str = concat!(
+    "usage: rustbuild llb FILE [--platform P] [--target T] [--build-arg K=V]...
+                     [--build-context NAME=DIR]... [--json]
 
 Writes the LLB Definition of FILE (`-` reads stdin) to stdout, as `buildctl build` reads it:
     rustbuild llb Buildfile | buildctl build --local context=. --output type=image,name=x
 
-  --platform P      target platform (default linux/amd64), e.g. windows/amd64
-  --target T        build stage T instead of the last one
-  --build-arg K=V   set a build argument (repeatable)
-  --build-context NAME=DIR
-                    where `INCLUDE --from=NAME` reads (repeatable)
-  --json            print the ops, their metadata and the image config as JSON
+",
+    build_flags_help!(),
+    "
+  --json                     print the ops, their metadata and the image config as JSON
 
-Base images are not looked up: they are used unpinned, with an empty config.";
+Base images are not looked up: they are used unpinned, with an empty config. `exists()`
+looks in the current directory, the context of the command above."
+);
 
 /// The parsed command line.
 #[derive(Debug, PartialEq, Eq)]
 struct Args {
     file: String,
-    platform: Platform,
-    target: Option<String>,
-    build_args: BTreeMap<String, String>,
-    contexts: BTreeMap<String, PathBuf>,
+    build: BuildFlags,
     source_date_epoch: Option<i64>,
     json: bool,
 }
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut file = None;
-    let mut platform = Platform::linux_amd64();
-    let mut target = None;
-    let mut build_args = BTreeMap::new();
-    let mut contexts = BTreeMap::new();
+    let mut build = BuildFlags::default();
     let mut json = false;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
@@ -61,21 +55,10 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                 .or_else(|| iter.next().cloned())
                 .ok_or_else(|| format!("{name} needs a value"))
         };
+        if build.take(flag, &mut value)? {
+            continue;
+        }
         match flag {
-            "--platform" => {
-                platform = Platform::parse(&value("--platform")?).map_err(|e| e.to_string())?;
-            }
-            "--target" => target = Some(value("--target")?),
-            "--build-arg" => {
-                let pair = value("--build-arg")?;
-                let (key, val) = pair
-                    .split_once('=')
-                    .ok_or_else(|| format!("--build-arg `{pair}` is not KEY=VALUE"))?;
-                build_args.insert(key.to_string(), val.to_string());
-            }
-            "--build-context" => {
-                super::files::build_context(&value("--build-context")?, &mut contexts)?;
-            }
             "--json" => json = true,
             other if other.starts_with("--") => return Err(format!("unknown option `{other}`")),
             path if file.is_none() => file = Some(path.to_string()),
@@ -84,11 +67,8 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     }
     Ok(Args {
         file: file.ok_or("missing FILE")?,
-        platform,
-        target,
-        source_date_epoch: lower::source_date_epoch(&build_args)?,
-        build_args,
-        contexts,
+        source_date_epoch: lower::source_date_epoch(&build.build_args)?,
+        build,
         json,
     })
 }
@@ -124,9 +104,9 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
     let opts = LowerOptions {
         build_platform: Platform::linux_amd64(),
         source_date_epoch: args.source_date_epoch,
-        target_platform: args.platform,
-        target: args.target,
-        build_args: args.build_args,
+        target_platform: args.build.platform,
+        target: args.build.target,
+        build_args: args.build.build_args,
         context_excludes: ignore_patterns(&args.file),
         filename,
         ..LowerOptions::default()
@@ -177,14 +157,7 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
 
 /// Loads the file and its includes from disk, and checks them.
 fn analyze(file: SourceFile, args: &Args) -> rustbuild::Analysis {
-    let build_platform = Platform::linux_amd64();
-    let scope = Scope {
-        build_args: &args.build_args,
-        target_platform: &args.platform,
-        build_platform: &build_platform,
-        target: args.target.as_deref(),
-    };
-    DiskFiles::new(&args.file, &args.contexts).analyze(file, scope)
+    DiskFiles::new(&args.file, &args.build.contexts).analyze(file, args.build.scope())
 }
 
 fn report(diagnostics: &Diagnostics, file: &SourceFiles) {
@@ -248,9 +221,9 @@ mod tests {
             "--json",
         ]))
         .unwrap();
-        assert_eq!(args.platform, Platform::new("windows", "amd64"));
-        assert_eq!(args.target.as_deref(), Some("app"));
-        assert_eq!(args.build_args["B"], "x=y");
+        assert_eq!(args.build.platform, Platform::new("windows", "amd64"));
+        assert_eq!(args.build.target.as_deref(), Some("app"));
+        assert_eq!(args.build.build_args["B"], "x=y");
         assert!(args.json);
     }
 

@@ -2,9 +2,11 @@
 //! the outcome to an exit code: 0 success, 1 errors in the Buildfile, 2 usage or I/O.
 
 pub(crate) mod check;
+pub(crate) mod expand;
 pub(crate) mod files;
 pub(crate) mod frontend;
 pub(crate) mod llb;
+pub(crate) mod scope;
 
 use std::io::Write;
 use std::process::ExitCode;

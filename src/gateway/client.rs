@@ -289,7 +289,11 @@ impl Bridge {
     }
 
     /// Whether a path exists in a solved ref (a file or a directory).
-    pub(crate) async fn exists(&mut self, reference: &str, path: &str) -> Result<bool, BridgeError> {
+    pub(crate) async fn exists(
+        &mut self,
+        reference: &str,
+        path: &str,
+    ) -> Result<bool, BridgeError> {
         let request = gw::StatFileRequest {
             r#ref: reference.to_string(),
             path: path.to_string(),

@@ -151,7 +151,10 @@ async fn context_paths(bridge: &mut Bridge, session_id: &str, paths: &[String]) 
         Ok(reference) => reference,
         Err(error) => {
             let why = format!("the build context could not be read: {error}");
-            return paths.iter().map(|_| Answer::Unavailable(why.clone())).collect();
+            return paths
+                .iter()
+                .map(|_| Answer::Unavailable(why.clone()))
+                .collect();
         }
     };
     let mut answers = Vec::new();

@@ -106,6 +106,8 @@ impl Walk<'_> {
         self.frame.stage = Some(written.span.with_origin(place.origin));
         self.frame.stage_args.clear();
         self.frame.stages += 1;
+        // The FROM binds every binding in scope itself.
+        self.unbound.clear();
         if !self.splice {
             for step in &written.steps {
                 self.note(&step.kind);
@@ -185,6 +187,7 @@ impl Walk<'_> {
             }
             return self.push(item, place);
         }
+        self.bind_unbound();
         self.note(&written.kind);
         if !self.splice {
             return;
@@ -301,6 +304,7 @@ impl Walk<'_> {
                     .with_help("a FUNCTION's steps join a stage: CALL it after a FROM"),
             );
         }
+        self.bind_unbound();
         if place.in_function {
             return self.expand_call(&call, place);
         }
@@ -446,7 +450,11 @@ impl Walk<'_> {
     /// `None` after reporting an unknown or missing parameter.
     fn arguments(&mut self, call: &Call, function: &Function) -> Option<Vec<Binding>> {
         let mut ok = true;
-        let params: Vec<&str> = function.params.iter().map(|p| p.name.node.as_str()).collect();
+        let params: Vec<&str> = function
+            .params
+            .iter()
+            .map(|p| p.name.node.as_str())
+            .collect();
         for arg in &call.args {
             let name = arg.key.as_literal().unwrap_or_default();
             if params.contains(&name.as_str()) {
@@ -474,7 +482,10 @@ impl Walk<'_> {
         let mut bindings = Vec::new();
         for param in &function.params {
             let name = &param.name.node;
-            let given = call.args.iter().find(|a| a.key.as_literal().as_ref() == Some(name));
+            let given = call
+                .args
+                .iter()
+                .find(|a| a.key.as_literal().as_ref() == Some(name));
             let value = match (given, &param.default) {
                 (Some(arg), _) => vars::expand(&arg.value, &self.names().env),
                 (None, Some(default)) => vars::expand(default, &env),
@@ -554,7 +565,9 @@ impl Walk<'_> {
             .iter()
             .flat_map(|word| {
                 let text = vars::expand(word, &env);
-                text.split_whitespace().map(str::to_owned).collect::<Vec<_>>()
+                text.split_whitespace()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
             })
             .collect();
         for value in values {
@@ -590,15 +603,20 @@ impl Walk<'_> {
         let saved = self.frame.stage_args.clone();
         let stages = self.frame.stages;
         let depth = self.bindings.len();
-        if self.frame.stage.is_some() && !bindings.is_empty() {
-            self.frame.stage_args.extend(bound(&bindings, at));
-            self.push_step(bind_step(&bindings, at));
+        let waiting = self.unbound.len();
+        if self.frame.stage.is_some() {
+            self.unbound.extend(bindings.iter().cloned());
         }
         self.bindings.extend(bindings);
         self.items(items.iter().map(Cow::Borrowed), place);
         self.bindings.truncate(depth);
+        self.unbound.truncate(waiting);
         if self.frame.stage.is_some() {
-            let before = if stages == self.frame.stages { saved } else { Vec::new() };
+            let before = if stages == self.frame.stages {
+                saved
+            } else {
+                Vec::new()
+            };
             self.forget(before, at);
         }
     }
@@ -612,10 +630,18 @@ impl Walk<'_> {
         let start = self.frame.stage_args.len().min(now.len());
         for arg in &now[start..] {
             let name = &arg.decl.name.node;
-            if unset.iter().any(|n| n.node == *name) || again.iter().any(|a| a.decl.name.node == *name) {
+            if unset.iter().any(|n| n.node == *name)
+                || again.iter().any(|a| a.decl.name.node == *name)
+            {
                 continue;
             }
-            match self.frame.stage_args.iter().rev().find(|a| a.decl.name.node == *name) {
+            match self
+                .frame
+                .stage_args
+                .iter()
+                .rev()
+                .find(|a| a.decl.name.node == *name)
+            {
                 Some(earlier) => again.push(earlier.clone()),
                 None => unset.push(Spanned::new(name.clone(), at)),
             }
@@ -641,6 +667,17 @@ impl Walk<'_> {
                 span: at,
             });
         }
+    }
+
+    /// Binds what the open stage has not bound yet, before a step of the body.
+    fn bind_unbound(&mut self) {
+        if self.unbound.is_empty() {
+            return;
+        }
+        let unbound = std::mem::take(&mut self.unbound);
+        let at = unbound.last().map_or(Span::default(), |b| b.span);
+        self.frame.stage_args.extend(bound(&unbound, at));
+        self.push_step(bind_step(&unbound, at));
     }
 
     fn push_step(&mut self, step: Step) {
@@ -694,7 +731,11 @@ fn bind_step(bindings: &[Binding], at: Span) -> Step {
     let text = decls
         .iter()
         .map(|d| {
-            let value = d.default.as_ref().and_then(Word::as_literal).unwrap_or_default();
+            let value = d
+                .default
+                .as_ref()
+                .and_then(Word::as_literal)
+                .unwrap_or_default();
             format!("{}={value}", d.name.node)
         })
         .collect::<Vec<_>>()
@@ -718,7 +759,11 @@ fn bound(bindings: &[Binding], at: Span) -> impl Iterator<Item = StageArg> + '_ 
 }
 
 fn names_of(names: &[Spanned<String>]) -> String {
-    names.iter().map(|n| n.node.as_str()).collect::<Vec<_>>().join(" ")
+    names
+        .iter()
+        .map(|n| n.node.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The `from=` of a mount that has one.

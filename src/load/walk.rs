@@ -10,9 +10,7 @@ use super::expand::{Binding, Defined, Pending};
 
 use super::{MAX_DEPTH, MAX_INSTRUCTIONS, Read, Request, Root, at_include, place_diagnostics};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::ir::{
-    ArgDecl, Import, Include, Item, KeyValue, Module, Namespace, Spans, Stage, Word,
-};
+use crate::ir::{ArgDecl, Import, Include, Item, KeyValue, Module, Namespace, Spans, Stage, Word};
 use crate::posix_path;
 use crate::source::Spanned;
 use crate::source::{Expansion, ExpansionKind, FileId, Origin, SourceFiles, Span};
@@ -54,6 +52,10 @@ pub(super) struct Walk<'w> {
     pub(super) bindings: Vec<Binding>,
     /// The CALLs being expanded, outermost first: recursion is an error.
     pub(super) calls: Vec<(String, Span)>,
+    /// Bindings of the bodies being walked that the open stage has not bound yet: they are
+    /// bound before its next step, so a body that starts a stage binds nothing in the one
+    /// before.
+    pub(super) unbound: Vec<Binding>,
     /// The files being included, outermost first, with their INCLUDE: cycles and depth.
     stack: Vec<(Request, Span)>,
     pub(super) out: Walked,
@@ -152,6 +154,7 @@ impl<'w> Walk<'w> {
             functions: BTreeMap::new(),
             bindings: Vec::new(),
             calls: Vec::new(),
+            unbound: Vec::new(),
             stack: Vec::new(),
             out: Walked {
                 requests: Vec::new(),

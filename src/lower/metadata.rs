@@ -354,7 +354,6 @@ fn unset(state: &mut StageState, names: &[crate::source::Spanned<String>]) {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,7 +27,11 @@ pub(super) fn function(cx: &mut Cx, ins: &Instruction<'_>, span: Span) -> Option
     let mut ok = flagless(cx, ins, "FUNCTION");
     let words = cx.split(&ins.args);
     let Some(name) = words.first() else {
-        cx.error(missing("FUNCTION needs a name", ins.keyword.span(), FUNCTION_USAGE));
+        cx.error(missing(
+            "FUNCTION needs a name",
+            ins.keyword.span(),
+            FUNCTION_USAGE,
+        ));
         return None;
     };
     let name = function_name(cx, name);
@@ -47,7 +51,11 @@ pub(super) fn call(cx: &mut Cx, ins: &Instruction<'_>, span: Span) -> Option<Cal
     let ok = flagless(cx, ins, "CALL");
     let words = cx.split(&ins.args);
     let Some(name) = words.first() else {
-        cx.error(missing("CALL needs a function", ins.keyword.span(), CALL_USAGE));
+        cx.error(missing(
+            "CALL needs a function",
+            ins.keyword.span(),
+            CALL_USAGE,
+        ));
         return None;
     };
     let function = called_name(cx, name);
@@ -90,10 +98,19 @@ pub(super) fn for_(cx: &mut Cx, ins: &Instruction<'_>, span: Span) -> Option<For
 }
 
 /// `IF condition`, or the `ELSE IF condition` whose condition is `text`.
-pub(super) fn branch(cx: &mut Cx, ins: &Instruction<'_>, text: &Text<'_>, span: Span) -> Option<Branch> {
+pub(super) fn branch(
+    cx: &mut Cx,
+    ins: &Instruction<'_>,
+    text: &Text<'_>,
+    span: Span,
+) -> Option<Branch> {
     let ok = flagless(cx, ins, "IF");
     if text.is_empty() {
-        cx.error(missing("IF needs a condition", ins.keyword.span(), "IF $VAR == value"));
+        cx.error(missing(
+            "IF needs a condition",
+            ins.keyword.span(),
+            "IF $VAR == value",
+        ));
         return None;
     }
     let condition = condition(cx, text)?;
@@ -300,8 +317,12 @@ impl Nest {
         else {
             let opened = frame.span;
             return cx.error(
-                unbalanced("ELSE inside a block that is not an IF", span, "not in an IF")
-                    .with_label(opened, "the innermost block opens here"),
+                unbalanced(
+                    "ELSE inside a block that is not an IF",
+                    span,
+                    "not in an IF",
+                )
+                .with_label(opened, "the innermost block opens here"),
             );
         };
         if let Some(first) = otherwise {

@@ -4,13 +4,13 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{ArgDecl, Buildfile, Heredoc, Item, Module, Stage, Step, StepKind};
 use crate::source::Span;
 
+use super::block::{self, Nest};
 use super::cx::Cx;
 use super::exec::{Form, classify};
 use super::heredoc;
 use super::instruction::{self, Instruction};
 use super::keyword::Keyword;
 use super::lines::{LineReader, Logical};
-use super::block::{self, Nest};
 use super::{command, compose, config, copy, from, run, vars};
 use crate::suggest::did_you_mean;
 
@@ -177,7 +177,7 @@ fn step(
         Keyword::Add => copy::add(cx, ins, heredocs),
         Keyword::Env => vars::env(cx, ins),
         Keyword::Label => vars::label(cx, ins),
-        Keyword::Arg => vars::arg(cx, ins).map(StepKind::Arg),
+        Keyword::Arg => vars::arg(cx, ins),
         Keyword::Workdir => config::workdir(cx, ins),
         Keyword::User => config::user(cx, ins),
         Keyword::Expose => config::expose(cx, ins),

@@ -126,7 +126,11 @@ const ALL: &[Entry] = &[
         ..entry(Keyword::Add, "ADD")
     },
     entry(Keyword::Env, "ENV"),
-    entry(Keyword::Arg, "ARG"),
+    Entry {
+        // What `rustbuild expand` prints for a body's bindings and their end.
+        flags: &[spec("bind", Kind::Switch), spec("unset", Kind::Switch)],
+        ..entry(Keyword::Arg, "ARG")
+    },
     entry(Keyword::Workdir, "WORKDIR"),
     entry(Keyword::User, "USER"),
     entry(Keyword::Label, "LABEL"),

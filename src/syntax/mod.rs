@@ -26,8 +26,8 @@
 
 mod block;
 mod command;
-mod condition;
 mod compose;
+mod condition;
 mod config;
 mod copy;
 mod cx;
@@ -77,6 +77,17 @@ pub fn parse_module(file: &SourceFile) -> (Module, Diagnostics) {
 /// the main file, where "no FROM" errors point.
 pub fn assemble(module: Module, end: Span) -> (Option<Buildfile>, Diagnostics) {
     file::assemble(module, end)
+}
+
+/// The parser directives of `file` alone (its escape character, for one).
+pub fn directives(file: &SourceFile) -> crate::ir::Directives {
+    let mut ignored = Diagnostics::new();
+    let start = if file.text.starts_with(BOM) {
+        BOM.len_utf8()
+    } else {
+        0
+    };
+    lines::LineReader::new(&file.text, start, &mut ignored).1
 }
 
 /// Whether `name` (lowercased) is a valid stage name: for names decided while expanding.

@@ -6,6 +6,7 @@ use crate::source::Spanned;
 
 use super::cx::{Cx, missing};
 use super::instruction::{Instruction, no_flags};
+use super::keyword::Keyword;
 use super::text::Text;
 
 pub(super) fn env(cx: &mut Cx, ins: &Instruction<'_>) -> Option<StepKind> {
@@ -16,9 +17,11 @@ pub(super) fn label(cx: &mut Cx, ins: &Instruction<'_>) -> Option<StepKind> {
     pairs(cx, ins, "LABEL").map(StepKind::Label)
 }
 
-/// `ARG NAME[=DEFAULT] …`.
-pub(super) fn arg(cx: &mut Cx, ins: &Instruction<'_>) -> Option<Vec<ArgDecl>> {
-    let ok = flagless(cx, ins, "ARG");
+/// `ARG NAME[=DEFAULT] …`; `ARG --bind NAME=value …` and `ARG --unset NAME …`, the
+/// bindings of a body and their end as `rustbuild expand` prints them.
+pub(super) fn arg(cx: &mut Cx, ins: &Instruction<'_>) -> Option<StepKind> {
+    let flags = Keyword::Arg.flags(&ins.flags, &mut cx.diagnostics);
+    let (bind, unset) = (flags.switch("bind"), flags.switch("unset"));
     let words = cx.split(&ins.args);
     if words.is_empty() {
         cx.error(missing(
@@ -28,7 +31,26 @@ pub(super) fn arg(cx: &mut Cx, ins: &Instruction<'_>) -> Option<Vec<ArgDecl>> {
         ));
         return None;
     }
-    decls(cx, &words, "ARG").filter(|_| ok)
+    if unset {
+        let names: Option<Vec<_>> = words
+            .iter()
+            .map(|w| variable_name(cx, w, "ARG --unset"))
+            .collect();
+        return names.map(StepKind::Unset);
+    }
+    let decls = decls(cx, &words, "ARG")?;
+    if bind {
+        if let Some(free) = decls.iter().find(|d| d.default.is_none()) {
+            cx.error(
+                Diagnostic::error(Code::InvalidKeyValue, "`ARG --bind` needs a value")
+                    .with_label(free.span, "no value")
+                    .with_help(format!("write `{}=VALUE`", free.name.node)),
+            );
+            return None;
+        }
+        return Some(StepKind::Bind(decls));
+    }
+    Some(StepKind::Arg(decls))
 }
 
 /// `NAME[=DEFAULT]` words: ARG's, and FUNCTION's parameters.
@@ -196,7 +218,11 @@ fn key(cx: &mut Cx, text: &Text<'_>, instruction: &str) -> Option<crate::ir::Wor
 }
 
 /// An ENV or ARG name: letters, digits and `_`, not starting with a digit.
-pub(super) fn variable_name(cx: &mut Cx, text: &Text<'_>, instruction: &str) -> Option<Spanned<String>> {
+pub(super) fn variable_name(
+    cx: &mut Cx,
+    text: &Text<'_>,
+    instruction: &str,
+) -> Option<Spanned<String>> {
     let name = text.as_str();
     if is_variable_name(name) {
         return Some(Spanned::new(name.to_owned(), text.span()));

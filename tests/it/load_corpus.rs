@@ -36,8 +36,6 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn analyze(dir: &Path) -> rustbuild::Analysis {
-    let files = files(dir);
-    let main = String::from_utf8(files["Buildfile"].clone()).unwrap();
     let none = BTreeMap::new();
     let amd64 = Platform::linux_amd64();
     let scope = Scope {
@@ -46,6 +44,13 @@ fn analyze(dir: &Path) -> rustbuild::Analysis {
         build_platform: &amd64,
         target: None,
     };
+    analyze_for(dir, scope)
+}
+
+/// Loads the build of a corpus folder for `scope`, and checks it.
+pub(crate) fn analyze_for(dir: &Path, scope: Scope<'_>) -> rustbuild::Analysis {
+    let files = files(dir);
+    let main = String::from_utf8(files["Buildfile"].clone()).unwrap();
     let loaded = rustbuild::load::load(SourceFile::new("Buildfile", main), scope, |request| {
         let key = match &request.root {
             Root::Main => request.path.clone(),
@@ -53,7 +58,9 @@ fn analyze(dir: &Path) -> rustbuild::Analysis {
             Root::Context => {
                 // A file or a directory: any file at or under the path.
                 let path = format!("context/{}", request.path);
-                let found = files.keys().any(|k| *k == path || k.starts_with(&format!("{path}/")));
+                let found = files
+                    .keys()
+                    .any(|k| *k == path || k.starts_with(&format!("{path}/")));
                 return match found {
                     true => Answer::Found(Vec::new()),
                     false => Answer::NotFound("the corpus folder's context".into()),

@@ -27,7 +27,10 @@ fn options(platform: &str) -> LowerOptions {
 }
 
 fn lowered(file: &SourceFile, opts: &LowerOptions) -> Result<Lowered, String> {
-    let analysis = rustbuild::analyze(file);
+    // Loaded for the platform lowered for: an IF may read it.
+    let alone = |_: &rustbuild::load::Request| rustbuild::load::Answer::NotFound(String::new());
+    let loaded = rustbuild::load::load(file.clone(), opts.scope(), alone);
+    let analysis = rustbuild::analyze_loaded(loaded);
     let Some(buildfile) = analysis.buildfile else {
         return Err(render(&analysis.diagnostics, file, Style::Plain));
     };
