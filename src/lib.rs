@@ -47,6 +47,8 @@ pub struct Analysis {
     /// False when an INCLUDE could not be followed (see [`load::Answer::Unavailable`]):
     /// the file was checked as far as it could be, but is not fit to build.
     pub complete: bool,
+    /// See [`load::Loaded::decided`].
+    pub decided: bool,
 }
 
 /// Parses and checks a Buildfile on its own: an INCLUDE in it finds no file.
@@ -78,5 +80,6 @@ pub fn analyze_loaded(loaded: load::Loaded) -> Analysis {
         files: loaded.files,
         diagnostics,
         complete: loaded.complete,
+        decided: loaded.decided,
     }
 }

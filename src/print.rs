@@ -82,8 +82,8 @@ fn step_text(step: &Step, files: &impl Sources, main_escape: char) -> Result<Str
             let names: Vec<&str> = names.iter().map(|n| n.node.as_str()).collect();
             return Ok(format!("ARG --unset {}", names.join(" ")));
         }
-        // An ARG that a body declared again after its end.
-        StepKind::Arg(args) if step.text == "ARG" => return Ok(format!("ARG {}", decls(args))),
+        // Printed from the IR: a body's end declares ARGs again at the line of its CALL.
+        StepKind::Arg(args) => return Ok(format!("ARG {}", decls(args))),
         _ => {}
     }
     let Some(file) = files.file(step.span.file) else {

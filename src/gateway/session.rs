@@ -103,12 +103,16 @@ async fn respond(bridge: &mut Bridge, env: &Environment) -> Result<gw::Result, S
         build_platform: &build_platform,
         target: opts.target.as_deref(),
     };
-    // One load per target platform: INCLUDE paths may name the platform. Files are read
-    // once; a build that includes nothing is loaded once.
+    // One load per target platform: INCLUDE paths and IF conditions may name the platform.
+    // Files are read once; a build that includes nothing and decides nothing is loaded once.
     let mut read = includes::Read::new();
     let mut analyses = Vec::new();
     for target in targets {
-        if !analyses.is_empty() && read.is_empty() {
+        if analyses
+            .first()
+            .is_some_and(|a: &crate::Analysis| !a.decided)
+            && read.is_empty()
+        {
             break;
         }
         let loaded = includes::load(

@@ -135,6 +135,7 @@ impl Walk<'_> {
         if self.bindings.is_empty() && !has_vars {
             return;
         }
+        self.out.decided = true;
         let env = self.names().env;
         if !self.bindings.is_empty() {
             stage.base = Word::literal(vars::expand(&stage.base, &env), stage.base.span);
@@ -227,12 +228,14 @@ impl Walk<'_> {
         match &mut step.kind {
             StepKind::Copy(copy) => {
                 if let Some(from) = copy.from.as_mut().filter(|w| w.as_literal().is_none()) {
+                    self.out.decided = true;
                     *from = Word::literal(vars::expand(from, &self.names().env), from.span);
                 }
             }
             StepKind::Run(run) => {
                 for mount in &mut run.mounts {
                     if let Some(from) = mount_from(mount).filter(|f| f.node.contains('$')) {
+                        self.out.decided = true;
                         let env = self.names().env;
                         from.node = vars::expand_text(&from.node, &env, TextMode::Heredoc);
                     }
@@ -293,6 +296,7 @@ impl Walk<'_> {
 
     /// `CALL`: kept until the file's functions are known, unless a body is being expanded.
     pub(super) fn call(&mut self, call: &Call, place: &Place) {
+        self.out.decided = true;
         let mut call = call.clone();
         call.function.place(place.file, place.origin);
         call.args.place(place.file, place.origin);
@@ -515,6 +519,7 @@ impl Walk<'_> {
 
     /// `IF`: the first branch whose condition holds, spliced in place.
     pub(super) fn branch(&mut self, block: &If, place: &Place) {
+        self.out.decided = true;
         // A condition may read an ARG that a file not read yet declares.
         if !self.exact {
             return;
@@ -555,6 +560,7 @@ impl Walk<'_> {
 
     /// `FOR`: the body once per value.
     pub(super) fn repeat(&mut self, block: &For, place: &Place) {
+        self.out.decided = true;
         if !self.exact {
             return;
         }
@@ -622,17 +628,22 @@ impl Walk<'_> {
     }
 
     /// Back to the stage's ARGs `before` the body: the ones it declared are unset, the
-    /// ones it declared again get their earlier declaration back.
+    /// ones it declared again get their earlier declaration back. A binding of an outer
+    /// body that was first bound inside this one stays.
     fn forget(&mut self, before: Vec<StageArg>, at: Span) {
         let now = std::mem::replace(&mut self.frame.stage_args, before);
+        let start = self.frame.stage_args.len().min(now.len());
+        let mut seen: Vec<&str> = Vec::new();
         let mut unset: Vec<Spanned<String>> = Vec::new();
         let mut again: Vec<StageArg> = Vec::new();
-        let start = self.frame.stage_args.len().min(now.len());
-        for arg in &now[start..] {
-            let name = &arg.decl.name.node;
-            if unset.iter().any(|n| n.node == *name)
-                || again.iter().any(|a| a.decl.name.node == *name)
-            {
+        for arg in now[start..].iter().rev() {
+            let name = arg.decl.name.node.as_str();
+            if seen.contains(&name) {
+                continue;
+            }
+            seen.push(name);
+            if arg.bound && self.bindings.iter().any(|b| b.name == name) {
+                self.frame.stage_args.push(arg.clone());
                 continue;
             }
             match self
@@ -640,13 +651,14 @@ impl Walk<'_> {
                 .stage_args
                 .iter()
                 .rev()
-                .find(|a| a.decl.name.node == *name)
+                .find(|a| a.decl.name.node == name)
             {
                 Some(earlier) => again.push(earlier.clone()),
-                None => unset.push(Spanned::new(name.clone(), at)),
+                None => unset.push(Spanned::new(name.to_owned(), at)),
             }
         }
         if !unset.is_empty() {
+            unset.reverse();
             let text = format!("ARG --unset {}", names_of(&unset));
             self.push_step(Step {
                 kind: StepKind::Unset(unset),
@@ -654,16 +666,15 @@ impl Walk<'_> {
                 span: at,
             });
         }
-        for arg in again {
-            let decls = vec![arg.decl];
-            let (kind, text) = if arg.bound {
-                (StepKind::Bind(decls), "ARG --bind")
-            } else {
-                (StepKind::Arg(decls), "ARG")
+        for arg in again.into_iter().rev() {
+            let text = format!("ARG {}", arg.decl.name.node);
+            let kind = match arg.bound {
+                true => StepKind::Bind(vec![arg.decl]),
+                false => StepKind::Arg(vec![arg.decl]),
             };
             self.push_step(Step {
                 kind,
-                text: text.to_owned(),
+                text,
                 span: at,
             });
         }

@@ -93,6 +93,9 @@ pub struct Loaded {
     /// False when some INCLUDE could not be followed (an [`Answer::Unavailable`]): fine to
     /// check, not to build.
     pub complete: bool,
+    /// Something was decided while converting (an IF, FOR or CALL, a variable in `AS` or
+    /// `--from`): the result may differ for another platform or other build arguments.
+    pub decided: bool,
 }
 
 /// What became of a requested file.
@@ -207,6 +210,7 @@ impl<'a> Load<'a> {
             files: self.files,
             diagnostics: self.diagnostics,
             complete: walked.complete,
+            decided: walked.decided,
         }
     }
 }

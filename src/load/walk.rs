@@ -134,6 +134,8 @@ pub(super) struct Walked {
     pub(super) namespaces: Vec<Namespace>,
     pub(super) diagnostics: Diagnostics,
     pub(super) complete: bool,
+    /// See [`super::Loaded::decided`].
+    pub(super) decided: bool,
 }
 
 impl<'w> Walk<'w> {
@@ -163,6 +165,7 @@ impl<'w> Walk<'w> {
                 namespaces: Vec::new(),
                 diagnostics: Diagnostics::new(),
                 complete: true,
+                decided: false,
             },
             reported: Vec::new(),
             past_limit: false,

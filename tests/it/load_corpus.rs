@@ -82,7 +82,21 @@ fn at(files: &impl Sources, span: Span) -> String {
     format!("{}:{line}", file.name)
 }
 
-/// Each stage with its namespace, then each instruction with where it was written.
+/// `file:line` of a span, and the chain of expansions that made it.
+fn place(files: &impl Sources, span: Span) -> String {
+    let chain: Vec<String> = files
+        .chain(span)
+        .iter()
+        .map(|e| format!("{} at {}", e.title(), at(files, e.at)))
+        .collect();
+    match chain.is_empty() {
+        true => at(files, span),
+        false => format!("{} ({})", at(files, span), chain.join(" ← ")),
+    }
+}
+
+/// Each stage with its namespace, then each instruction with where it was written and the
+/// expansions that made it; then the flat Buildfile `rustbuild expand` prints.
 fn outline(analysis: &rustbuild::Analysis) -> String {
     let buildfile = analysis.buildfile.as_ref().unwrap();
     let files = &analysis.files;
@@ -91,14 +105,19 @@ fn outline(analysis: &rustbuild::Analysis) -> String {
         let namespace = stage
             .namespace
             .map(|n| buildfile.imports[n].prefix.as_str());
-        out.push_str(&format!("{:<28}{}", at(files, stage.span), stage.text));
+        out.push_str(&format!("{:<28}{}", place(files, stage.span), stage.text));
         if let Some(prefix) = namespace {
             out.push_str(&format!("    [namespace {prefix}]"));
         }
         out.push('\n');
         for step in &stage.steps {
-            out.push_str(&format!("{:<28}  {}\n", at(files, step.span), step.text));
+            out.push_str(&format!("{:<28}  {}\n", place(files, step.span), step.text));
         }
+    }
+    out.push_str("--- rustbuild expand\n");
+    match rustbuild::print::flat(buildfile, files) {
+        Ok(text) => out.push_str(&text),
+        Err(message) => out.push_str(&format!("error: {message}\n")),
     }
     out
 }
