@@ -229,7 +229,9 @@ impl Walk<'_> {
             StepKind::Copy(copy) => {
                 if let Some(from) = copy.from.as_mut().filter(|w| w.as_literal().is_none()) {
                     self.out.decided = true;
-                    *from = Word::literal(vars::expand(from, &self.names().env), from.span);
+                    let value = vars::expand(from, &self.names().env);
+                    self.not_empty(&value, from.span, "--from");
+                    *from = Word::literal(value, from.span);
                 }
             }
             StepKind::Run(run) => {
@@ -238,10 +240,22 @@ impl Walk<'_> {
                         self.out.decided = true;
                         let env = self.names().env;
                         from.node = vars::expand_text(&from.node, &env, TextMode::Heredoc);
+                        let (value, span) = (from.node.clone(), from.span);
+                        self.not_empty(&value, span, "the mount's `from`");
                     }
                 }
             }
             _ => {}
+        }
+    }
+
+    fn not_empty(&mut self, value: &str, span: Span, what: &str) {
+        if value.is_empty() {
+            self.error(
+                Diagnostic::error(Code::InvalidFlagValue, format!("{what} expands to nothing"))
+                    .with_label(span, "empty once expanded")
+                    .with_help("declare the variable with a value: it names a stage or an image"),
+            );
         }
     }
 

@@ -40,27 +40,18 @@ fn summarize(body: &str) -> String {
     }
 }
 
-/// `|N K=V …` prefix dockerfile.v0 gives RUN history when ARGs are in scope.
+/// `|N K=V …` prefix dockerfile.v0 gives RUN history when ARGs are in scope: one entry per
+/// ARG declared, a name declared twice twice, each with its value now.
 fn run_history(args: &[String], state: &StageState) -> String {
-    let mut seen: Vec<(String, String)> = Vec::new();
-    for (key, value) in &state.args {
-        let value = state
-            .env
-            .get(key)
-            .map(str::to_string)
-            .or_else(|| value.clone())
-            .unwrap_or_default();
-        match seen.iter_mut().find(|(k, _)| k == key) {
-            Some(entry) => entry.1 = value,
-            None => seen.push((key.clone(), value)),
-        }
-    }
-    if seen.is_empty() {
+    if state.args.is_empty() {
         return args.join(" ");
     }
-    let mut parts: Vec<String> = Vec::new();
-    parts.push(format!("|{}", seen.len()));
-    parts.extend(seen.into_iter().map(|(k, v)| format!("{k}={v}")));
+    let mut parts: Vec<String> = Vec::with_capacity(1 + state.args.len() + args.len());
+    parts.push(format!("|{}", state.args.len()));
+    for (key, value) in &state.args {
+        let value = state.env.get(key).or(value.as_deref()).unwrap_or_default();
+        parts.push(format!("{key}={value}"));
+    }
     parts.extend(args.iter().cloned());
     parts.join(" ")
 }

@@ -328,17 +328,8 @@ fn mount_from(cx: &mut Cx, value: &Text<'_>) -> Option<Spanned<String>> {
             );
             None
         }
-        None => {
-            cx.error(
-                Diagnostic::error(
-                    Code::InvalidFlagValue,
-                    "mount `from` does not expand variables",
-                )
-                .with_label(value.span(), "variables are not expanded here")
-                .with_help("define a stage with `FROM ${VAR} AS name` and mount `from=name`"),
-            );
-            None
-        }
+        // Decided while expanding, with the variables in scope: kept as written until then.
+        None => Some(Spanned::new(value.as_str().to_owned(), value.span())),
     }
 }
 

@@ -2,12 +2,13 @@
 //! hand as a plain Dockerfile and built by the daemon's dockerfile.v0: the same files, the
 //! same config, and where the daemon is reproducible the same image ID.
 
+use crate::by_hand::{build, same_as_by_hand};
 use crate::corpus::{assert_ran_rustbuild, with_syntax_line};
 use crate::daemon::{Daemon, Outcome, daemon, tail};
 use crate::image;
-use crate::workspace::Workspace;
 
 const NAMES: (&str, &str) = ("dockerfile.v0", "rustbuild");
+use crate::workspace::Workspace;
 
 /// A service of a monorepo: its Buildfile, the files next to it that it includes, and
 /// `Dockerfile.by-hand`, what they add up to.
@@ -34,87 +35,6 @@ fn monorepo(work: &Workspace) {
         "ARG BASE=local/busybox:latest\nFROM ${BASE} AS base\nRUN echo base > /base.txt\n\
          FROM base\nCOPY hello.txt /hello.txt\nENV FROM_MORE=yes\nRUN echo a > /a.txt\n",
     );
-}
-
-/// `client` (`build` or `buildx build`) of `file` in `work`, tagged, reproducible where the
-/// daemon can be.
-fn build(
-    daemon: &Daemon,
-    work: &Workspace,
-    client: &[&str],
-    file: &str,
-    tag: &str,
-    extra: &[&str],
-) -> Outcome {
-    let mut args = client.to_vec();
-    args.extend(["--progress=plain", "-f", file, "-t", tag]);
-    if daemon.honours_source_date_epoch() {
-        args.extend(["--build-arg", "SOURCE_DATE_EPOCH=0"]);
-    }
-    args.extend(extra);
-    args.push(".");
-    daemon.build(&args, work.path())
-}
-
-/// Builds `file` through rustbuild and `Dockerfile.by-hand` through dockerfile.v0, and
-/// compares the two images.
-fn same_as_by_hand(
-    daemon_name: &'static str,
-    work: &Workspace,
-    client: &[&str],
-    file: &str,
-    extra: &[&str],
-) {
-    let daemon = daemon(daemon_name);
-    let label = work
-        .path()
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned();
-    let (ours, theirs) = (
-        format!("rustbuild-e2e/{label}:rustbuild"),
-        format!("rustbuild-e2e/{label}:dockerfile-v0"),
-    );
-    let built = build(daemon, work, client, file, &ours, extra);
-    assert!(
-        built.success,
-        "{}:\n{}",
-        built.command,
-        tail(&built.text(), 60)
-    );
-    assert_ran_rustbuild(&built);
-    let reference = build(daemon, work, &["build"], "Dockerfile.by-hand", &theirs, &[]);
-    assert!(
-        reference.success,
-        "{}:\n{}",
-        reference.command,
-        tail(&reference.text(), 40)
-    );
-    let mut diffs = image::diff_trees(
-        &image::filesystem(daemon, &theirs),
-        &image::filesystem(daemon, &ours),
-        NAMES,
-    );
-    diffs.extend(image::diff_configs(
-        &image::config(daemon, &theirs),
-        &image::config(daemon, &ours),
-        NAMES,
-    ));
-    assert!(
-        diffs.is_empty(),
-        "{file} on {daemon_name}:\n  {}",
-        diffs.join("\n  ")
-    );
-    if daemon.honours_source_date_epoch() {
-        assert_eq!(
-            image::id(daemon, &ours),
-            image::id(daemon, &theirs),
-            "{file} on {daemon_name}: the image IDs differ; configs:\n{}\n{}",
-            image::raw_config(daemon, &theirs),
-            image::raw_config(daemon, &ours),
-        );
-    }
 }
 
 #[test]

@@ -13,6 +13,7 @@
 //! of the frontend image (loaded with `scripts/images.sh frontend NAME BINARY TAG`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod by_hand;
 mod cache;
 mod configs;
 mod corpus;
@@ -20,6 +21,7 @@ mod daemon;
 mod failures;
 mod image;
 mod includes;
+mod language;
 mod llb;
 mod locations;
 mod oci;

@@ -38,8 +38,22 @@ fn lowered(file: &SourceFile, opts: &LowerOptions) -> Result<Lowered, String> {
         .map_err(|d| render(&d, file, Style::Plain))
 }
 
+/// An example, read with the files it includes, lowered.
+fn example(path: &Path, opts: &LowerOptions) -> Result<Lowered, String> {
+    let analysis = super::disk::analyze(path, opts.scope());
+    let Some(buildfile) = analysis.buildfile else {
+        return Err(render(&analysis.diagnostics, &analysis.files, Style::Plain));
+    };
+    lower::lower(&analysis.files, &buildfile, &ResolvedImages::new(), opts)
+        .map_err(|d| render(&d, &analysis.files, Style::Plain))
+}
+
 fn snapshot_text(file: &SourceFile, platform: &str) -> String {
-    match lowered(file, &options(platform)) {
+    snapshot_of(lowered(file, &options(platform)))
+}
+
+fn snapshot_of(lowered: Result<Lowered, String>) -> String {
+    match lowered {
         Ok(lowered) => format!(
             "{}\n--- platform {}\n--- image config\n{}\n",
             rustbuild::llb::definition_text(&lowered.definition),
@@ -53,9 +67,10 @@ fn snapshot_text(file: &SourceFile, platform: &str) -> String {
 #[test]
 fn examples_lower_for_linux_and_windows() {
     insta::glob!("../../examples", "*/Buildfile", |path| {
-        let file = load(path);
-        insta::assert_snapshot!("linux", snapshot_text(&file, "linux/amd64"));
-        insta::assert_snapshot!("windows", snapshot_text(&file, "windows/amd64"));
+        let linux = snapshot_of(example(path, &options("linux/amd64")));
+        insta::assert_snapshot!("linux", linux);
+        let windows = snapshot_of(example(path, &options("windows/amd64")));
+        insta::assert_snapshot!("windows", windows);
     });
 }
 
@@ -71,9 +86,8 @@ fn corpus_lowers_for_linux_and_windows() {
 #[test]
 fn lowering_twice_gives_identical_bytes() {
     insta::glob!("../../examples", "*/Buildfile", |path| {
-        let file = load(path);
-        let a = lowered(&file, &options("linux/amd64")).unwrap();
-        let b = lowered(&file, &options("linux/amd64")).unwrap();
+        let a = example(path, &options("linux/amd64")).unwrap();
+        let b = example(path, &options("linux/amd64")).unwrap();
         assert_eq!(a.definition.encode_to_vec(), b.definition.encode_to_vec());
         assert_eq!(a.image_config.to_json(), b.image_config.to_json());
     });
@@ -83,7 +97,7 @@ fn lowering_twice_gives_identical_bytes() {
 fn every_op_has_metadata_and_every_instruction_op_a_location() {
     insta::glob!("../../examples", "*/Buildfile", |path| {
         let file = load(path);
-        let def = lowered(&file, &options("linux/amd64")).unwrap().definition;
+        let def = example(path, &options("linux/amd64")).unwrap().definition;
         let source = def.source.as_ref().unwrap();
         assert_eq!(source.infos[0].data, file.text.as_bytes());
         for bytes in &def.def {

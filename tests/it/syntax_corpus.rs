@@ -49,7 +49,8 @@ fn rendered(file: &SourceFile, diagnostics: &Diagnostics) -> String {
 fn examples_parse_to_ir() {
     insta::glob!("../../examples", "*/Buildfile", |path| {
         let file = load(path);
-        let analysis = rustbuild::analyze(&file);
+        let scope = rustbuild::lower::LowerOptions::default();
+        let analysis = super::disk::analyze(path, scope.scope());
         assert_invariants(&file, &analysis.diagnostics);
         assert!(
             analysis.diagnostics.is_empty(),

@@ -1,0 +1,2 @@
+@echo off
+type C:\app\greeting.txt
