@@ -201,3 +201,155 @@ fn bk26_a_call_of_an_unknown_function_fails_with_the_hint() {
         "did you mean `greet`?",
     ]);
 }
+
+/// examples/cross-os as its comment says, for linux/amd64 and windows/amd64 at once, held
+/// per platform to the branch written out as a plain Dockerfile and built by dockerfile.v0.
+#[test]
+fn bk26c_the_cross_os_example_builds_its_linux_and_its_windows_image() {
+    let daemon = daemon("bk26c");
+    let example = crate::daemon::repo_root().join("examples/cross-os");
+    let work = Workspace::new("lang-cross-os");
+    let ours = work.path().join("rustbuild");
+    let dest = format!("type=local,dest={}", ours.display());
+    let platforms = "linux/amd64,windows/amd64";
+    let args = [
+        "buildx",
+        "build",
+        "--progress=plain",
+        "-f",
+        "Buildfile",
+        "--platform",
+        platforms,
+        "-o",
+        &dest,
+        ".",
+    ];
+    let built = daemon.build(&args, &example).ok("the cross-os example");
+    crate::corpus::assert_ran_rustbuild(&built);
+    let by_hand = [
+        (
+            "linux/amd64",
+            "FROM local/busybox:latest AS app\nCOPY --chmod=0755 linux/app.sh /app/app.sh\n\
+             ENTRYPOINT [\"/app/app.sh\"]\nCOPY greeting.txt /app/greeting.txt\n\
+             LABEL org.opencontainers.image.title=cross-os\n",
+        ),
+        (
+            "windows/amd64",
+            "FROM 127.0.0.1:5000/rustbuild/nanoserver:ltsc2022 AS app\n\
+             USER ContainerAdministrator\nCOPY windows/app.cmd /app/app.cmd\n\
+             ENTRYPOINT [\"cmd\", \"/S\", \"/C\", \"C:\\\\app\\\\app.cmd\"]\n\
+             COPY greeting.txt /app/greeting.txt\n\
+             LABEL org.opencontainers.image.title=cross-os\n",
+        ),
+    ];
+    for (platform, text) in by_hand {
+        let file = work.write(&format!("Dockerfile.{}", platform.replace('/', "-")), text);
+        let theirs = work.path().join(platform.replace('/', "-"));
+        let dest = format!("type=local,dest={}", theirs.display());
+        let file = file.to_string_lossy().into_owned();
+        let args = [
+            "buildx",
+            "build",
+            "--progress=plain",
+            "-f",
+            &file,
+            "--platform",
+            platform,
+            "-o",
+            &dest,
+            ".",
+        ];
+        daemon
+            .build(&args, &example)
+            .ok("the branch written out by hand");
+        let dir = platform.replace('/', "_");
+        let a = crate::platforms::walk(&theirs);
+        let mut b = crate::platforms::walk(&ours.join(&dir));
+        // BuildKit's local exporter of several platforms roots absolute symlinks in each
+        // platform's folder; the single-platform reference's are not.
+        for entry in b.values_mut() {
+            if let crate::tar::Kind::Symlink(target) = &mut entry.kind {
+                if let Some(rest) = target.strip_prefix(&format!("/{dir}/")) {
+                    *target = format!("/{rest}");
+                }
+            }
+        }
+        assert!(
+            b.contains_key("/app/greeting.txt"),
+            "{platform}: {:?}",
+            b.keys()
+        );
+        let diffs = crate::image::diff_trees(&a, &b, ("dockerfile.v0", "rustbuild"));
+        assert!(
+            diffs.is_empty(),
+            "{platform} differs:\n  {}",
+            diffs.join("\n  ")
+        );
+    }
+}
+
+/// examples/functions, and the flat file `rustbuild expand` prints for it built through
+/// rustbuild: the same image, by ID.
+#[test]
+fn bk26_the_functions_example_and_its_expansion_build_the_same_image() {
+    let daemon = daemon("bk26");
+    let example = crate::daemon::repo_root().join("examples/functions");
+    let expanded = std::process::Command::new(env!("CARGO_BIN_EXE_rustbuild"))
+        .args(["expand", "Buildfile"])
+        .current_dir(&example)
+        .output()
+        .unwrap();
+    assert!(
+        expanded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&expanded.stderr)
+    );
+    let flat = String::from_utf8(expanded.stdout).unwrap();
+    assert!(
+        !flat.contains("CALL") && !flat.contains("FOR ") && flat.contains("ARG --bind"),
+        "{flat}"
+    );
+    let work = Workspace::new("lang-functions");
+    let flat_file = work.write("Buildfile.flat", &flat);
+    let mut ids = Vec::new();
+    for (file, tag) in [
+        (example.join("Buildfile"), "rustbuild-e2e/functions:example"),
+        (flat_file, "rustbuild-e2e/functions:expanded"),
+    ] {
+        let file = file.to_string_lossy().into_owned();
+        let args = [
+            "buildx",
+            "build",
+            "--progress=plain",
+            "-f",
+            &file,
+            "-t",
+            tag,
+            "--build-arg",
+            "SOURCE_DATE_EPOCH=0",
+            ".",
+        ];
+        let built = daemon.build(&args, &example).ok(tag);
+        crate::corpus::assert_ran_rustbuild(&built);
+        ids.push(crate::image::id(daemon, tag));
+    }
+    assert_eq!(
+        ids[0], ids[1],
+        "the example and its expansion give other images"
+    );
+    let files = crate::image::filesystem(daemon, "rustbuild-e2e/functions:example");
+    for arch in ["amd64", "arm64", "riscv64"] {
+        let entry = files
+            .get(&format!("/bin/app-{arch}"))
+            .map(|e| e.kind.clone());
+        assert_eq!(
+            entry,
+            Some(crate::tar::Kind::File(
+                format!("app for {arch}\n").into_bytes()
+            ))
+        );
+    }
+    let config = crate::image::config(daemon, "rustbuild-e2e/functions:example");
+    let labels = format!("{:?}", config.get("Labels"));
+    assert!(labels.contains("built for amd64 arm64 riscv64"), "{labels}");
+}

@@ -127,7 +127,7 @@ fn bk26_windows_target_gives_the_same_files() {
 }
 
 /// A `-o type=local` output folder as tar entries (owners are whoever ran the export).
-fn walk(root: &Path) -> Tree {
+pub(crate) fn walk(root: &Path) -> Tree {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let mut entries = Vec::new();
     let mut todo = vec![root.to_path_buf()];
