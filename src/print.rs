@@ -106,6 +106,9 @@ fn step_text(step: &Step, files: &impl Sources, main_escape: char) -> Result<Str
             if let Some(from) = &copy.from {
                 edits.push((from.span, word(from)));
             }
+            if let Some(chmod) = &copy.chmod {
+                edits.push((chmod.span, chmod.node.written.clone()));
+            }
         }
         StepKind::Run(run) => {
             for mount in &run.mounts {

@@ -475,6 +475,9 @@ pub enum Chmod {
     Octal(u32),
     /// Symbolic, like `u+x,go=rX`.
     Symbolic(String),
+    /// Written with variables (`--chmod=${MODE}`): decided while expanding, from
+    /// [`ChmodFlag::written`].
+    Unexpanded,
 }
 
 /// `HEALTHCHECK NONE` or `HEALTHCHECK [--interval=…]… CMD command`.

@@ -28,7 +28,8 @@ use super::walk::{Place, StageArg, Walk};
 use super::{MAX_DEPTH, MAX_INSTRUCTIONS, Read, Request, Root};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{
-    ArgDecl, Call, Condition, For, Function, If, Item, Spans, Stage, Step, StepKind, Word,
+    ArgDecl, Call, Chmod, ChmodFlag, Condition, For, Function, If, Item, Spans, Stage, Step,
+    StepKind, Word,
 };
 use crate::source::{ExpansionKind, FileId, Origin, Span, Spanned};
 use crate::suggest::did_you_mean;
@@ -232,6 +233,28 @@ impl Walk<'_> {
                     let value = vars::expand(from, &self.names().env);
                     self.not_empty(&value, from.span, "--from");
                     *from = Word::literal(value, from.span);
+                }
+                if let Some(chmod) = copy
+                    .chmod
+                    .as_mut()
+                    .filter(|c| c.node.mode == Chmod::Unexpanded)
+                {
+                    self.out.decided = true;
+                    let env = self.names().env;
+                    let value = vars::expand_text(&chmod.node.written, &env, TextMode::Heredoc);
+                    match syntax::chmod_mode(&value) {
+                        Some(mode) => {
+                            chmod.node = ChmodFlag { mode, written: value };
+                        }
+                        None => self.error(
+                            Diagnostic::error(
+                                Code::InvalidChmod,
+                                format!("`--chmod={}` expands to `{value}`, not a file mode", chmod.node.written),
+                            )
+                            .with_label(chmod.span, format!("`{value}`"))
+                            .with_help("use an octal mode like 0755 or 644, or a symbolic one like u+x,go=rX"),
+                        ),
+                    }
                 }
             }
             StepKind::Run(run) => {

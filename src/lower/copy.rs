@@ -3,7 +3,7 @@
 
 use super::dispatch::{Lowerer, StageState};
 use super::{ContextSource, paths};
-use crate::diagnostic::Code;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{self, Chmod};
 use crate::llb::{FileAction, OpMeta, Output};
 use crate::pb::pb;
@@ -78,6 +78,14 @@ impl Lowerer<'_> {
                     Chmod::Symbolic(symbolic) => {
                         self.require_cap("file.copy.modestring", chmod.span, "a symbolic --chmod");
                         (-1, symbolic.clone(), Some(text))
+                    }
+                    // `load` decides every mode with variables before lowering.
+                    Chmod::Unexpanded => {
+                        let internal =
+                            Diagnostic::internal("a --chmod with variables was not expanded");
+                        self.diagnostics
+                            .push(internal.with_label(chmod.span, "not expanded"));
+                        return;
                     }
                 }
             }

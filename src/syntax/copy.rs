@@ -147,9 +147,16 @@ fn common(
     })
 }
 
-/// `--chmod=0755` or `--chmod=u+x,go=rX`, literal.
+/// `--chmod=0755` or `--chmod=u+x,go=rX`; with variables, decided while expanding.
 fn chmod(cx: &mut Cx, value: &Text<'_>) -> Option<Spanned<ChmodFlag>> {
-    let text = cx.literal(value, "--chmod")?;
+    let word = cx.word(value)?;
+    let Some(text) = word.as_literal() else {
+        let flag = ChmodFlag {
+            mode: Chmod::Unexpanded,
+            written: value.as_str().to_owned(),
+        };
+        return Some(Spanned::new(flag, value.span()));
+    };
     let mode = chmod_mode(&text);
     if mode.is_none() {
         cx.error(
@@ -173,7 +180,7 @@ fn chmod(cx: &mut Cx, value: &Text<'_>) -> Option<Spanned<ChmodFlag>> {
 ///
 /// Hand-written rather than a grammar rule: a mode is a token, not structure, and a pest
 /// parse per `--chmod` cost more than the rest of the flag (see grammar/README.md).
-fn chmod_mode(text: &str) -> Option<Chmod> {
+pub(super) fn chmod_mode(text: &str) -> Option<Chmod> {
     let octal_digits = text
         .bytes()
         .take(4)

@@ -90,6 +90,11 @@ pub fn directives(file: &SourceFile) -> crate::ir::Directives {
     lines::LineReader::new(&file.text, start, &mut ignored).1
 }
 
+/// The mode a `--chmod` value names, for values decided while expanding.
+pub fn chmod_mode(text: &str) -> Option<crate::ir::Chmod> {
+    copy::chmod_mode(text)
+}
+
 /// Whether `name` (lowercased) is a valid stage name: for names decided while expanding.
 pub fn is_stage_name(name: &str) -> bool {
     cx::matches(grammar::Rule::stage_name, name)
