@@ -1,4 +1,5 @@
-//! `cargo bench --bench parse`: parses and checks a generated 10,000-instruction Buildfile.
+//! `cargo bench --bench parse`: parses and checks a generated 10,000-instruction Buildfile,
+//! then one of 60 lines that FOR and CALL expand to 10,000 steps.
 //!
 //! Timed with `std::time::Instant`: a warm-up run, then the median of several runs.
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
@@ -64,9 +65,31 @@ fn buildfile(count: usize) -> String {
     out
 }
 
+/// 100 stages stamped out by FOR, each with 10 CALLs of a 10-step FUNCTION whose IF takes
+/// one of two branches: 10,000 steps from 30 lines, besides the bindings.
+fn expanding() -> String {
+    let mut out = String::from("ARG N=\"");
+    for i in 0..100 {
+        let _ = write!(out, "{}s{i}", if i == 0 { "" } else { " " });
+    }
+    out.push_str("\"\nFUNCTION steps STEP MODE=fast\n");
+    for i in 0..8 {
+        let _ = writeln!(out, "    RUN echo $STEP {i} && ls /app | wc -l");
+    }
+    out.push_str("    ENV LAST=$STEP\n    IF $MODE == fast\n        RUN echo fast\n    ELSE\n");
+    out.push_str("        RUN echo slow\n    END\nEND\nFOR S IN ${N}\nFROM alpine:3.20 AS ${S}\n");
+    out.push_str("FOR C IN 0 1 2 3 4 5 6 7 8 9\n    CALL steps STEP=${S}-${C}\nEND\nEND\n");
+    out
+}
+
 fn main() {
     let text = buildfile(INSTRUCTIONS);
-    let file = SourceFile::new("Buildfile", text.as_str());
+    measure("parse+check", &text);
+    measure("parse+expand+check", &expanding());
+}
+
+fn measure(what: &str, text: &str) {
+    let file = SourceFile::new("Buildfile", text);
     let analysis = rustbuild::analyze(&file);
     assert!(
         analysis.diagnostics.is_empty(),
@@ -99,7 +122,7 @@ fn main() {
     let median = times[runs / 2];
     let mib = text.len() as f64 / (1024.0 * 1024.0);
     println!(
-        "parse+check: {steps} instructions, {} lines, {:.2} MiB: median {:.2} ms \
+        "{what}: {steps} instructions, {} lines, {:.2} MiB: median {:.2} ms \
          (min {:.2} ms, max {:.2} ms over {runs} runs), {:.0} MiB/s, {:.0} instructions/ms",
         text.lines().count(),
         mib,

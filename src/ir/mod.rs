@@ -311,6 +311,10 @@ pub enum Security {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mount {
     pub kind: MountKind,
+    /// `sharing`, `mode`, `uid`, `gid` and `size` written with variables, as written:
+    /// `load` decides them into `kind` (with `syntax::decide_mount_option`), so none is left
+    /// when lowering.
+    pub unexpanded: Vec<(String, Spanned<String>)>,
     pub span: Span,
 }
 

@@ -187,6 +187,9 @@ impl Spans for Mount {
             MountKind::Secret(m) => each!(f; m.target, m.source, m.id),
             MountKind::Ssh(m) => each!(f; m.target, m.from, m.id),
         }
+        for (_, value) in &mut self.unexpanded {
+            f(&mut value.span);
+        }
         f(&mut self.span);
     }
 }

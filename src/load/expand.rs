@@ -259,6 +259,27 @@ impl Walk<'_> {
             }
             StepKind::Run(run) => {
                 for mount in &mut run.mounts {
+                    for (key, written) in std::mem::take(&mut mount.unexpanded) {
+                        self.out.decided = true;
+                        let env = self.names().env;
+                        let value = vars::expand_text(&written.node, &env, TextMode::Heredoc);
+                        let decided = syntax::decide_mount_option(
+                            &mut mount.kind,
+                            &key,
+                            &value,
+                            written.span,
+                        );
+                        if let Err(diagnostic) = decided {
+                            let message = format!(
+                                "`{key}={}` expands to `{value}`: {}",
+                                written.node, diagnostic.message
+                            );
+                            self.error(Diagnostic {
+                                message,
+                                ..diagnostic
+                            });
+                        }
+                    }
                     if let Some(from) = mount_from(mount).filter(|f| f.node.contains('$')) {
                         self.out.decided = true;
                         let env = self.names().env;

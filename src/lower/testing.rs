@@ -116,6 +116,7 @@ impl Fixture {
 
     pub(super) fn mount(&self, kind: ir::MountKind) -> ir::Mount {
         ir::Mount {
+            unexpanded: Vec::new(),
             kind,
             span: self.span("--mount"),
         }

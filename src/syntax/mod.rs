@@ -95,6 +95,8 @@ pub fn chmod_mode(text: &str) -> Option<crate::ir::Chmod> {
     copy::chmod_mode(text)
 }
 
+pub use mount::decide_mount_option;
+
 /// Whether `name` (lowercased) is a valid stage name: for names decided while expanding.
 pub fn is_stage_name(name: &str) -> bool {
     cx::matches(grammar::Rule::stage_name, name)

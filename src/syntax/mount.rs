@@ -1,8 +1,10 @@
 //! `RUN --mount=type=…,key=value,…`: the five mount types and their options.
 //!
 //! Options are read in any order (Dockerfile reads them left to right, so `required` before
-//! `type=secret` is an error there). Values are words (variables kept) except `type`,
-//! `from`, `sharing`, `mode`, `uid`, `gid` and `size`, which must be literal.
+//! `type=secret` is an error there). Values are words (variables kept for lowering) except
+//! `type`, `env`, `readonly` and `required`, which must be literal, and `from`, `sharing`,
+//! `mode`, `uid`, `gid` and `size`, which `load` decides when they have variables
+//! ([`decide_mount_option`]).
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{
@@ -62,6 +64,7 @@ struct Options {
     permissions: Permissions,
     size: Option<u64>,
     env: Option<String>,
+    unexpanded: Vec<(String, Spanned<String>)>,
 }
 
 /// One `key[=value]` field.
@@ -100,8 +103,10 @@ pub(super) fn mount(cx: &mut Cx, value: &Text<'_>, whole: &Text<'_>) -> Option<M
     if kind == Type::Secret {
         secret_rules(cx, &options, &fields, whole)?;
     }
+    let unexpanded = std::mem::take(&mut options.unexpanded);
     Some(Mount {
         kind: options.into_kind(kind),
+        unexpanded,
         span: whole.span(),
     })
 }
@@ -244,6 +249,20 @@ fn option(cx: &mut Cx, kind: Type, m: &mut Options, field: &Field<'_>) {
                         m.env = cx.literal(value, "a secret's env name");
                     }
                 }
+                "sharing" | "mode" | "uid" | "gid" | "size" if value.as_str().contains('$') => {
+                    let types: (&[Type], &str) = match key {
+                        "sharing" => (&[Type::Cache], "cache"),
+                        "size" => (&[Type::Tmpfs], "tmpfs"),
+                        _ => (
+                            &[Type::Cache, Type::Secret, Type::Ssh],
+                            "cache, secret and ssh",
+                        ),
+                    };
+                    if only(cx, types.0, types.1) {
+                        let written = Spanned::new(value.as_str().to_owned(), value.span());
+                        m.unexpanded.push((key.to_owned(), written));
+                    }
+                }
                 "sharing" => {
                     if only(cx, &[Type::Cache], "cache") {
                         m.sharing = choice(
@@ -277,6 +296,64 @@ fn option(cx: &mut Cx, kind: Type, m: &mut Options, field: &Field<'_>) {
                 _ => unknown_key(cx, field),
             }
         }
+    }
+}
+
+/// Sets the option `key` of a mount to `value`, the expansion of what was written at `span`
+/// with variables; the error, at `span`, when the value is not one the option takes.
+pub fn decide_mount_option(
+    kind: &mut MountKind,
+    key: &str,
+    value: &str,
+    span: crate::source::Span,
+) -> Result<(), Diagnostic> {
+    let mut mapped = super::text::Mapped::default();
+    mapped.push(value, span.start as usize);
+    let text = mapped.view();
+    let mut cx = Cx {
+        escape: '\\',
+        diagnostics: crate::diagnostic::Diagnostics::new(),
+    };
+    match (key, kind) {
+        ("sharing", MountKind::Cache(cache)) => {
+            let choices = [
+                ("shared", Sharing::Shared),
+                ("private", Sharing::Private),
+                ("locked", Sharing::Locked),
+            ];
+            cache.sharing = choice(&mut cx, &text, "sharing", &choices);
+        }
+        ("size", MountKind::Tmpfs(tmpfs)) => tmpfs.size = size(&mut cx, &text),
+        ("mode" | "uid" | "gid", kind) => {
+            let number = number(&mut cx, &text, key);
+            if let Some(permissions) = permissions(kind) {
+                match key {
+                    "mode" => permissions.mode = number,
+                    "uid" => permissions.uid = number,
+                    _ => permissions.gid = number,
+                }
+            }
+        }
+        _ => {}
+    }
+    match cx.diagnostics.into_iter().next() {
+        None => Ok(()),
+        Some(mut diagnostic) => {
+            // The value's text is the expansion, not the source: point at what was written.
+            for label in &mut diagnostic.labels {
+                label.span = span;
+            }
+            Err(diagnostic)
+        }
+    }
+}
+
+fn permissions(kind: &mut MountKind) -> Option<&mut Permissions> {
+    match kind {
+        MountKind::Cache(cache) => Some(&mut cache.permissions),
+        MountKind::Secret(secret) => Some(&mut secret.permissions),
+        MountKind::Ssh(ssh) => Some(&mut ssh.permissions),
+        MountKind::Bind(_) | MountKind::Tmpfs(_) => None,
     }
 }
 
