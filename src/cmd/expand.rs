@@ -88,7 +88,7 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
     let Some(buildfile) = analysis.buildfile.filter(|_| analysis.complete) else {
         return ExitCode::from(1);
     };
-    match rustbuild::print::flat(&buildfile, &analysis.files) {
+    match rustbuild::print::flat(&buildfile, &analysis.files, build.scope()) {
         Ok(text) => {
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(text.as_bytes());

@@ -37,9 +37,9 @@ fn lowered(
     ))
 }
 
-fn flat(analysis: &rustbuild::Analysis) -> Result<String, String> {
+fn flat(analysis: &rustbuild::Analysis, opts: &LowerOptions) -> Result<String, String> {
     let buildfile = analysis.buildfile.as_ref().unwrap();
-    rustbuild::print::flat(buildfile, &analysis.files)
+    rustbuild::print::flat(buildfile, &analysis.files, opts.scope())
 }
 
 /// Every build to check: (a name, the folder of its files or the file itself).
@@ -78,51 +78,72 @@ fn the_flat_buildfile_lowers_to_the_same_ops() {
     let mut checked = 0;
     for path in builds() {
         for platform in ["linux/amd64", "windows/amd64"] {
-            let opts = options(platform);
-            let original = analysis(&path, &opts);
-            let Ok(expected) = lowered(&original, &opts) else {
-                continue;
-            };
-            if !original.buildfile.as_ref().unwrap().imports.is_empty() {
-                continue;
-            }
-            let text = match flat(&original) {
-                Ok(text) => text,
-                // The one build that mixes escape characters on purpose.
-                Err(e) if e.contains("escape character") && path.ends_with("ok-include") => {
-                    continue;
-                }
-                Err(e) => panic!("{}: {e}", path.display()),
-            };
-            let file = SourceFile::new("Buildfile", text.clone());
-            let alone =
-                |_: &rustbuild::load::Request| rustbuild::load::Answer::NotFound(String::new());
-            let again = rustbuild::analyze_loaded(rustbuild::load::load(file, opts.scope(), alone));
-            let got = lowered(&again, &opts).unwrap_or_else(|e| {
-                panic!(
-                    "{} for {platform}: the flat file fails:\n{e}\n{text}",
-                    path.display()
-                )
-            });
-            assert!(
-                expected.0 == got.0,
-                "{} for {platform}: other ops from\n{text}",
-                path.display()
-            );
-            assert_eq!(
-                expected.1,
-                got.1,
-                "{} for {platform}: another image config from\n{text}",
-                path.display()
-            );
-            assert_eq!(
-                flat(&again).unwrap(),
-                text,
-                "{} for {platform}: printing is not stable",
-                path.display()
-            );
-            checked += 1;
+            checked += usize::from(holds(&path, platform, &options(platform)));
         }
     }
     assert!(checked > 20, "only {checked} builds checked");
+}
+
+/// Build arguments named as the imported files' ARGs reach only the main file: the
+/// flat file's bound values keep them out too.
+#[test]
+fn build_args_do_not_reach_imported_stages_in_the_flat_file() {
+    let mut checked = 0;
+    for path in builds()
+        .iter()
+        .filter(|p| p.ends_with("ok-import") || p.ends_with("ok-import-flat"))
+    {
+        for platform in ["linux/amd64", "windows/amd64"] {
+            let mut opts = options(platform);
+            for name in ["GO", "V", "X", "IMG", "TARGETOS"] {
+                opts.build_args.insert(name.to_owned(), "cli".to_owned());
+            }
+            checked += usize::from(holds(path, platform, &opts));
+        }
+    }
+    assert_eq!(checked, 4);
+}
+
+/// Whether the build at `path` lowers for `opts` (false: not checked), and if so, panics
+/// unless its flat file lowers the same.
+fn holds(path: &Path, platform: &str, opts: &LowerOptions) -> bool {
+    let original = analysis(path, opts);
+    let Ok(expected) = lowered(&original, opts) else {
+        return false;
+    };
+    let text = match flat(&original, opts) {
+        Ok(text) => text,
+        // The one build that mixes escape characters on purpose.
+        Err(e) if e.contains("escape character") && path.ends_with("ok-include") => {
+            return false;
+        }
+        Err(e) => panic!("{}: {e}", path.display()),
+    };
+    let file = SourceFile::new("Buildfile", text.clone());
+    let alone = |_: &rustbuild::load::Request| rustbuild::load::Answer::NotFound(String::new());
+    let again = rustbuild::analyze_loaded(rustbuild::load::load(file, opts.scope(), alone));
+    let got = lowered(&again, opts).unwrap_or_else(|e| {
+        panic!(
+            "{} for {platform}: the flat file fails:\n{e}\n{text}",
+            path.display()
+        )
+    });
+    assert!(
+        expected.0 == got.0,
+        "{} for {platform}: other ops from\n{text}",
+        path.display()
+    );
+    assert_eq!(
+        expected.1,
+        got.1,
+        "{} for {platform}: another image config from\n{text}",
+        path.display()
+    );
+    assert_eq!(
+        flat(&again, opts).unwrap(),
+        text,
+        "{} for {platform}: printing is not stable",
+        path.display()
+    );
+    true
 }

@@ -35,16 +35,20 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
-fn analyze(dir: &Path) -> rustbuild::Analysis {
+/// The build every folder is loaded for: linux/amd64, no build arguments.
+fn with_scope<T>(f: impl FnOnce(Scope<'_>) -> T) -> T {
     let none = BTreeMap::new();
     let amd64 = Platform::linux_amd64();
-    let scope = Scope {
+    f(Scope {
         build_args: &none,
         target_platform: &amd64,
         build_platform: &amd64,
         target: None,
-    };
-    analyze_for(dir, scope)
+    })
+}
+
+fn analyze(dir: &Path) -> rustbuild::Analysis {
+    with_scope(|scope| analyze_for(dir, scope))
 }
 
 /// Loads the build of a corpus folder for `scope`, and checks it.
@@ -115,7 +119,7 @@ fn outline(analysis: &rustbuild::Analysis) -> String {
         }
     }
     out.push_str("--- rustbuild expand\n");
-    match rustbuild::print::flat(buildfile, files) {
+    match with_scope(|scope| rustbuild::print::flat(buildfile, files, scope)) {
         Ok(text) => out.push_str(&text),
         Err(message) => out.push_str(&format!("error: {message}\n")),
     }

@@ -7,22 +7,30 @@
 //! a body may have decided them. Bindings print as `ARG --bind`, their end as
 //! `ARG --unset`: the only lines a Dockerfile would not read. Reading the result back and
 //! lowering it gives the same ops as the original (a test holds to that).
+//!
+//! Imported stages join the flat file under names of its own (see [`imports`]), with their
+//! file's global ARGs written out: literal FROM lines, and stage ARGs bound to the value
+//! they take in that file.
 
-use crate::ir::{ArgDecl, Buildfile, Modifier, MountKind, Stage, Step, StepKind, Word, WordPart};
+mod imports;
+
+use crate::ir::{ArgDecl, Buildfile, Modifier, Stage, Step, StepKind, Word, WordPart};
 use crate::source::{FileId, Sources, Span};
 use crate::syntax;
+use crate::vars::Scope;
 
-/// The flat text of `buildfile`, whose spans point into `files`. Refused: IMPORT, which is
-/// not flattened yet, and an included file with another escape character than the main
-/// file's, on a line that uses one.
-pub fn flat(buildfile: &Buildfile, files: &impl Sources) -> Result<String, String> {
-    if !buildfile.imports.is_empty() {
-        return Err(
-            "a Buildfile with IMPORT cannot be flattened yet: its stages keep \
-                    their own global ARGs, which a flat file has no place for"
-                .to_owned(),
-        );
-    }
+use imports::Flat;
+
+/// The flat text of `buildfile`, whose spans point into `files`, for the build `scope`
+/// describes (an imported file's values depend on it). Refused: an included file with
+/// another escape character than the main file's, on a line that uses one, and an
+/// imported stage's ARG that the build's arguments would reach in a flat file.
+pub fn flat(
+    buildfile: &Buildfile,
+    files: &impl Sources,
+    scope: Scope<'_>,
+) -> Result<String, String> {
+    let names = Flat::new(buildfile, scope)?;
     let mut out = String::new();
     let directives = &buildfile.directives;
     if let Some(syntax) = &directives.syntax {
@@ -37,31 +45,31 @@ pub fn flat(buildfile: &Buildfile, files: &impl Sources) -> Result<String, Strin
     for decl in &buildfile.global_args {
         out.push_str(&format!("ARG {}\n", decl_text(decl)));
     }
-    for stage in &buildfile.stages {
+    for (index, stage) in buildfile.stages.iter().enumerate() {
         out.push('\n');
         if let Some(description) = &stage.description {
             for line in description.lines() {
                 out.push_str(&format!("# {line}\n"));
             }
         }
-        out.push_str(&from_line(stage));
+        out.push_str(&from_line(&names, index, stage));
         out.push('\n');
         for step in &stage.steps {
-            out.push_str(&step_text(step, files, directives.escape)?);
+            out.push_str(&step_text(&names, index, step, files, directives.escape)?);
             out.push('\n');
         }
     }
     Ok(out)
 }
 
-fn from_line(stage: &Stage) -> String {
+fn from_line(names: &Flat<'_>, index: usize, stage: &Stage) -> String {
     let mut line = String::from("FROM ");
     if let Some(platform) = &stage.platform {
-        line.push_str(&format!("--platform={} ", word(platform)));
+        line.push_str(&format!("--platform={} ", names.platform(stage, platform)));
     }
-    line.push_str(&word(&stage.base));
-    if let Some(name) = &stage.name {
-        line.push_str(&format!(" AS {}", name.node));
+    line.push_str(&names.base(index, stage));
+    if let Some(name) = names.name(index) {
+        line.push_str(&format!(" AS {name}"));
     }
     line
 }
@@ -73,15 +81,24 @@ fn decl_text(decl: &ArgDecl) -> String {
     }
 }
 
-/// A step as written, or as expansion made it.
-fn step_text(step: &Step, files: &impl Sources, main_escape: char) -> Result<String, String> {
+/// A step of stage `index` as written, or as expansion made it.
+fn step_text(
+    names: &Flat<'_>,
+    index: usize,
+    step: &Step,
+    files: &impl Sources,
+    main_escape: char,
+) -> Result<String, String> {
     let decls = |decls: &[ArgDecl]| decls.iter().map(decl_text).collect::<Vec<_>>().join(" ");
+    let imported = names.imported(index);
     match &step.kind {
         StepKind::Bind(bound) => return Ok(format!("ARG --bind {}", decls(bound))),
         StepKind::Unset(names) => {
             let names: Vec<&str> = names.iter().map(|n| n.node.as_str()).collect();
             return Ok(format!("ARG --unset {}", names.join(" ")));
         }
+        // An imported file's ARGs take its values, which the flat file has no globals for.
+        StepKind::Arg(args) if imported => return names.imported_arg(index, args),
         // Printed from the IR: a body's end declares ARGs again at the line of its CALL.
         StepKind::Arg(args) => return Ok(format!("ARG {}", decls(args))),
         _ => {}
@@ -100,26 +117,24 @@ fn step_text(step: &Step, files: &impl Sources, main_escape: char) -> Result<Str
             ));
         }
     }
-    let mut edits: Vec<(Span, String)> = Vec::new();
-    match &step.kind {
-        StepKind::Copy(copy) => {
-            if let Some(from) = &copy.from {
-                edits.push((from.span, word(from)));
-            }
-            if let Some(chmod) = &copy.chmod {
-                edits.push((chmod.span, chmod.node.written.clone()));
-            }
-        }
-        StepKind::Run(run) => {
-            for mount in &run.mounts {
-                if let Some(from) = mount_from(&mount.kind) {
-                    edits.push((from.span, from.node.clone()));
-                }
-            }
-        }
-        _ => {}
-    }
+    let edits: Vec<(Span, String)> = step
+        .references()
+        .iter()
+        .map(|reference| (reference.span(), names.reference(index, reference)))
+        .chain(chmod_edit(step))
+        .collect();
     Ok(splice(source, step.span, &edits, |span| file.slice(span)))
+}
+
+/// A `--chmod` that expansion decided, printed decided.
+fn chmod_edit(step: &Step) -> Option<(Span, String)> {
+    match &step.kind {
+        StepKind::Copy(copy) => copy
+            .chmod
+            .as_ref()
+            .map(|chmod| (chmod.span, chmod.node.written.clone())),
+        _ => None,
+    }
 }
 
 /// `text` (the source of `whole`) with each edited span replaced, where its source differs.
@@ -151,16 +166,6 @@ fn splice<'a>(
     }
     out.push_str(&text[(at - whole.start) as usize..]);
     out
-}
-
-fn mount_from(kind: &MountKind) -> Option<&crate::source::Spanned<String>> {
-    match kind {
-        MountKind::Bind(bind) => bind.from.as_ref(),
-        MountKind::Cache(cache) => cache.from.as_ref(),
-        MountKind::Tmpfs(tmpfs) => tmpfs.from.as_ref(),
-        MountKind::Ssh(ssh) => ssh.from.as_ref(),
-        MountKind::Secret(_) => None,
-    }
 }
 
 /// A word as it would be written: literal text quoted where the reader would split or
