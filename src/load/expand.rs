@@ -41,6 +41,9 @@ use crate::vars::{self, Env, TextMode};
 pub(super) struct Defined {
     function: Function,
     file: FileId,
+    /// What the names of its file's stages and functions start with (`NS+`): its body's
+    /// names are its file's.
+    prefix: String,
 }
 
 /// A parameter or FOR variable and its value.
@@ -234,6 +237,12 @@ impl Walk<'_> {
                     self.not_empty(&value, from.span, "--from");
                     *from = Word::literal(value, from.span);
                 }
+                if let Some(from) = copy.from.as_mut() {
+                    let full = from.as_literal().and_then(|name| self.qualify(&name));
+                    if let Some(full) = full {
+                        *from = Word::literal(full, from.span);
+                    }
+                }
                 if let Some(chmod) = copy
                     .chmod
                     .as_mut()
@@ -286,6 +295,11 @@ impl Walk<'_> {
                         from.node = vars::expand_text(&from.node, &env, TextMode::Heredoc);
                         let (value, span) = (from.node.clone(), from.span);
                         self.not_empty(&value, span, "the mount's `from`");
+                    }
+                    if let Some(from) = mount_from(mount) {
+                        if let Some(full) = self.qualify(&from.node) {
+                            from.node = full;
+                        }
                     }
                 }
             }
@@ -348,6 +362,7 @@ impl Walk<'_> {
         let defined = Defined {
             file: place.file,
             function,
+            prefix: self.frame.prefix.clone(),
         };
         self.functions.insert(full, Rc::new(defined));
     }
@@ -425,7 +440,7 @@ impl Walk<'_> {
             return;
         }
         let at = call.span;
-        let full = format!("{}{}", self.frame.prefix, call.function.node);
+        let full = format!("{}{}", self.lexical_prefix(), call.function.node);
         let Some(defined) = self.functions.get(&full).cloned() else {
             return self.unknown_function(call);
         };
@@ -458,16 +473,40 @@ impl Walk<'_> {
             ..place.clone()
         };
         self.calls.push((full, at));
+        let outer = std::mem::replace(&mut self.lexical, Some(defined.prefix.clone()));
         self.body(bindings, &defined.function.body, &body, at);
+        self.lexical = outer;
         self.calls.pop();
     }
 
+    /// Where the names written at this point live: the namespace of the FUNCTION whose body
+    /// is being walked, else the file's.
+    fn lexical_prefix(&self) -> &str {
+        self.lexical.as_deref().unwrap_or(&self.frame.prefix)
+    }
+
+    /// A stage name written in an imported FUNCTION's body names its file's stage: `builder`
+    /// in a body of `go.bf` is `go+builder` in the stage that calls it.
+    fn qualify(&self, name: &str) -> Option<String> {
+        let prefix = self
+            .lexical
+            .as_deref()
+            .filter(|p| *p != self.frame.prefix)?;
+        let full = format!("{prefix}{}", name.to_ascii_lowercase());
+        let known = self
+            .out
+            .stages
+            .iter()
+            .any(|s| s.name.as_ref().is_some_and(|n| n.node == full));
+        known.then_some(full)
+    }
+
     fn unknown_function(&mut self, call: &Call) {
-        let prefix = &self.frame.prefix;
+        let prefix = self.lexical_prefix();
         let names: Vec<&str> = self
             .functions
             .keys()
-            .filter_map(|name| name.strip_prefix(prefix.as_str()))
+            .filter_map(|name| name.strip_prefix(prefix))
             .collect();
         let help = match did_you_mean(&call.function.node, &names) {
             Some(near) => format!("did you mean `{near}`?"),

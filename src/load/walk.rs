@@ -56,6 +56,8 @@ pub(super) struct Walk<'w> {
     /// bound before its next step, so a body that starts a stage binds nothing in the one
     /// before.
     pub(super) unbound: Vec<Binding>,
+    /// The namespace prefix of the FUNCTION whose body is being walked, when one is.
+    pub(super) lexical: Option<String>,
     /// The files being included, outermost first, with their INCLUDE: cycles and depth.
     stack: Vec<(Request, Span)>,
     pub(super) out: Walked,
@@ -157,6 +159,7 @@ impl<'w> Walk<'w> {
             bindings: Vec::new(),
             calls: Vec::new(),
             unbound: Vec::new(),
+            lexical: None,
             stack: Vec::new(),
             out: Walked {
                 requests: Vec::new(),
