@@ -473,7 +473,7 @@ impl Walk<'_> {
             ..place.clone()
         };
         self.calls.push((full, at));
-        let outer = std::mem::replace(&mut self.lexical, Some(defined.prefix.clone()));
+        let outer = self.lexical.replace(defined.prefix.clone());
         self.body(bindings, &defined.function.body, &body, at);
         self.lexical = outer;
         self.calls.pop();
