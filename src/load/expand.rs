@@ -77,7 +77,7 @@ pub(super) struct Names {
 impl Walk<'_> {
     pub(super) fn names(&self) -> Names {
         let scope = self.build_scope();
-        let mut env = vars::globals(&self.frame.globals, &scope);
+        let mut env = self.frame.globals_env(&scope);
         let mut declared: Vec<String> = env.keys().map(str::to_owned).collect();
         declared.extend(self.frame.globals.iter().map(|d| d.name.node.clone()));
         if self.frame.stage.is_some() {
@@ -579,7 +579,8 @@ impl Walk<'_> {
             );
             ok = false;
         }
-        let mut env = self.names().env;
+        let caller = self.names().env;
+        let mut env = caller.clone();
         let mut bindings = Vec::new();
         for param in &function.params {
             let name = &param.name.node;
@@ -588,7 +589,7 @@ impl Walk<'_> {
                 .iter()
                 .find(|a| a.key.as_literal().as_ref() == Some(name));
             let value = match (given, &param.default) {
-                (Some(arg), _) => vars::expand(&arg.value, &self.names().env),
+                (Some(arg), _) => vars::expand(&arg.value, &caller),
                 (None, Some(default)) => vars::expand(default, &env),
                 (None, None) => {
                     self.error(

@@ -90,6 +90,9 @@ pub(super) struct Frame {
     pub(super) stages: usize,
     /// The CALLs met so far, expanded once the file's FUNCTIONs are all known.
     pub(super) pending: Vec<Pending>,
+    /// [`vars::globals`] of `globals`, kept while no ARG is added: every condition, CALL and
+    /// FOR reads it.
+    globals_env: std::cell::RefCell<Option<(usize, vars::Env)>>,
 }
 
 /// An ARG of the open stage, or a binding (which no build argument overrides).
@@ -115,6 +118,20 @@ impl Frame {
             stage_args: Vec::new(),
             stages: 0,
             pending: Vec::new(),
+            globals_env: Default::default(),
+        }
+    }
+
+    /// The values of the global ARGs so far, with the build's arguments in `scope`.
+    pub(super) fn globals_env(&self, scope: &Scope<'_>) -> vars::Env {
+        let mut cached = self.globals_env.borrow_mut();
+        match &*cached {
+            Some((count, env)) if *count == self.globals.len() => env.clone(),
+            _ => {
+                let env = vars::globals(&self.globals, scope);
+                *cached = Some((self.globals.len(), env.clone()));
+                env
+            }
         }
     }
 }
