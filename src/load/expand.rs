@@ -472,6 +472,10 @@ impl Walk<'_> {
             in_function: true,
             ..place.clone()
         };
+        // Each CALL counts, as each FOR iteration does: empty bodies called from bodies
+        // called many times would otherwise multiply without bound.
+        self.count += 1;
+        self.check_count();
         self.calls.push((full, at));
         let outer = self.lexical.replace(defined.prefix.clone());
         self.body(bindings, &defined.function.body, &body, at);

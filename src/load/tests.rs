@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 
 use super::*;
 use crate::diagnostic::{self, Style};
+use crate::ir::{StepKind, Word};
 use crate::platform::Platform;
 use crate::source::Sources;
 
@@ -9,6 +10,8 @@ use crate::source::Sources;
 struct Files {
     files: Vec<(&'static str, &'static [u8])>,
     build_args: BTreeMap<String, String>,
+    /// The platform built for: conditions on TARGETOS differ per platform.
+    platform: Platform,
     /// Every request answered, in order.
     asked: Vec<String>,
 }
@@ -17,6 +20,7 @@ fn files(files: &[(&'static str, &'static str)]) -> Files {
     Files {
         files: files.iter().map(|&(n, t)| (n, t.as_bytes())).collect(),
         build_args: BTreeMap::new(),
+        platform: Platform::linux_amd64(),
         asked: Vec::new(),
     }
 }
@@ -28,7 +32,7 @@ impl Files {
         let amd64 = Platform::linux_amd64();
         let scope = Scope {
             build_args: &self.build_args,
-            target_platform: &amd64,
+            target_platform: &self.platform,
             build_platform: &amd64,
             target: None,
         };
@@ -548,4 +552,374 @@ fn check_resolves_an_imported_files_references_in_its_namespace() {
         .map(|d| (d.code, d.range.file.as_str(), d.range.line))
         .collect();
     assert_eq!(found, [("rustbuild::check::stage-cycle", "lib.bf", 2)]);
+}
+
+// ---- The expansion's limits and rounds: FOR, CALL, IF and their bindings. ----
+
+/// The codes of the diagnostics, in order.
+fn codes(loaded: &Loaded) -> Vec<Code> {
+    loaded.diagnostics.iter().map(|d| d.code).collect()
+}
+
+/// `n` words `v0 v1 …`, for a FOR list.
+fn words(n: usize) -> String {
+    (0..n)
+        .map(|i| format!("v{i}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A file that is one stage holding `levels` nested FORs of `values` each around `body`.
+fn for_bomb(levels: usize, values: usize, body: &str) -> &'static str {
+    let list = words(values);
+    let mut text = String::from("FROM a\n");
+    for level in 0..levels {
+        text.push_str(&format!("FOR V{level} IN {list}\n"));
+    }
+    text.push_str(body);
+    text.push_str(&"END\n".repeat(levels));
+    text.leak()
+}
+
+/// Loads a file that must stop at the limit on expansion: one too-large error, quickly.
+fn assert_too_large(main: &'static str) {
+    // No clock: a test that does not stop at the limit hangs, which is as plain; a bound
+    // on time would fail under a busy machine.
+    let loaded = files(&[("Buildfile", main)]).load();
+    assert_eq!(codes(&loaded), [Code::TooLarge], "{:?}", loaded.diagnostics);
+    let message = &loaded.diagnostics.iter().next().unwrap().message;
+    assert!(
+        message.contains("more than 100000 instructions"),
+        "{message}"
+    );
+}
+
+#[test]
+fn nested_fors_whose_product_is_huge_stop_once_at_the_limit() {
+    // 1000^4 iterations if nothing stopped them; empty bodies count too.
+    assert_too_large(for_bomb(4, 1000, ""));
+    assert_too_large(for_bomb(4, 1000, "RUN echo $V0 $V1 $V2 $V3\n"));
+}
+
+#[test]
+fn a_long_for_with_an_empty_body_is_stopped_by_its_iterations() {
+    assert_too_large(for_bomb(1, 200_000, ""));
+    // Under the limit, the same loop is fine: iterations alone are not an error.
+    let loaded = files(&[("Buildfile", for_bomb(1, 1000, ""))]).load();
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+}
+
+#[test]
+fn a_call_chain_deeper_than_the_limit_is_too_deep() {
+    // f0 calls f1 … calls f40, f40 runs: no recursion, only depth.
+    let mut text = String::new();
+    for i in 0..40 {
+        text.push_str(&format!("FUNCTION f{i}\nCALL f{}\nEND\n", i + 1));
+    }
+    text.push_str("FUNCTION f40\nRUN deep\nEND\nFROM a\nCALL f0\n");
+    let loaded = files(&[("Buildfile", text.leak())]).load();
+    assert_eq!(codes(&loaded), [Code::TooDeep], "{:?}", loaded.diagnostics);
+    let diagnostic = loaded.diagnostics.iter().next().unwrap();
+    assert_eq!(diagnostic.message, "CALLs nest more than 32 deep");
+    // The 33rd CALL is the one too many: `CALL f32`, in the body of f31 (line 3·31 + 2).
+    let (list, _) = problems(&loaded);
+    assert_eq!(
+        list,
+        [("rustbuild::load::too-deep", "Buildfile".into(), 95)]
+    );
+}
+
+#[test]
+fn a_chain_of_32_calls_is_fine() {
+    let mut text = String::new();
+    for i in 0..31 {
+        text.push_str(&format!("FUNCTION f{i}\nCALL f{}\nEND\n", i + 1));
+    }
+    text.push_str("FUNCTION f31\nRUN deep\nEND\nFROM a\nCALL f0\n");
+    let loaded = files(&[("Buildfile", text.leak())]).load();
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    assert_eq!(texts(&loaded), [vec!["FROM a", "RUN deep"]]);
+}
+
+#[test]
+fn recursion_direct_or_not_names_its_chain() {
+    let cases = [
+        (
+            "FUNCTION f\nRUN f\nCALL f\nEND\nFROM a\nCALL f\n",
+            "the FUNCTION `f` calls itself: f → f",
+        ),
+        (
+            "FUNCTION a\nCALL b\nEND\nFUNCTION b\nCALL c\nEND\nFUNCTION c\nCALL a\nEND\nFROM x\nCALL a\n",
+            "the FUNCTION `a` calls itself: a → b → c → a",
+        ),
+    ];
+    for (main, message) in cases {
+        let loaded = files(&[("Buildfile", main)]).load();
+        assert_eq!(codes(&loaded), [Code::RecursiveCall], "{main}");
+        let diagnostic = loaded.diagnostics.iter().next().unwrap();
+        assert_eq!(diagnostic.message, message);
+    }
+}
+
+#[test]
+fn blocks_nested_past_the_limit_are_too_deep_in_syntax() {
+    for depth in [65, 200, 5000] {
+        let text = format!(
+            "FROM a\n{}RUN x\n{}",
+            "IF 1\n".repeat(depth),
+            "END\n".repeat(depth)
+        );
+        let loaded = files(&[("Buildfile", text.leak())]).load();
+        let codes = codes(&loaded);
+        assert!(codes.contains(&Code::TooDeep), "{depth}: {codes:?}");
+        let diagnostic = loaded
+            .diagnostics
+            .iter()
+            .find(|d| d.code == Code::TooDeep)
+            .unwrap();
+        assert_eq!(diagnostic.message, "blocks nest more than 64 deep");
+        assert!(loaded.buildfile.is_none() || loaded.diagnostics.has_errors());
+    }
+    // 64 deep is allowed.
+    let text = format!(
+        "FROM a\n{}RUN x\n{}",
+        "IF 1\n".repeat(64),
+        "END\n".repeat(64)
+    );
+    let loaded = files(&[("Buildfile", text.leak())]).load();
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    assert_eq!(texts(&loaded), [vec!["FROM a", "RUN x"]]);
+}
+
+/// Loads `main` round by round, answering `exists()` from `present`: the rounds asked, and
+/// the load.
+fn rounds(main: &'static str, present: &[&str]) -> (Vec<Vec<Request>>, Loaded) {
+    let none = BTreeMap::new();
+    let amd64 = Platform::linux_amd64();
+    let scope = Scope {
+        build_args: &none,
+        target_platform: &amd64,
+        build_platform: &amd64,
+        target: None,
+    };
+    let mut load = Load::new(SourceFile::new("Buildfile", main), scope);
+    let mut rounds = Vec::new();
+    loop {
+        let wanted = load.wants();
+        if wanted.is_empty() {
+            return (rounds, load.finish());
+        }
+        rounds.push(wanted.clone());
+        for request in wanted {
+            let answer = match present.contains(&request.path.as_str()) {
+                true => Answer::Found(Vec::new()),
+                false => Answer::NotFound("the test's context".into()),
+            };
+            load.give(request, answer);
+        }
+    }
+}
+
+fn context(path: &str) -> Request {
+    Request {
+        root: Root::Context,
+        path: path.to_owned(),
+    }
+}
+
+#[test]
+fn both_sides_of_an_and_are_asked_in_one_round() {
+    let main = "FROM a\nIF exists(\"a\") && exists(\"b\")\nRUN both\nELSE\nRUN not\nEND\n";
+    let (asked, loaded) = rounds(main, &["a", "b"]);
+    assert_eq!(asked, [vec![context("a"), context("b")]]);
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    assert_eq!(texts(&loaded), [vec!["FROM a", "RUN both"]]);
+    let (asked, loaded) = rounds(main, &["a"]);
+    assert_eq!(asked, [vec![context("a"), context("b")]]);
+    assert_eq!(texts(&loaded), [vec!["FROM a", "RUN not"]]);
+}
+
+#[test]
+fn an_or_whose_left_side_holds_does_not_need_its_right_side() {
+    // Both are asked in the first round, as x is not known yet; y's answer never matters
+    // once x exists, and whatever it is the branch is taken.
+    let main = "FROM a\nIF exists(\"x\") || exists(\"y\")\nRUN either\nEND\n";
+    for present in [&["x"][..], &["x", "y"]] {
+        let (asked, loaded) = rounds(main, present);
+        assert_eq!(asked.len(), 1, "{asked:?}");
+        assert_eq!(asked[0][0], context("x"));
+        assert!(asked[0].iter().all(|r| r.root == Root::Context));
+        assert_eq!(texts(&loaded), [vec!["FROM a", "RUN either"]]);
+    }
+    // Once x is known to exist, a later round does not ask for y.
+    let main =
+        "FROM a\nIF exists(\"x\")\nIF exists(\"x\") || exists(\"y\")\nRUN either\nEND\nEND\n";
+    let (asked, loaded) = rounds(main, &["x"]);
+    assert_eq!(asked, [vec![context("x")]]);
+    assert_eq!(texts(&loaded), [vec!["FROM a", "RUN either"]]);
+}
+
+#[test]
+fn an_if_in_a_function_body_is_asked_for_too() {
+    // The CALL comes before the FUNCTION: bodies are walked at the end of the file's walk,
+    // in the collecting rounds as well.
+    let main = "FROM a\nCALL f\nFUNCTION f\nIF exists(\"conf\")\nCOPY conf /conf\nEND\nEND\n";
+    let (asked, loaded) = rounds(main, &["conf"]);
+    assert_eq!(asked, [vec![context("conf")]]);
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    assert_eq!(texts(&loaded), [vec!["FROM a", "COPY conf /conf"]]);
+    let (_, loaded) = rounds(main, &[]);
+    assert_eq!(texts(&loaded), [vec!["FROM a"]]);
+}
+
+/// The steps of the only stage.
+fn steps(loaded: &Loaded) -> &[crate::ir::Step] {
+    &loaded.buildfile.as_ref().expect("a Buildfile").stages[0].steps
+}
+
+#[test]
+fn a_parameter_is_bound_for_its_body_only() {
+    let main = "FUNCTION f P\nRUN echo $P\nEND\nFROM a\nCALL f P=1\nRUN after\n";
+    let loaded = files(&[("Buildfile", main)]).load();
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    assert_eq!(
+        texts(&loaded),
+        [vec![
+            "FROM a",
+            "ARG --bind P=1",
+            "RUN echo $P",
+            "ARG --unset P",
+            "RUN after"
+        ]]
+    );
+    let steps = steps(&loaded);
+    let StepKind::Bind(decls) = &steps[0].kind else {
+        panic!("{:?}", steps[0].kind);
+    };
+    assert_eq!(decls[0].name.node, "P");
+    assert_eq!(
+        decls[0].default.as_ref().and_then(Word::as_literal),
+        Some("1".into())
+    );
+    let StepKind::Unset(names) = &steps[2].kind else {
+        panic!("{:?}", steps[2].kind);
+    };
+    assert_eq!(names[0].node, "P");
+}
+
+#[test]
+fn a_stage_arg_a_parameter_hides_is_declared_again_after_the_body() {
+    let main = "FUNCTION f P\nRUN echo $P\nEND\nFROM a\nARG P=outer\nCALL f P=1\nRUN echo $P\n";
+    let loaded = files(&[("Buildfile", main)]).load();
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    let steps = steps(&loaded);
+    let kinds: Vec<&str> = steps.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "ARG P=outer",
+            "ARG --bind P=1",
+            "RUN echo $P",
+            "ARG P",
+            "RUN echo $P"
+        ]
+    );
+    // The declaration again is the stage's own, with its default.
+    let StepKind::Arg(decls) = &steps[3].kind else {
+        panic!("{:?}", steps[3].kind);
+    };
+    assert_eq!(
+        decls[0].default.as_ref().and_then(Word::as_literal),
+        Some("outer".into())
+    );
+}
+
+#[test]
+fn nested_fors_keep_the_outer_variable_bound() {
+    let main = "FROM a\nFOR A IN 1 2\nFOR B IN x\nRUN $A$B\nEND\nRUN a=$A\nEND\nRUN end\n";
+    let loaded = files(&[("Buildfile", main)]).load();
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    assert_eq!(
+        texts(&loaded),
+        [vec![
+            "FROM a",
+            "ARG --bind A=1 B=x",
+            "RUN $A$B",
+            "ARG --unset B",
+            "RUN a=$A",
+            "ARG --unset A",
+            "ARG --bind A=2 B=x",
+            "RUN $A$B",
+            "ARG --unset B",
+            "RUN a=$A",
+            "ARG --unset A",
+            "RUN end",
+        ]]
+    );
+    // The inner condition sees both, the outer body after the inner END still sees A.
+    let main = "FROM a\nFOR A IN 1\nFOR B IN 2\nIF $A == 1 && $B == 2\nRUN both\nEND\nEND\nIF $A == 1\nRUN still\nEND\nEND\n";
+    let loaded = files(&[("Buildfile", main)]).load();
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    let texts = texts(&loaded);
+    assert!(texts[0].contains(&"RUN both".to_owned()), "{texts:?}");
+    assert!(texts[0].contains(&"RUN still".to_owned()), "{texts:?}");
+}
+
+#[test]
+fn each_platform_takes_its_own_branch_and_says_it_decided() {
+    let main = "FROM a\nIF $TARGETOS == \"windows\"\nRUN win\nELSE\nRUN other\nEND\n";
+    let mut files = files(&[("Buildfile", main)]);
+    let loaded = files.load();
+    assert!(loaded.decided);
+    assert_eq!(texts(&loaded), [vec!["FROM a", "RUN other"]]);
+    files.platform = Platform::new("windows", "amd64");
+    let loaded = files.load();
+    assert!(loaded.decided);
+    assert_eq!(texts(&loaded), [vec!["FROM a", "RUN win"]]);
+    let plain = self::files(&[("Buildfile", "FROM a\nRUN x\n")]).load();
+    assert!(!plain.decided);
+}
+
+#[test]
+fn an_else_followed_by_a_character_of_several_bytes_is_not_a_panic() {
+    // Found by the fuzz test: `ELSE` looked at the first two bytes of what follows it.
+    let main = "FROM a\nIF 1\nRUN x\nELSE I\u{feff}F 1\nEND\n";
+    let loaded = files(&[("Buildfile", main)]).load();
+    let (list, _) = problems(&loaded);
+    assert_eq!(
+        list,
+        [("rustbuild::syntax::extra-argument", "Buildfile".into(), 4)]
+    );
+}
+
+/// Functions `f0` (empty, or `body`) to `f{levels}`, each calling the one below `fanout`
+/// times, and a stage calling the top one: `fanout^levels` CALLs if nothing stopped them.
+fn call_bomb(levels: usize, fanout: usize, body: &str) -> &'static str {
+    let mut text = format!("FUNCTION f0\n{body}END\n");
+    for level in 1..=levels {
+        let calls = format!("CALL f{}\n", level - 1).repeat(fanout);
+        text.push_str(&format!("FUNCTION f{level}\n{calls}END\n"));
+    }
+    text.push_str(&format!("FROM a\nCALL f{levels}\n"));
+    text.leak()
+}
+
+#[test]
+fn calls_of_empty_functions_count_towards_the_limit() {
+    // 10^8 CALLs of an empty body: each CALL counts, as each FOR iteration does.
+    assert_too_large(call_bomb(8, 10, ""));
+}
+
+#[test]
+fn includes_of_empty_files_count_towards_the_limit() {
+    // f0.bf is empty; each f{n}.bf includes the one below 10 times: 10^8 INCLUDEs.
+    let mut all: Vec<(&'static str, &'static str)> = vec![("Buildfile", "FROM a\nINCLUDE f8.bf\n")];
+    all.push(("f0.bf", ""));
+    for level in 1..=8 {
+        let name: &'static str = format!("f{level}.bf").leak();
+        let text = format!("INCLUDE f{}.bf\n", level - 1).repeat(10).leak();
+        all.push((name, text));
+    }
+    let loaded = files(&all).load();
+    assert_eq!(codes(&loaded), [Code::TooLarge], "{:?}", loaded.diagnostics);
 }

@@ -306,8 +306,20 @@ impl<'w> Walk<'w> {
             ..file.place
         };
         self.stack.push((file.request, at));
+        let before = self.count;
         self.items(file.module.items.iter().map(Cow::Borrowed), &inner);
+        self.count_at_least_one(before);
         self.stack.pop();
+    }
+
+    /// An INCLUDE or IMPORT that brought nothing counted (an empty file, only FUNCTIONs,
+    /// a collecting pass) counts as one: else files that include an empty file many times
+    /// each would multiply without bound.
+    fn count_at_least_one(&mut self, before: usize) {
+        if self.count == before {
+            self.count += 1;
+            self.check_count();
+        }
     }
 
     /// `IMPORT`: the file's stages are renamed into a namespace and set apart, to stand
@@ -365,8 +377,10 @@ impl<'w> Walk<'w> {
         // The imported file sees none of the importer's parameters or FOR variables.
         let bindings = std::mem::take(&mut self.bindings);
         self.stack.push((file.request.clone(), at));
+        let before = self.count;
         self.items(file.module.items.iter().map(Cow::Borrowed), &file.place);
         self.expand_pending();
+        self.count_at_least_one(before);
         self.stack.pop();
         self.bindings = bindings;
         let inner = std::mem::replace(&mut self.frame, outer);

@@ -124,8 +124,10 @@ pub(super) fn branch(
 /// `ELSE` or `ELSE IF condition`: `Some(text)` of the condition for ELSE IF.
 pub(super) fn else_condition<'a>(ins: &Instruction<'a>) -> Option<Text<'a>> {
     let args = ins.args.as_str();
-    let is_if = args.len() >= 2
-        && args[..2].eq_ignore_ascii_case("if")
+    // `get`: the first two bytes may split a character (`ELSE I\u{feff}F`).
+    let is_if = args
+        .get(..2)
+        .is_some_and(|head| head.eq_ignore_ascii_case("if"))
         && args[2..].chars().next().is_none_or(char::is_whitespace);
     is_if.then(|| ins.args.slice(2..ins.args.len()).trim())
 }

@@ -230,6 +230,33 @@ const FRAGMENTS: &[&str] = &[
     "?",
     "0",
     "70000/tcp",
+    // Blocks and conditions.
+    "FUNCTION ",
+    "CALL ",
+    "IF ",
+    "ELSE\n",
+    "ELSE IF ",
+    "END\n",
+    "FOR ",
+    " IN ",
+    "==",
+    "!=",
+    "!",
+    "&&",
+    "||",
+    "(",
+    ")",
+    "exists(",
+    "exists(\"a\")",
+    "$TARGETOS",
+];
+
+/// Seeds written with blocks, for the mutations to break.
+const BLOCK_SEEDS: &[&str] = &[
+    "ARG MODE=debug\nFUNCTION apt PKGS CLEAN=true\nRUN apt-get install $PKGS\nIF $CLEAN\nRUN rm -rf /x\nEND\nEND\nFROM debian\nCALL apt PKGS=\"a b\"\nCALL apt PKGS=c CLEAN=false\n",
+    "IF $TARGETOS == \"windows\" && !($TARGETARCH != amd64 || exists(\"w.conf\"))\nFROM win AS base\nELSE IF exists(\"a\")\nFROM alpine AS base\nELSE\nFROM scratch AS base\nEND\nRUN x\n",
+    "ARG ARCHS=\"amd64 arm64\"\nFOR ARCH IN ${ARCHS}\nFROM --platform=linux/${ARCH} golang AS build-${ARCH}\nRUN go build\nEND\nFROM scratch\nFOR ARCH IN ${ARCHS}\nCOPY --from=build-${ARCH} /a /b-${ARCH}\nEND\n",
+    "FUNCTION f P\nCALL g Q=$P\nEND\nFUNCTION g Q\nFOR X IN 1 2\nRUN echo $Q$X\nEND\nEND\nFROM a\nARG P=outer\nCALL f P=1\nRUN --mount=from=${P} true\n",
 ];
 
 fn mutate(rng: &mut Rng, base: &str) -> Vec<u8> {
@@ -303,6 +330,7 @@ fn seeds() -> Vec<String> {
             seeds.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
         }
     }
+    seeds.extend(BLOCK_SEEDS.iter().map(|&text| text.to_owned()));
     for entry in std::fs::read_dir(root.join("examples")).unwrap() {
         let path = entry.unwrap().path().join("Buildfile");
         if let Ok(text) = std::fs::read_to_string(path) {
@@ -379,4 +407,157 @@ fn huge_and_deep_inputs_finish() {
     ] {
         exercise(text.as_bytes(), false);
     }
+}
+
+/// A condition of random shape: variables, strings, comparisons, `exists` and operators.
+fn random_condition(rng: &mut Rng, depth: usize) -> String {
+    const VALUES: &[&str] = &[
+        "$TARGETOS",
+        "$X",
+        "${P}",
+        "$UNDECLARED",
+        "\"windows\"",
+        "linux",
+        "0",
+    ];
+    const PATHS: &[&str] = &["\"a\"", "\"$X\"", "\"../out\"", "\"\"", "'/abs'"];
+    // Now and then a condition that does not parse (only at the top: most stay valid).
+    if depth == 0 && rng.below(20) == 0 {
+        return (*rng.pick(&["exists(", "(", ")", "&&", "==", "$X == $X == $X"])).to_owned();
+    }
+    if depth > 3 || rng.below(3) == 0 {
+        let (left, right) = (rng.pick(VALUES), rng.pick(VALUES));
+        return match rng.below(4) {
+            0 => format!("{left} == {right}"),
+            1 => format!("{left} != {right}"),
+            2 => format!("exists({})", rng.pick(PATHS)),
+            _ => (*left).to_owned(),
+        };
+    }
+    let (left, right) = (
+        random_condition(rng, depth + 1),
+        random_condition(rng, depth + 1),
+    );
+    match rng.below(4) {
+        0 => format!("!{left}"),
+        1 => format!("{left} && {right}"),
+        2 => format!("{left} || {right}"),
+        _ => format!("({left})"),
+    }
+}
+
+/// A line that is not a block: a CALL of one of a few names (so some recurse) or an
+/// ordinary instruction.
+fn random_plain_line(rng: &mut Rng, out: &mut String) {
+    let line = match rng.below(8) {
+        0 | 1 => format!("CALL f{} P=$X", rng.below(4)),
+        2 => "ARG X=1".to_owned(),
+        3 => "COPY --from=${X} /a /b".to_owned(),
+        4 => "FROM alpine AS s-${X}".to_owned(),
+        _ => "RUN echo $X $P".to_owned(),
+    };
+    out.push_str(&line);
+    out.push('\n');
+}
+
+/// A FOR's first line: mostly one value, as many nested FORs of several values only test
+/// the limit on expansion, slowly.
+fn random_for(rng: &mut Rng) -> String {
+    match rng.below(5) {
+        0 => "FOR X IN a b c\n".to_owned(),
+        1 => "FOR X IN\n".to_owned(),
+        _ => format!("FOR V{} IN ${{X}}\n", rng.below(3)),
+    }
+}
+
+const STRAY_ELSES: &[&str] = &["ELSE\n", "ELSE IF 1\n"];
+
+/// A mistake in the block structure, once in a while: an END or ELSE with nothing to close,
+/// or a deep run of openers, closed or not.
+fn random_mistake(rng: &mut Rng, out: &mut String) {
+    match rng.below(3) {
+        0 => out.push_str("END\n"),
+        1 => {
+            let stray = rng.pick(STRAY_ELSES);
+            out.push_str(stray);
+        }
+        _ => {
+            let depth = rng.below(200);
+            let opener = *rng.pick(&["IF 1\n", "FOR X IN a\n", "FUNCTION deep\n"]);
+            out.push_str(&opener.repeat(depth));
+            out.push_str("RUN deep\n");
+            out.push_str(&"END\n".repeat(rng.below(depth + 2)));
+        }
+    }
+}
+
+/// A body of `budget` lines at most, its blocks mostly balanced.
+fn random_body(rng: &mut Rng, out: &mut String, depth: usize, budget: &mut usize) {
+    while *budget > 0 {
+        *budget -= 1;
+        match rng.below(12) {
+            0 if depth > 0 => return,
+            0 | 1 => random_plain_line(rng, out),
+            2 | 3 => {
+                out.push_str(&format!("IF {}\n", random_condition(rng, 0)));
+                random_body(rng, out, depth + 1, budget);
+                if rng.below(3) == 0 {
+                    out.push_str(&format!("ELSE IF {}\n", random_condition(rng, 0)));
+                    random_body(rng, out, depth + 1, budget);
+                }
+                if rng.below(2) == 0 {
+                    out.push_str("ELSE\n");
+                    random_body(rng, out, depth + 1, budget);
+                }
+                close(rng, out);
+            }
+            4 => {
+                out.push_str(&random_for(rng));
+                random_body(rng, out, depth + 1, budget);
+                close(rng, out);
+            }
+            5 if rng.below(30) == 0 => random_mistake(rng, out),
+            _ => random_plain_line(rng, out),
+        }
+    }
+}
+
+/// An END, forgotten once in a while.
+fn close(rng: &mut Rng, out: &mut String) {
+    if rng.below(100) != 0 {
+        out.push_str("END\n");
+    }
+}
+
+/// A random Buildfile of blocks: FUNCTIONs calling each other (or themselves) at the top,
+/// then stages of IFs, FORs and CALLs.
+fn random_blocks(rng: &mut Rng) -> String {
+    let mut text = String::new();
+    if rng.below(4) != 0 {
+        text.push_str("ARG X=1\n");
+    }
+    for _ in 0..rng.below(4) {
+        text.push_str(&format!("FUNCTION f{} P=1\n", rng.below(4)));
+        let mut budget = rng.below(6);
+        random_body(rng, &mut text, 1, &mut budget);
+        close(rng, &mut text);
+    }
+    if rng.below(8) != 0 {
+        text.push_str("FROM a\n");
+    }
+    let mut budget = rng.below(40);
+    random_body(rng, &mut text, 0, &mut budget);
+    text
+}
+
+#[test]
+fn random_block_structures_load_and_expand_without_panicking() {
+    let mut rng = seed(0xA076_1D64_78BD_642F);
+    let started = std::time::Instant::now();
+    for case in 0..cases() / 5 {
+        let text = random_blocks(&mut rng);
+        exercise(text.as_bytes(), case % 10 == 0);
+    }
+    // Each case must finish: the limits on nesting and expansion bound the work.
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
 }
