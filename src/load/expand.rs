@@ -178,19 +178,28 @@ impl Walk<'_> {
             return;
         };
         if self.frame.stage.is_none() {
-            if let StepKind::Arg(decls) = &written.kind {
-                let mut decls = decls.clone();
-                if !self.bindings.is_empty() {
-                    let env = self.names().env;
-                    for decl in &mut decls {
-                        if let Some(default) = &mut decl.default {
-                            *default = Word::literal(vars::expand(default, &env), default.span);
-                        }
-                    }
-                }
-                self.frame.globals.extend(decls);
+            let StepKind::Arg(decls) = &written.kind else {
+                return self.push(item, place);
+            };
+            if self.bindings.is_empty() {
+                self.frame.globals.extend(decls.iter().cloned());
+                return self.push(item, place);
             }
-            return self.push(item, place);
+            // A global ARG in a body reads the bindings, which lowering does not know: its
+            // defaults are written out.
+            let env = self.names().env;
+            let mut item = item.into_owned();
+            if let Item::Step(Step {
+                kind: StepKind::Arg(decls),
+                ..
+            }) = &mut item
+            {
+                for default in decls.iter_mut().filter_map(|d| d.default.as_mut()) {
+                    *default = Word::literal(vars::expand(default, &env), default.span);
+                }
+                self.frame.globals.extend(decls.iter().cloned());
+            }
+            return self.push(Cow::Owned(item), place);
         }
         self.bind_unbound();
         self.note(&written.kind);
@@ -226,8 +235,10 @@ impl Walk<'_> {
         }
     }
 
-    /// `--from=…` and `--mount from=…` with variables are decided while converting: the
-    /// stage graph depends on them.
+    /// `--from`, `--mount from=`, `--chmod` and the mount options that must be literal are
+    /// decided while converting when they have variables: the stage graph depends on the
+    /// first two, and syntax could not check the others. A name written in an imported
+    /// FUNCTION's body is its file's.
     fn decide_step(&mut self, step: &mut Step) {
         match &mut step.kind {
             StepKind::Copy(copy) => {
