@@ -1,6 +1,7 @@
 //! The files a Buildfile includes, read from disk for `check` and `llb`: the main file's
 //! directory, and the directories given with `--build-context NAME=DIR`; and the paths
-//! `exists()` asks about, in the build context (the current directory, as for `docker build .`).
+//! `exists()` asks about, in the build context (the current directory, as for `docker build .`,
+//! less what its `.dockerignore` leaves out).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -35,6 +36,12 @@ impl<'a> DiskFiles<'a> {
     fn read(&self, request: &Request) -> Answer {
         let (dir, searched) = match &request.root {
             Root::Context => {
+                let ignored = std::fs::read_to_string(".dockerignore")
+                    .map(|text| rustbuild::ignore::parse_lines(&text))
+                    .unwrap_or_default();
+                if rustbuild::ignore::excluded_by(&ignored, &request.path).is_some() {
+                    return Answer::NotFound("the build context (.dockerignore)".to_owned());
+                }
                 return match Path::new(".").join(&request.path).try_exists() {
                     Ok(true) => Answer::Found(Vec::new()),
                     Ok(false) => Answer::NotFound("the build context".to_owned()),

@@ -73,7 +73,7 @@ async fn read_root(
     paths: &[String],
 ) -> Vec<Answer> {
     let (reference, searched) = match root {
-        Root::Context => return context_paths(bridge, session_id, paths).await,
+        Root::Context => return context_paths(bridge, source, session_id, paths).await,
         Root::Main => {
             let searched = "the Buildfile's directory (the `dockerfile` local)".to_owned();
             (
@@ -137,8 +137,14 @@ async fn read_root(
 }
 
 /// Whether each of `paths` exists in the build context: one Solve of the `context` local
-/// restricted to them, and a StatFile each.
-async fn context_paths(bridge: &mut Bridge, session_id: &str, paths: &[String]) -> Vec<Answer> {
+/// restricted to them, and a StatFile each. A path the ignore file leaves out is not in the
+/// context, as COPY sees it.
+async fn context_paths(
+    bridge: &mut Bridge,
+    source: &BuildSource,
+    session_id: &str,
+    paths: &[String],
+) -> Vec<Answer> {
     let (definition, _) = files::local_definition(
         &bridge.caps.llb,
         "context",
@@ -159,6 +165,13 @@ async fn context_paths(bridge: &mut Bridge, session_id: &str, paths: &[String]) 
     };
     let mut answers = Vec::new();
     for path in paths {
+        if crate::ignore::excluded_by(&source.ignore.patterns, path).is_some() {
+            answers.push(Answer::NotFound(format!(
+                "the build context ({})",
+                source.ignore.name
+            )));
+            continue;
+        }
         answers.push(match bridge.exists(&reference, path).await {
             Ok(true) => Answer::Found(Vec::new()),
             Ok(false) => Answer::NotFound("the build context".to_owned()),

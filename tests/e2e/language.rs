@@ -96,10 +96,12 @@ fn bk20_for_stamps_out_stages_and_copies_from_each() {
     same_as_by_hand("bk20", &work, &["build"], "Buildfile", &[]);
 }
 
-/// IF on a build argument, the platform and the build context; a branch that picks the
-/// stage's FROM; `--mount from=${X}` with a stage ARG.
+/// IF on a build argument, the platform and the build context (less what .dockerignore
+/// leaves out); a branch that picks the stage's FROM; `--mount from=${X}` with a stage ARG.
 fn conditions(work: &Workspace) {
     work.write("debug.conf", "debug\n");
+    work.write("ignored.conf", "left out\n");
+    work.write(".dockerignore", "ignored.conf\n");
     work.write(
         "Buildfile",
         with_syntax_line(
@@ -117,6 +119,9 @@ fn conditions(work: &Workspace) {
              ELSE IF exists(\"debug.conf\") && $TARGETARCH == amd64\n\
              \x20   COPY debug.conf /etc/app.conf\n\
              ELSE\n\
+             \x20   RUN false\n\
+             END\n\
+             IF exists(\"ignored.conf\")\n\
              \x20   RUN false\n\
              END\n\
              RUN --mount=from=${SRC},target=/b cp /b/base.txt /copied.txt\n",
