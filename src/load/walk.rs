@@ -65,6 +65,8 @@ pub(super) struct Walk<'w> {
     reported: Vec<FileId>,
     /// The limit on expansion was reported.
     past_limit: bool,
+    /// Every namespace's prefix so far: a set, since a build may import thousands of times.
+    prefixes: std::collections::BTreeSet<String>,
 }
 
 /// The main file, or a file IMPORT brought in, with what is particular to it.
@@ -189,6 +191,7 @@ impl<'w> Walk<'w> {
             },
             reported: Vec::new(),
             past_limit: false,
+            prefixes: Default::default(),
         }
     }
 
@@ -338,7 +341,7 @@ impl<'w> Walk<'w> {
         }
         let namespace = &import.namespace.node;
         let prefix = format!("{}{namespace}+", self.frame.prefix);
-        if self.splice && self.out.namespaces.iter().any(|n| n.prefix == prefix) {
+        if self.splice && !self.prefixes.insert(prefix.clone()) {
             return self.error(at_include(
                 Code::DuplicateNamespace,
                 format!("the namespace `{namespace}` is imported twice"),
