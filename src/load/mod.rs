@@ -1,23 +1,26 @@
-//! Stage 2: the files a Buildfile brings in, followed. Text -> [`ir::Buildfile`].
+//! Stage 2: the files a Buildfile brings in, followed, and its blocks expanded: the one
+//! expansion stage. Text -> the flat [`ir::Buildfile`] that check and lower take.
 //!
-//! [`Load`] parses the main file, then asks its caller for the files that INCLUDE and IMPORT
-//! name. It never reads a file itself: the caller answers [`Load::wants`] with
+//! [`Load`] parses the main file, then asks its caller for what it cannot know itself: the
+//! files that INCLUDE and IMPORT name, and whether the paths `exists()` names are in the
+//! build context. It never reads anything itself: the caller answers [`Load::wants`] with
 //! [`Load::give`], from the disk (the CLI), from BuildKit (the gateway) or from memory
 //! (tests), so the same code serves all three. Every file is read once; one round of
-//! requests asks for every file that can be known at that point, so a chain of literal paths
-//! costs one round per depth. A path with variables waits until everything before it is
-//! loaded, because an included file before it may declare the ARG it uses.
+//! requests asks for everything that can be known at that point, so a chain of literal paths
+//! costs one round per depth. A path or condition with variables waits until everything
+//! before it is loaded, because an included file before it may declare the ARG it uses.
 //!
 //! INCLUDE splices a file's instructions in where it stands, as if written there; IMPORT
-//! sets a file's stages apart in a namespace (`NS+name`) with its own global ARGs. Then the
+//! sets a file's stages apart in a namespace (`NS+name`) with its own global ARGs; IF, FOR
+//! and CALL are decided from the build's arguments and platform (`expand.rs`). Then the
 //! main file's spliced instructions are gathered into stages at FROM, as one file's are,
 //! after the imported stages. Each node brought in keeps spans into its own file and carries
-//! the INCLUDE or IMPORT as its origin, so errors and BuildKit's source map name the right
-//! file and the chain that brought it. Errors emitted: invalid-include-path,
+//! the INCLUDE, IMPORT, CALL or FOR iteration as its origin, so errors and BuildKit's source
+//! map name the right file and the chain that brought it. Errors emitted: invalid-include-path,
 //! include-not-found, include-not-followed (a warning), include-cycle, too-deep, too-large,
 //! stage-in-included-steps, import-in-stage, duplicate-namespace, nothing-to-import,
-//! unknown-import-arg, undeclared-variable and invalid-exists-path (deciding IF conditions),
-//! and the syntax errors of every file.
+//! unknown-import-arg, those of `expand.rs` and `condition.rs`, and the syntax errors of
+//! every file.
 
 mod condition;
 mod expand;
@@ -32,9 +35,9 @@ use crate::source::{FileId, Origin, SourceFile, SourceFiles, Span};
 use crate::syntax;
 use crate::vars::Scope;
 
-/// INCLUDEs nest at most this deep.
+/// INCLUDEs, and CALLs, nest at most this deep.
 pub const MAX_DEPTH: usize = 32;
-/// A build expands to at most this many instructions.
+/// A build expands to at most this many instructions (each CALL and FOR iteration counts one).
 pub const MAX_INSTRUCTIONS: usize = 100_000;
 /// A build reads at most this many files.
 pub const MAX_FILES: usize = 1_000;

@@ -13,8 +13,9 @@
 //! - [`word`]: quotes, escapes and variable references inside words.
 //!
 //! One instruction per module family ([`from`], [`run`]/[`mount`], [`copy`], [`vars`],
-//! [`config`], [`command`], [`compose`] for INCLUDE and IMPORT) turns those into IR. Every error is collected: a bad instruction
-//! is reported and skipped, and reading goes on. Errors emitted: invalid-utf8,
+//! [`config`], [`command`], [`compose`] for INCLUDE and IMPORT, [`block`] and [`condition`]
+//! for FUNCTION, CALL, IF, FOR and END) turns those into IR. Every error is collected: a bad
+//! instruction is reported and skipped, and reading goes on. Errors emitted: invalid-utf8,
 //! unexpected-token, unknown-instruction, unsupported-instruction, unknown-flag,
 //! duplicate-flag, invalid-flag-value, missing-argument, extra-argument, invalid-json,
 //! unterminated-quote, unterminated-heredoc, invalid-variable, invalid-directive,
