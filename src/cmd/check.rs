@@ -84,7 +84,7 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
 
 /// Loads the file and its includes from disk, and checks them.
 fn analyze(file: SourceFile, options: &Options) -> rustbuild::Analysis {
-    DiskFiles::new(&options.path, &options.build.contexts).analyze(file, options.build.scope())
+    DiskFiles::new(&options.path, &options.build).analyze(file, options.build.scope())
 }
 
 /// `Ok(None)` asks for the help text.

@@ -74,7 +74,7 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
             return ExitCode::from(super::EXIT_USAGE);
         }
     };
-    let analysis = DiskFiles::new(&path, &build.contexts).analyze(file, build.scope());
+    let analysis = DiskFiles::new(&path, &build).analyze(file, build.scope());
     if !analysis.diagnostics.is_empty() {
         let style = match std::io::stderr().is_terminal() {
             true => Style::Fancy,

@@ -1,7 +1,7 @@
 //! The files a Buildfile includes, read from disk for `check` and `llb`: the main file's
 //! directory, and the directories given with `--build-context NAME=DIR`; and the paths
-//! `exists()` asks about, in the build context (the current directory, as for `docker build .`,
-//! less what its `.dockerignore` leaves out).
+//! `exists()` asks about, in the build context (`--context`, else the current directory as
+//! for `docker build .`, less what its `.dockerignore` leaves out).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -11,20 +11,28 @@ use rustbuild::load::{Answer, Request, Root};
 use rustbuild::source::SourceFile;
 use rustbuild::vars::Scope;
 
+use super::scope::BuildFlags;
+
 pub(crate) struct DiskFiles<'a> {
     /// The main file's directory: the current one for standard input.
     main: PathBuf,
     contexts: &'a BTreeMap<String, PathBuf>,
+    /// The build context, for `exists()`.
+    context: &'a Path,
 }
 
 impl<'a> DiskFiles<'a> {
     /// For the Buildfile at `path` (`-` for standard input).
-    pub(crate) fn new(path: &str, contexts: &'a BTreeMap<String, PathBuf>) -> Self {
+    pub(crate) fn new(path: &str, build: &'a BuildFlags) -> Self {
         let main = match Path::new(path).parent() {
             Some(dir) if path != "-" && !dir.as_os_str().is_empty() => dir.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        Self { main, contexts }
+        Self {
+            main,
+            contexts: &build.contexts,
+            context: &build.context,
+        }
     }
 
     /// Loads `file` with the files it includes, and checks them.
@@ -36,13 +44,13 @@ impl<'a> DiskFiles<'a> {
     fn read(&self, request: &Request) -> Answer {
         let (dir, searched) = match &request.root {
             Root::Context => {
-                let ignored = std::fs::read_to_string(".dockerignore")
+                let ignored = std::fs::read_to_string(self.context.join(".dockerignore"))
                     .map(|text| rustbuild::ignore::parse_lines(&text))
                     .unwrap_or_default();
                 if rustbuild::ignore::excluded_by(&ignored, &request.path).is_some() {
                     return Answer::NotFound("the build context (.dockerignore)".to_owned());
                 }
-                return match Path::new(".").join(&request.path).try_exists() {
+                return match self.context.join(&request.path).try_exists() {
                     Ok(true) => Answer::Found(Vec::new()),
                     Ok(false) => Answer::NotFound("the build context".to_owned()),
                     Err(error) => Answer::Unavailable(format!("the build context: {error}")),

@@ -27,7 +27,7 @@ Writes the LLB Definition of FILE (`-` reads stdin) to stdout, as `buildctl buil
   --json                     print the ops, their metadata and the image config as JSON
 
 Base images are not looked up: they are used unpinned, with an empty config. `exists()`
-looks in the current directory, the context of the command above."
+looks in the current directory (the context of the command above), or in `--context DIR`."
 );
 
 /// The parsed command line.
@@ -157,7 +157,7 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
 
 /// Loads the file and its includes from disk, and checks them.
 fn analyze(file: SourceFile, args: &Args) -> rustbuild::Analysis {
-    DiskFiles::new(&args.file, &args.build.contexts).analyze(file, args.build.scope())
+    DiskFiles::new(&args.file, &args.build).analyze(file, args.build.scope())
 }
 
 fn report(diagnostics: &Diagnostics, file: &SourceFiles) {

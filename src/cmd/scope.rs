@@ -7,13 +7,15 @@ use std::path::PathBuf;
 use rustbuild::platform::Platform;
 use rustbuild::vars::Scope;
 
-/// `--build-arg`, `--platform`, `--target` and `--build-context`.
+/// `--build-arg`, `--platform`, `--target`, `--build-context` and `--context`.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct BuildFlags {
     pub(crate) build_args: BTreeMap<String, String>,
     pub(crate) platform: Platform,
     pub(crate) target: Option<String>,
     pub(crate) contexts: BTreeMap<String, PathBuf>,
+    /// The build context `exists()` looks in: the current directory, as for `docker build .`.
+    pub(crate) context: PathBuf,
     /// The platform rustbuild runs on, as far as the build can tell: linux/amd64 offline.
     build_platform: Platform,
 }
@@ -24,7 +26,8 @@ macro_rules! build_flags_help {
         "  --build-arg K=V            a build argument (repeatable)
   --platform P               the target platform (default linux/amd64), e.g. windows/amd64
   --target T                 the stage to build instead of the last one
-  --build-context NAME=DIR   where `INCLUDE --from=NAME` reads (repeatable)"
+  --build-context NAME=DIR   where `INCLUDE --from=NAME` reads (repeatable)
+  --context DIR              the build context `exists()` looks in (default: the current directory)"
     };
 }
 pub(crate) use build_flags_help;
@@ -36,6 +39,7 @@ impl Default for BuildFlags {
             platform: Platform::linux_amd64(),
             target: None,
             contexts: BTreeMap::new(),
+            context: PathBuf::from("."),
             build_platform: Platform::linux_amd64(),
         }
     }
@@ -70,6 +74,7 @@ impl BuildFlags {
                     _ => return Err(format!("--build-context `{pair}` is not NAME=DIR")),
                 }
             }
+            "--context" => self.context = PathBuf::from(value(flag)?),
             _ => return Ok(false),
         }
         Ok(true)
