@@ -13,7 +13,7 @@ use rustbuild::diagnostic::{self, Diagnostics, Style};
 use rustbuild::source::{FileId, SourceFile, SourceFiles, Sources, Span};
 
 use super::files::{DiskFiles, read};
-use super::scope::{BuildFlags, build_flags_help};
+use super::scope::{ArgReader, BuildFlags, build_flags_help};
 
 const USAGE: &str = concat!(
     "usage: rustbuild check FILE [--format human|json] [--build-arg K=V]... [--platform P]
@@ -92,39 +92,28 @@ fn options(args: &[String]) -> Result<Option<Options>, String> {
     let mut path = None;
     let mut format = Format::Human;
     let mut build = BuildFlags::default();
-    let mut args = args.iter();
+    let mut args = ArgReader::new(args);
     while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if arg.starts_with("--") => (flag, Some(value.to_owned())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value_of = |name: &str| {
-            inline
-                .clone()
-                .or_else(|| args.next().cloned())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        if build.take(flag, &mut value_of)? {
+        if build.take(&arg, &mut args)? {
             continue;
         }
-        let value = match arg.as_str() {
+        let value = match arg.flag {
             "-h" | "--help" => return Ok(None),
             "--format" => Some(
-                args.next()
-                    .ok_or("--format needs a value: human or json")?
-                    .as_str(),
+                args.value(&arg)
+                    .map_err(|_| "--format needs a value: human or json")?,
             ),
-            other => other.strip_prefix("--format="),
+            _ => None,
         };
         if let Some(value) = value {
-            format = match value {
+            format = match value.as_str() {
                 "human" => Format::Human,
                 "json" => Format::Json,
                 other => return Err(format!("unknown format `{other}`: use human or json")),
             };
-        } else if arg.starts_with('-') && arg != "-" {
-            return Err(format!("unknown option `{arg}`"));
-        } else if path.replace(arg.clone()).is_some() {
+        } else if arg.text.starts_with('-') && arg.text != "-" {
+            return Err(format!("unknown option `{}`", arg.text));
+        } else if path.replace(arg.text.to_owned()).is_some() {
             return Err("give exactly one FILE".to_owned());
         }
     }

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use rustbuild::diagnostic::{self, Style};
 
 use super::files::{DiskFiles, read};
-use super::scope::{BuildFlags, build_flags_help};
+use super::scope::{ArgReader, BuildFlags, build_flags_help};
 
 const USAGE: &str = concat!(
     "usage: rustbuild expand FILE [--build-arg K=V]... [--platform P] [--target T]
@@ -32,28 +32,20 @@ exit status: 0 printed, 1 errors in the Buildfile, 2 usage or I/O error"
 pub(crate) fn run(args: &[String]) -> ExitCode {
     let mut path = None;
     let mut build = BuildFlags::default();
-    let mut iter = args.iter();
-    while let Some(arg) = iter.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if arg.starts_with("--") => (flag, Some(value.to_owned())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = |name: &str| {
-            inline
-                .clone()
-                .or_else(|| iter.next().cloned())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        let problem = match build.take(flag, &mut value) {
+    let mut args = ArgReader::new(args);
+    while let Some(arg) = args.next() {
+        let problem = match build.take(&arg, &mut args) {
             Ok(true) => continue,
             Err(problem) => problem,
-            Ok(false) if arg == "-h" || arg == "--help" => {
+            Ok(false) if arg.text == "-h" || arg.text == "--help" => {
                 super::print_out(USAGE);
                 return ExitCode::SUCCESS;
             }
-            Ok(false) if arg.starts_with('-') && arg != "-" => format!("unknown option `{arg}`"),
+            Ok(false) if arg.text.starts_with('-') && arg.text != "-" => {
+                format!("unknown option `{}`", arg.text)
+            }
             Ok(false) if path.is_none() => {
-                path = Some(arg.clone());
+                path = Some(arg.text.to_owned());
                 continue;
             }
             Ok(false) => "give exactly one FILE".to_owned(),

@@ -12,7 +12,7 @@ use rustbuild::platform::Platform;
 use rustbuild::source::{SourceFile, SourceFiles};
 
 use super::files::DiskFiles;
-use super::scope::{BuildFlags, build_flags_help};
+use super::scope::{ArgReader, BuildFlags, build_flags_help};
 
 const USAGE: &str = concat!(
     "usage: rustbuild llb FILE [--platform P] [--target T] [--build-arg K=V]...
@@ -43,22 +43,12 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut file = None;
     let mut build = BuildFlags::default();
     let mut json = false;
-    let mut iter = args.iter();
-    while let Some(arg) = iter.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if arg.starts_with("--") => (flag, Some(value.to_string())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = |name: &str| {
-            inline
-                .clone()
-                .or_else(|| iter.next().cloned())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        if build.take(flag, &mut value)? {
+    let mut args = ArgReader::new(args);
+    while let Some(arg) = args.next() {
+        if build.take(&arg, &mut args)? {
             continue;
         }
-        match flag {
+        match arg.flag {
             "--json" => json = true,
             other if other.starts_with("--") => return Err(format!("unknown option `{other}`")),
             path if file.is_none() => file = Some(path.to_string()),

@@ -45,28 +45,64 @@ impl Default for BuildFlags {
     }
 }
 
+/// A command line read one argument at a time, `--flag=value` and `--flag value` alike.
+pub(crate) struct ArgReader<'a> {
+    iter: std::slice::Iter<'a, String>,
+}
+
+/// One argument: `flag` is the text before a `=` of a `--flag=value`, else the whole text.
+pub(crate) struct Arg<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) flag: &'a str,
+    inline: Option<&'a str>,
+}
+
+impl<'a> ArgReader<'a> {
+    pub(crate) fn new(args: &'a [String]) -> Self {
+        Self { iter: args.iter() }
+    }
+
+    pub(crate) fn next(&mut self) -> Option<Arg<'a>> {
+        let text = self.iter.next()?.as_str();
+        let (flag, inline) = match text.split_once('=') {
+            Some((flag, value)) if text.starts_with("--") => (flag, Some(value)),
+            _ => (text, None),
+        };
+        Some(Arg { text, flag, inline })
+    }
+
+    /// The value of the flag `arg`: after its `=`, else the next argument.
+    pub(crate) fn value(&mut self, arg: &Arg<'_>) -> Result<String, String> {
+        match arg.inline {
+            Some(inline) => Ok(inline.to_owned()),
+            None => self
+                .iter
+                .next()
+                .cloned()
+                .ok_or_else(|| format!("{} needs a value", arg.flag)),
+        }
+    }
+}
+
 impl BuildFlags {
-    /// Takes `flag` when it is one of these, with its value from `value`; `Ok(false)` for
-    /// any other flag.
-    pub(crate) fn take(
-        &mut self,
-        flag: &str,
-        mut value: impl FnMut(&str) -> Result<String, String>,
-    ) -> Result<bool, String> {
-        match flag {
+    /// Takes `arg` when it is one of these flags, its value from `args`; `Ok(false)` for any
+    /// other argument.
+    pub(crate) fn take(&mut self, arg: &Arg<'_>, args: &mut ArgReader<'_>) -> Result<bool, String> {
+        let mut value = || args.value(arg);
+        match arg.flag {
             "--build-arg" => {
-                let pair = value(flag)?;
+                let pair = value()?;
                 let (key, val) = pair
                     .split_once('=')
                     .ok_or_else(|| format!("--build-arg `{pair}` is not KEY=VALUE"))?;
                 self.build_args.insert(key.to_owned(), val.to_owned());
             }
             "--platform" => {
-                self.platform = Platform::parse(&value(flag)?).map_err(|e| e.to_string())?;
+                self.platform = Platform::parse(&value()?).map_err(|e| e.to_string())?;
             }
-            "--target" => self.target = Some(value(flag)?),
+            "--target" => self.target = Some(value()?),
             "--build-context" => {
-                let pair = value(flag)?;
+                let pair = value()?;
                 match pair.split_once('=') {
                     Some((name, dir)) if !name.is_empty() && !dir.is_empty() => {
                         self.contexts.insert(name.to_owned(), PathBuf::from(dir));
@@ -74,7 +110,7 @@ impl BuildFlags {
                     _ => return Err(format!("--build-context `{pair}` is not NAME=DIR")),
                 }
             }
-            "--context" => self.context = PathBuf::from(value(flag)?),
+            "--context" => self.context = PathBuf::from(value()?),
             _ => return Ok(false),
         }
         Ok(true)
