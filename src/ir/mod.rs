@@ -439,6 +439,17 @@ impl Mount {
             MountKind::Secret(_) => None,
         }
     }
+
+    /// [`Mount::from`], to be decided while expanding.
+    pub fn from_mut(&mut self) -> Option<&mut Spanned<String>> {
+        match &mut self.kind {
+            MountKind::Bind(bind) => bind.from.as_mut(),
+            MountKind::Cache(cache) => cache.from.as_mut(),
+            MountKind::Tmpfs(tmpfs) => tmpfs.from.as_mut(),
+            MountKind::Ssh(ssh) => ssh.from.as_mut(),
+            MountKind::Secret(_) => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

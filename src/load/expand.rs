@@ -242,79 +242,93 @@ impl Walk<'_> {
     fn decide_step(&mut self, step: &mut Step) {
         match &mut step.kind {
             StepKind::Copy(copy) => {
-                if let Some(from) = copy.from.as_mut().filter(|w| w.as_literal().is_none()) {
-                    self.out.decided = true;
-                    let value = vars::expand(from, &self.names().env);
-                    self.not_empty(&value, from.span, "--from");
-                    *from = Word::literal(value, from.span);
+                if let Some(from) = &mut copy.from {
+                    self.decide_copy_from(from);
                 }
-                if let Some(from) = copy.from.as_mut() {
-                    let full = from.as_literal().and_then(|name| self.qualify(&name));
-                    if let Some(full) = full {
-                        *from = Word::literal(full, from.span);
-                    }
-                }
-                if let Some(chmod) = copy
-                    .chmod
-                    .as_mut()
-                    .filter(|c| c.node.mode == Chmod::Unexpanded)
-                {
-                    self.out.decided = true;
-                    let env = self.names().env;
-                    let value = vars::expand_text(&chmod.node.written, &env, TextMode::Heredoc);
-                    match syntax::chmod_mode(&value) {
-                        Some(mode) => {
-                            chmod.node = ChmodFlag { mode, written: value };
-                        }
-                        None => self.error(
-                            Diagnostic::error(
-                                Code::InvalidChmod,
-                                format!("`--chmod={}` expands to `{value}`, not a file mode", chmod.node.written),
-                            )
-                            .with_label(chmod.span, format!("`{value}`"))
-                            .with_help("use an octal mode like 0755 or 644, or a symbolic one like u+x,go=rX"),
-                        ),
-                    }
+                if let Some(chmod) = &mut copy.chmod {
+                    self.decide_chmod(chmod);
                 }
             }
             StepKind::Run(run) => {
                 for mount in &mut run.mounts {
-                    for (key, written) in std::mem::take(&mut mount.unexpanded) {
-                        self.out.decided = true;
-                        let env = self.names().env;
-                        let value = vars::expand_text(&written.node, &env, TextMode::Heredoc);
-                        let decided = syntax::decide_mount_option(
-                            &mut mount.kind,
-                            &key,
-                            &value,
-                            written.span,
-                        );
-                        if let Err(diagnostic) = decided {
-                            let message = format!(
-                                "`{key}={}` expands to `{value}`: {}",
-                                written.node, diagnostic.message
-                            );
-                            self.error(Diagnostic {
-                                message,
-                                ..diagnostic
-                            });
-                        }
-                    }
-                    if let Some(from) = mount_from(mount).filter(|f| f.node.contains('$')) {
-                        self.out.decided = true;
-                        let env = self.names().env;
-                        from.node = vars::expand_text(&from.node, &env, TextMode::Heredoc);
-                        let (value, span) = (from.node.clone(), from.span);
-                        self.not_empty(&value, span, "the mount's `from`");
-                    }
-                    if let Some(from) = mount_from(mount) {
-                        if let Some(full) = self.qualify(&from.node) {
-                            from.node = full;
-                        }
-                    }
+                    self.decide_mount(mount);
                 }
             }
             _ => {}
+        }
+    }
+
+    fn decide_copy_from(&mut self, from: &mut Word) {
+        let written = from.as_literal();
+        let name = written.clone().unwrap_or_else(|| {
+            self.out.decided = true;
+            let value = vars::expand(from, &self.names().env);
+            self.not_empty(&value, from.span, "--from");
+            value
+        });
+        let name = self.qualify(&name).unwrap_or(name);
+        if written.as_ref() != Some(&name) {
+            *from = Word::literal(name, from.span);
+        }
+    }
+
+    fn decide_chmod(&mut self, chmod: &mut Spanned<ChmodFlag>) {
+        if chmod.node.mode != Chmod::Unexpanded {
+            return;
+        }
+        self.out.decided = true;
+        let env = self.names().env;
+        let value = vars::expand_text(&chmod.node.written, &env, TextMode::Heredoc);
+        match syntax::chmod_mode(&value) {
+            Some(mode) => {
+                chmod.node = ChmodFlag {
+                    mode,
+                    written: value,
+                }
+            }
+            None => self.error(
+                Diagnostic::error(
+                    Code::InvalidChmod,
+                    format!(
+                        "`--chmod={}` expands to `{value}`, not a file mode",
+                        chmod.node.written
+                    ),
+                )
+                .with_label(chmod.span, format!("`{value}`"))
+                .with_help("use an octal mode like 0755 or 644, or a symbolic one like u+x,go=rX"),
+            ),
+        }
+    }
+
+    fn decide_mount(&mut self, mount: &mut crate::ir::Mount) {
+        for (key, written) in std::mem::take(&mut mount.unexpanded) {
+            self.out.decided = true;
+            let env = self.names().env;
+            let value = vars::expand_text(&written.node, &env, TextMode::Heredoc);
+            let decided = syntax::decide_mount_option(&mut mount.kind, &key, &value, written.span);
+            if let Err(diagnostic) = decided {
+                let message = format!(
+                    "`{key}={}` expands to `{value}`: {}",
+                    written.node, diagnostic.message
+                );
+                self.error(Diagnostic {
+                    message,
+                    ..diagnostic
+                });
+            }
+        }
+        let Some(from) = mount.from_mut() else {
+            return;
+        };
+        if from.node.contains('$') {
+            self.out.decided = true;
+            let env = self.names().env;
+            from.node = vars::expand_text(&from.node, &env, TextMode::Heredoc);
+            let (value, span) = (from.node.clone(), from.span);
+            self.not_empty(&value, span, "the mount's `from`");
+        }
+        if let Some(full) = self.qualify(&from.node) {
+            from.node = full;
         }
     }
 
@@ -804,6 +818,19 @@ impl Walk<'_> {
         self.push_step(bind_step(&unbound, at));
     }
 
+    /// `exists()` cannot be answered: the condition is taken as false, with a warning, and
+    /// the load is incomplete (fine to check, not to build).
+    fn unavailable_context(&mut self, why: &str) {
+        self.out.complete = false;
+        self.error(
+            Diagnostic::warning(
+                Code::IncludeNotFollowed,
+                format!("`exists()` is not checked: {why}"),
+            )
+            .with_help("the condition is taken as false; build it to check the context"),
+        );
+    }
+
     fn push_step(&mut self, step: Step) {
         self.push_placed(Item::Step(step));
     }
@@ -888,31 +915,4 @@ fn names_of(names: &[Spanned<String>]) -> String {
         .map(|n| n.node.as_str())
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// The `from=` of a mount that has one.
-fn mount_from(mount: &mut crate::ir::Mount) -> Option<&mut Spanned<String>> {
-    use crate::ir::MountKind;
-    match &mut mount.kind {
-        MountKind::Bind(bind) => bind.from.as_mut(),
-        MountKind::Cache(cache) => cache.from.as_mut(),
-        MountKind::Tmpfs(tmpfs) => tmpfs.from.as_mut(),
-        MountKind::Ssh(ssh) => ssh.from.as_mut(),
-        MountKind::Secret(_) => None,
-    }
-}
-
-impl Walk<'_> {
-    /// `exists()` cannot be answered: the condition is taken as false, with a warning, and
-    /// the load is incomplete (fine to check, not to build).
-    fn unavailable_context(&mut self, why: &str) {
-        self.out.complete = false;
-        self.error(
-            Diagnostic::warning(
-                Code::IncludeNotFollowed,
-                format!("`exists()` is not checked: {why}"),
-            )
-            .with_help("the condition is taken as false; build it to check the context"),
-        );
-    }
 }
