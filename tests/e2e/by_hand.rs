@@ -90,3 +90,34 @@ pub(crate) fn same_as_by_hand(
         );
     }
 }
+
+/// `buildx build -f Buildfile .` in `work`, which must fail, through rustbuild.
+pub(crate) fn failing_buildx(daemon: &Daemon, work: &Workspace) -> Outcome {
+    let args = [
+        "buildx",
+        "build",
+        "--progress=plain",
+        "-f",
+        "Buildfile",
+        ".",
+    ];
+    let out = daemon.build(&args, work.path()).failed();
+    assert_ran_rustbuild(&out);
+    out
+}
+
+/// [`same_as_by_hand`] of `Buildfile` in a new workspace that `write` fills: with buildx on
+/// bk26, with `docker build` on bk20.
+pub(crate) fn buildfile_same_as_by_hand(
+    daemon_name: &'static str,
+    label: &str,
+    write: fn(&Workspace),
+) {
+    let work = Workspace::new(&format!("{label}-{daemon_name}"));
+    write(&work);
+    let client: &[&str] = match daemon_name {
+        "bk20" => &["build"],
+        _ => &["buildx", "build"],
+    };
+    same_as_by_hand(daemon_name, &work, client, "Buildfile", &[]);
+}

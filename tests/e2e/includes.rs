@@ -2,9 +2,9 @@
 //! hand as a plain Dockerfile and built by the daemon's dockerfile.v0: the same files, the
 //! same config, and where the daemon is reproducible the same image ID.
 
-use crate::by_hand::{build, same_as_by_hand};
+use crate::by_hand::{build, failing_buildx, same_as_by_hand};
 use crate::corpus::{assert_ran_rustbuild, with_syntax_line};
-use crate::daemon::{Daemon, Outcome, daemon, tail};
+use crate::daemon::{daemon, tail};
 use crate::image;
 
 const NAMES: (&str, &str) = ("dockerfile.v0", "rustbuild");
@@ -126,21 +126,6 @@ fn bk26_include_from_an_image_reads_its_filesystem() {
         "FROM local/busybox:latest\nRUN echo from-image > /from-image.txt\n",
     );
     same_as_by_hand("bk26", &work, &["buildx", "build"], "Buildfile", &[]);
-}
-
-/// `buildx build -f Buildfile .` in `work`, which must fail, through rustbuild.
-fn failing_buildx(daemon: &Daemon, work: &Workspace) -> Outcome {
-    let args = [
-        "buildx",
-        "build",
-        "--progress=plain",
-        "-f",
-        "Buildfile",
-        ".",
-    ];
-    let out = daemon.build(&args, work.path()).failed();
-    assert_ran_rustbuild(&out);
-    out
 }
 
 #[test]

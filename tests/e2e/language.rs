@@ -3,7 +3,7 @@
 //! same files, the same config, the same image ID where the daemon is reproducible), and its
 //! failures to the Buildfile lines that made them.
 
-use crate::by_hand::same_as_by_hand;
+use crate::by_hand::{buildfile_same_as_by_hand, failing_buildx};
 use crate::corpus::with_syntax_line;
 use crate::daemon::daemon;
 use crate::workspace::Workspace;
@@ -44,16 +44,12 @@ fn functions(work: &Workspace) {
 
 #[test]
 fn bk26_calls_of_a_function_build_what_the_steps_written_out_build() {
-    let work = Workspace::new("lang-function");
-    functions(&work);
-    same_as_by_hand("bk26", &work, &["buildx", "build"], "Buildfile", &[]);
+    buildfile_same_as_by_hand("bk26", "lang-function", functions);
 }
 
 #[test]
 fn bk20_calls_of_a_function_build_what_the_steps_written_out_build() {
-    let work = Workspace::new("lang-function-bk20");
-    functions(&work);
-    same_as_by_hand("bk20", &work, &["build"], "Buildfile", &[]);
+    buildfile_same_as_by_hand("bk20", "lang-function", functions);
 }
 
 /// A FOR that stamps out stages, and one that copies from each: `--from=make-${N}`.
@@ -84,16 +80,12 @@ fn loops(work: &Workspace) {
 
 #[test]
 fn bk26_for_stamps_out_stages_and_copies_from_each() {
-    let work = Workspace::new("lang-for");
-    loops(&work);
-    same_as_by_hand("bk26", &work, &["buildx", "build"], "Buildfile", &[]);
+    buildfile_same_as_by_hand("bk26", "lang-for", loops);
 }
 
 #[test]
 fn bk20_for_stamps_out_stages_and_copies_from_each() {
-    let work = Workspace::new("lang-for-bk20");
-    loops(&work);
-    same_as_by_hand("bk20", &work, &["build"], "Buildfile", &[]);
+    buildfile_same_as_by_hand("bk20", "lang-for", loops);
 }
 
 /// IF on a build argument, the platform and the build context (less what .dockerignore
@@ -137,16 +129,12 @@ fn conditions(work: &Workspace) {
 
 #[test]
 fn bk26_if_takes_the_branch_the_build_arguments_platform_and_context_choose() {
-    let work = Workspace::new("lang-if");
-    conditions(&work);
-    same_as_by_hand("bk26", &work, &["buildx", "build"], "Buildfile", &[]);
+    buildfile_same_as_by_hand("bk26", "lang-if", conditions);
 }
 
 #[test]
 fn bk20_if_takes_the_branch_the_build_arguments_platform_and_context_choose() {
-    let work = Workspace::new("lang-if-bk20");
-    conditions(&work);
-    same_as_by_hand("bk20", &work, &["build"], "Buildfile", &[]);
+    buildfile_same_as_by_hand("bk20", "lang-if", conditions);
 }
 
 #[test]
@@ -160,16 +148,7 @@ fn bk26_a_failing_run_in_a_function_names_the_body_line_and_the_call() {
              FROM local/busybox:latest\nCALL check CODE=4\n",
         ),
     );
-    let args = [
-        "buildx",
-        "build",
-        "--progress=plain",
-        "-f",
-        "Buildfile",
-        ".",
-    ];
-    let out = daemon.build(&args, work.path()).failed();
-    crate::corpus::assert_ran_rustbuild(&out);
+    let out = failing_buildx(daemon, &work);
     // The body line first (line 4 with the syntax line), then the CALL (line 7).
     out.assert_shows(&[
         "Buildfile:4",
@@ -190,16 +169,7 @@ fn bk26_a_call_of_an_unknown_function_fails_with_the_hint() {
             "FUNCTION greet\n    RUN true\nEND\nFROM local/busybox:latest\nCALL greeet\n",
         ),
     );
-    let args = [
-        "buildx",
-        "build",
-        "--progress=plain",
-        "-f",
-        "Buildfile",
-        ".",
-    ];
-    let out = daemon.build(&args, work.path()).failed();
-    crate::corpus::assert_ran_rustbuild(&out);
+    let out = failing_buildx(daemon, &work);
     out.assert_shows(&[
         "rustbuild::load::unknown-function",
         "no FUNCTION `greeet`",
