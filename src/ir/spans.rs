@@ -76,7 +76,7 @@ impl Spans for Item {
                 each!(f; import.from, import.path, import.namespace, import.values, import.span);
             }
             Item::Function(function) => function.each_span(f),
-            Item::Call(call) => each!(f; call.function, call.args, call.span),
+            Item::Call(call) => call.each_span(f),
             Item::If(block) => {
                 for branch in &mut block.branches {
                     each!(f; branch.condition, branch.body, branch.span);
@@ -85,6 +85,12 @@ impl Spans for Item {
             }
             Item::For(block) => each!(f; block.name, block.words, block.body, block.span),
         }
+    }
+}
+
+impl Spans for Call {
+    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        each!(f; self.function, self.args, self.span);
     }
 }
 

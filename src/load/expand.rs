@@ -396,9 +396,7 @@ impl Walk<'_> {
     pub(super) fn call(&mut self, call: &Call, place: &Place) {
         self.out.decided = true;
         let mut call = call.clone();
-        call.function.place(place.file, place.origin);
-        call.args.place(place.file, place.origin);
-        call.span = call.span.in_file(place.file).with_origin(place.origin);
+        call.place(place.file, place.origin);
         if self.frame.stage.is_none() {
             return self.error(
                 Diagnostic::error(Code::CallOutsideStage, "CALL before any FROM")
