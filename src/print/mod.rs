@@ -3,7 +3,7 @@
 //!
 //! Steps are printed as they were written (continuation lines and heredoc bodies
 //! included), from the file each came from, with the values expansion decided spliced in:
-//! `--from` and `--mount from=`. FROM lines and global ARGs are printed from the IR, since
+//! `--from`, `--mount from=` and `--chmod`. FROM lines and ARGs are printed from the IR, since
 //! a body may have decided them. Bindings print as `ARG --bind`, their end as
 //! `ARG --unset`: the only lines a Dockerfile would not read. Reading the result back and
 //! lowering it gives the same ops as the original (a test holds to that).
