@@ -8,6 +8,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::lint::Rule;
 use crate::source::{FileId, LineIndex, Sources, Span};
 
 /// Stable identifiers of every diagnostic, scoped by the stage that emits it.
@@ -43,7 +44,8 @@ pub enum Code {
     UnknownStage,
     StageCycle,
     MissingMountTarget,
-    LegacyKeyValue,
+    // lint: warnings under the rule's name, Docker's for Docker's rules
+    Lint(Rule),
     // load: following INCLUDE through the files the caller reads
     InvalidIncludePath,
     IncludeNotFound,
@@ -77,6 +79,7 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code but the lint rules' (see [`Rule::ALL`]).
     pub const ALL: &'static [Code] = &[
         Code::InvalidUtf8,
         Code::UnexpectedToken,
@@ -105,7 +108,6 @@ impl Code {
         Code::UnknownStage,
         Code::StageCycle,
         Code::MissingMountTarget,
-        Code::LegacyKeyValue,
         Code::InvalidIncludePath,
         Code::IncludeNotFound,
         Code::IncludeNotFollowed,
@@ -165,7 +167,7 @@ impl Code {
             Code::UnknownStage => "rustbuild::check::unknown-stage",
             Code::StageCycle => "rustbuild::check::stage-cycle",
             Code::MissingMountTarget => "rustbuild::check::missing-mount-target",
-            Code::LegacyKeyValue => "rustbuild::check::legacy-key-value",
+            Code::Lint(rule) => rule.code(),
             Code::InvalidIncludePath => "rustbuild::load::invalid-include-path",
             Code::IncludeNotFound => "rustbuild::load::include-not-found",
             Code::IncludeNotFollowed => "rustbuild::load::include-not-followed",
@@ -193,6 +195,23 @@ impl Code {
             Code::NotSupportedOnPlatform => "rustbuild::lower::not-supported-on-platform",
             Code::SourceNotInContext => "rustbuild::build::source-not-in-context",
             Code::Internal => "rustbuild::internal",
+        }
+    }
+}
+
+impl Code {
+    /// The page that explains the finding: a lint rule's.
+    pub fn url(self) -> Option<String> {
+        match self {
+            Code::Lint(rule) => rule.url(),
+            _ => None,
+        }
+    }
+
+    pub fn rule(self) -> Option<Rule> {
+        match self {
+            Code::Lint(rule) => Some(rule),
+            _ => None,
         }
     }
 }
@@ -225,6 +244,21 @@ pub struct Label {
     pub text: String,
 }
 
+/// A replacement of one span's text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub text: String,
+}
+
+/// A change that resolves a diagnostic, for editors' code actions: "write `ENV a=b`".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub title: String,
+    /// Edits that do not overlap, in any file of the build.
+    pub edits: Vec<Edit>,
+}
+
 /// One finding about a Buildfile. The first label is the primary location.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -233,6 +267,7 @@ pub struct Diagnostic {
     pub message: String,
     pub labels: Vec<Label>,
     pub help: Option<String>,
+    pub fixes: Vec<Fix>,
 }
 
 impl Diagnostic {
@@ -243,6 +278,7 @@ impl Diagnostic {
             message: message.into(),
             labels: Vec::new(),
             help: None,
+            fixes: Vec::new(),
         }
     }
 
@@ -272,6 +308,29 @@ impl Diagnostic {
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
+    }
+
+    /// A fix that replaces `span` with `text`.
+    #[must_use]
+    pub fn with_fix(
+        mut self,
+        title: impl Into<String>,
+        span: Span,
+        text: impl Into<String>,
+    ) -> Self {
+        self.fixes.push(Fix {
+            title: title.into(),
+            edits: vec![Edit {
+                span,
+                text: text.into(),
+            }],
+        });
+        self
+    }
+
+    /// A lint rule's warning: the rule's code, its name in the message's place of origin.
+    pub fn lint(rule: Rule, message: impl Into<String>) -> Self {
+        Self::warning(Code::Lint(rule), message)
     }
 
     /// The primary span, if the diagnostic points anywhere.
@@ -462,6 +521,15 @@ impl miette::Diagnostic for WithSource<'_> {
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
+    fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        let url = self
+            .diagnostic
+            .code
+            .url()
+            .filter(|_| self.title.is_none())?;
+        Some(Box::new(url))
+    }
+
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.source)
     }
@@ -509,7 +577,10 @@ pub fn render(
         Style::Fancy => miette::GraphicalTheme::unicode(),
         Style::Plain => miette::GraphicalTheme::unicode_nocolor(),
     };
-    let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
+    // Plain text shows a rule's page as `(url)`; a terminal gets it as a hyperlink.
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(style == Style::Fancy);
     let mut out = String::new();
     for diagnostic in diagnostics.iter() {
         let rendered = WithSource::new(diagnostic, sources)
@@ -538,6 +609,28 @@ pub struct JsonDiagnostic {
     /// information): "in FUNCTION apt, called here" at the CALL.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub origin: Vec<JsonPlace>,
+    /// A lint rule's name (`StageNameCasing`), as `# check=skip=` takes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
+    /// The rule's page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<JsonFix>,
+}
+
+/// A [`Fix`] with its edits' ranges.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct JsonFix {
+    pub title: String,
+    pub edits: Vec<JsonEdit>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct JsonEdit {
+    #[serde(flatten)]
+    pub range: JsonRange,
+    pub text: String,
 }
 
 /// A place in a file, with what it says, for [`JsonDiagnostic::origin`].
@@ -587,6 +680,9 @@ pub fn to_json(
                 range: ranges.of(span),
                 help: d.help.clone(),
                 origin,
+                rule: d.code.rule().map(Rule::name),
+                url: d.code.url(),
+                fixes: d.fixes.iter().map(|fix| ranges.fix(fix)).collect(),
             }
         })
         .collect()
@@ -599,6 +695,17 @@ struct Ranges<'a, S: Sources + ?Sized> {
 }
 
 impl<S: Sources + ?Sized> Ranges<'_, S> {
+    fn fix(&mut self, fix: &Fix) -> JsonFix {
+        let edits = fix.edits.iter().map(|edit| JsonEdit {
+            range: self.of(edit.span),
+            text: edit.text.clone(),
+        });
+        JsonFix {
+            title: fix.title.clone(),
+            edits: edits.collect(),
+        }
+    }
+
     fn of(&mut self, span: Span) -> JsonRange {
         let Some(file) = self.sources.file(span.file) else {
             return JsonRange {
@@ -723,7 +830,8 @@ mod tests {
     #[test]
     fn every_code_is_listed_once_with_a_distinct_string() {
         let mut seen = std::collections::BTreeSet::new();
-        for code in Code::ALL {
+        let rules = Rule::ALL.iter().map(|rule| Code::Lint(*rule));
+        for code in Code::ALL.iter().copied().chain(rules) {
             assert!(seen.insert(code.as_str()), "{code} twice");
         }
         assert!(Code::ALL.contains(&Code::Internal));

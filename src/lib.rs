@@ -11,6 +11,7 @@
 //! vars      ARG values and `${…}` expansion, for the stages that decide while converting
 //! load      ir::Module + the files INCLUDE names (read by the caller) -> ir::Buildfile
 //! check     ir::Buildfile -> diagnostics               (whole-file rules)
+//! lint      ir::Buildfile + its text -> warnings       (Docker's rules and ours, `# check=`)
 //! llb, pb   BuildKit's protobuf types and a deterministic LLB builder
 //! lower     ir::Buildfile + platform + options -> llb::Definition + image config (pure)
 //! gateway   gRPC to BuildKit's LLBBridge over stdin/stdout (the only module that names tonic)
@@ -21,6 +22,7 @@ pub mod diagnostic;
 pub mod gateway;
 pub mod ignore;
 pub mod ir;
+pub mod lint;
 pub mod llb;
 pub mod load;
 pub mod lower;
@@ -63,17 +65,22 @@ pub fn analyze(file: &SourceFile) -> Analysis {
     };
     let alone =
         |_: &load::Request| load::Answer::NotFound("no files (the Buildfile is read alone)".into());
-    analyze_loaded(load::load(file.clone(), scope, alone))
+    analyze_loaded(
+        load::load(file.clone(), scope, alone),
+        lint::Inputs::default(),
+    )
 }
 
-/// Checks a loaded Buildfile. The IR is returned only when there are no errors, so later
-/// stages never see a file that `rustbuild check` would reject.
-pub fn analyze_loaded(loaded: load::Loaded) -> Analysis {
+/// Checks and lints a loaded Buildfile. The IR is returned only when there are no errors,
+/// so later stages never see a file that `rustbuild check` would reject (`# check=error=true`
+/// makes lint warnings such errors).
+pub fn analyze_loaded(loaded: load::Loaded, inputs: lint::Inputs<'_>) -> Analysis {
     let mut diagnostics = loaded.diagnostics;
     if let Some(buildfile) = &loaded.buildfile {
         diagnostics.extend(check::check(buildfile));
+        diagnostics.extend(lint::lint(buildfile, &loaded.files, inputs));
     }
-    let diagnostics = diagnostics.sorted();
+    let diagnostics = lint::configure(diagnostics, &loaded.files, inputs);
     let buildfile = loaded.buildfile.filter(|_| !diagnostics.has_errors());
     Analysis {
         buildfile,

@@ -172,6 +172,17 @@ impl Span {
         }
     }
 
+    /// The part `range` (offsets from this span's start) of this span, in its file and of
+    /// its origin: a value inside an instruction.
+    pub fn part(self, range: std::ops::Range<usize>) -> Span {
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Span {
+            start: self.start.saturating_add(clamp(range.start)),
+            end: self.start.saturating_add(clamp(range.end)),
+            ..self
+        }
+    }
+
     pub fn len(self) -> u32 {
         self.end.saturating_sub(self.start)
     }

@@ -5,12 +5,12 @@
 //! - [`stages`]: stage names are unique (duplicate-stage); `COPY --from` and
 //!   `RUN --mount=from=` name an earlier stage or an image, never the stage itself or a later
 //!   one (stage-cycle), and a numeric `--from=N` names an existing stage (unknown-stage);
-//! - [`mounts`]: bind, cache and tmpfs mounts have a target (missing-mount-target);
-//! - [`legacy`]: `ENV KEY value` and `LABEL KEY value` get a warning (legacy-key-value).
+//! - [`mounts`]: bind, cache and tmpfs mounts have a target (missing-mount-target).
+//!
+//! Warnings about files that build are [`lint`](crate::lint)'s.
 //!
 //! Pure: no I/O, no environment.
 
-mod legacy;
 mod mounts;
 pub(crate) mod stages;
 
@@ -22,6 +22,5 @@ pub fn check(buildfile: &Buildfile) -> Diagnostics {
     stages::duplicate_names(buildfile, &mut diagnostics);
     stages::references(buildfile, &mut diagnostics);
     mounts::targets(buildfile, &mut diagnostics);
-    legacy::key_values(buildfile, &mut diagnostics);
     diagnostics
 }

@@ -35,18 +35,32 @@ impl<'a> DiskFiles<'a> {
         }
     }
 
-    /// Loads `file` with the files it includes, and checks them.
+    /// Loads `file` with the files it includes, and checks and lints them (with the
+    /// context's `.dockerignore`, as the gateway does).
     pub(crate) fn analyze(&self, file: SourceFile, scope: Scope<'_>) -> rustbuild::Analysis {
         let loaded = rustbuild::load::load(file, scope, |request| self.read(request));
-        rustbuild::analyze_loaded(loaded)
+        let ignore = self.ignored();
+        let lint = rustbuild::lint::Inputs {
+            ignore: Some(&ignore),
+            check: scope
+                .build_args
+                .get(rustbuild::lint::BUILD_ARG)
+                .map(String::as_str),
+        };
+        rustbuild::analyze_loaded(loaded, lint)
+    }
+
+    /// The context's `.dockerignore` patterns; none when it has none.
+    fn ignored(&self) -> Vec<rustbuild::ignore::Pattern> {
+        std::fs::read_to_string(self.context.join(".dockerignore"))
+            .map(|text| rustbuild::ignore::parse_lines(&text))
+            .unwrap_or_default()
     }
 
     fn read(&self, request: &Request) -> Answer {
         let (dir, searched) = match &request.root {
             Root::Context => {
-                let ignored = std::fs::read_to_string(self.context.join(".dockerignore"))
-                    .map(|text| rustbuild::ignore::parse_lines(&text))
-                    .unwrap_or_default();
+                let ignored = self.ignored();
                 if rustbuild::ignore::excluded_by(&ignored, &request.path).is_some() {
                     return Answer::NotFound("the build context (.dockerignore)".to_owned());
                 }

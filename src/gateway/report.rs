@@ -163,9 +163,14 @@ pub(crate) fn warn_request(
     let span = diagnostic.span();
     let file = span.and_then(|s| sources.file(s.file));
     let lines = span.zip(file).map(|(span, file)| line_range(file, span));
+    // A lint rule goes by its name, as dockerfile.v0's warnings do (`JSONArgsRecommended: …`).
+    let name = diagnostic
+        .code
+        .rule()
+        .map_or(diagnostic.code.as_str(), |rule| rule.name());
     let short = match lines {
-        Some((line, _)) => format!("{}: {} (line {line})", diagnostic.code, diagnostic.message),
-        None => format!("{}: {}", diagnostic.code, diagnostic.message),
+        Some((line, _)) => format!("{name}: {} (line {line})", diagnostic.message),
+        None => format!("{name}: {}", diagnostic.message),
     };
     WarnRequest {
         digest: digest.to_string(),
@@ -176,7 +181,7 @@ pub(crate) fn warn_request(
             .iter()
             .map(|h| h.clone().into_bytes())
             .collect(),
-        url: String::new(),
+        url: diagnostic.code.url().unwrap_or_default(),
         info: file.map(source_info),
         ranges: lines.into_iter().map(pb_range).collect(),
     }
@@ -243,8 +248,11 @@ mod tests {
         let d = Diagnostic::error(Code::UnknownInstruction, "unknown instruction `RUNN`")
             .with_label(Span::new(7, 11), "not an instruction")
             .with_help("did you mean `RUN`?");
-        let warning =
-            Diagnostic::warning(Code::LegacyKeyValue, "legacy").with_label(Span::new(0, 4), "");
+        let warning = Diagnostic::warning(
+            Code::Lint(crate::lint::Rule::LegacyKeyValueFormat),
+            "legacy",
+        )
+        .with_label(Span::new(0, 4), "");
         let status = diagnostics_error(&Diagnostics(vec![warning, d]), &file);
         assert_eq!(status.code, 2);
         assert!(
@@ -292,13 +300,20 @@ mod tests {
     #[test]
     fn warnings_name_their_line_and_have_ranges() {
         let file = file();
-        let d = Diagnostic::warning(Code::LegacyKeyValue, "use ENV key=value")
-            .with_label(Span::new(15, 23), "here")
-            .with_help("write `ENV a=b`");
+        let d = Diagnostic::warning(
+            Code::Lint(crate::lint::Rule::LegacyKeyValueFormat),
+            "use ENV key=value",
+        )
+        .with_label(Span::new(15, 23), "here")
+        .with_help("write `ENV a=b`");
         let w = warn_request(&d, &file, "sha256:abc");
         assert_eq!(
             String::from_utf8(w.short).unwrap(),
-            "rustbuild::check::legacy-key-value: use ENV key=value (line 3)"
+            "LegacyKeyValueFormat: use ENV key=value (line 3)"
+        );
+        assert_eq!(
+            w.url,
+            "https://docs.docker.com/go/dockerfile/rule/legacy-key-value-format/"
         );
         assert_eq!(w.detail, vec![b"write `ENV a=b`".to_vec()]);
         assert_eq!(w.ranges, vec![pb_range((3, 3))]);

@@ -124,7 +124,14 @@ async fn respond(bridge: &mut Bridge, env: &Environment) -> Result<gw::Result, S
             &mut read,
         )
         .await;
-        analyses.push(crate::analyze_loaded(loaded));
+        let lint = crate::lint::Inputs {
+            ignore: Some(&source.ignore.patterns),
+            check: opts
+                .build_args
+                .get(crate::lint::BUILD_ARG)
+                .map(String::as_str),
+        };
+        analyses.push(crate::analyze_loaded(loaded, lint));
     }
     let first = &analyses[0];
     if let Some(request) = &opts.request_id {

@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::ir::{self, MountKind, StepKind};
+use crate::lint::Rule;
 use crate::lower::{self, LowerOptions};
 use crate::source::{Sources, Span};
 
@@ -243,12 +244,22 @@ fn outline_text(json: &Value) -> String {
     text
 }
 
-/// `frontend.lint`: every diagnostic as a warning, the first error as the build error.
+/// The name a finding goes by in lint output: a rule's name (`JSONArgsRecommended`), else
+/// its code.
+fn rule_name(diagnostic: &Diagnostic) -> &'static str {
+    diagnostic
+        .code
+        .rule()
+        .map_or(diagnostic.code.as_str(), Rule::name)
+}
+
+/// `frontend.lint`: every lint finding (also those `# check=error=true` made errors) and
+/// every other warning as a warning, the first other error as the build error.
 /// `result.statuscode` is 1 when there is anything to report.
 pub(crate) fn lint(files: &(impl Sources + ?Sized), diagnostics: &Diagnostics) -> Answer {
     let warnings: Vec<Value> = diagnostics
         .iter()
-        .filter(|d| !d.is_error())
+        .filter(|d| d.code.rule().is_some() || !d.is_error())
         .map(|d| {
             let detail = match &d.help {
                 Some(help) => format!("{} ({help})", d.message),
@@ -258,8 +269,16 @@ pub(crate) fn lint(files: &(impl Sources + ?Sized), diagnostics: &Diagnostics) -
             let location = d
                 .span()
                 .map_or_else(|| json!({"sourceIndex": -1}), |span| location(files, span));
-            json!({"ruleName": d.code.as_str(), "description": d.message,
-                   "detail": detail, "location": location})
+            let description = d
+                .code
+                .rule()
+                .map_or_else(|| d.message.clone(), |rule| rule.description().to_owned());
+            let mut warning = json!({"ruleName": rule_name(d), "description": description,
+                   "detail": detail, "location": location});
+            if let Some(url) = d.code.url() {
+                warning["url"] = json!(url);
+            }
+            warning
         })
         .collect();
     let sources: Vec<Value> = files
@@ -280,11 +299,14 @@ pub(crate) fn lint(files: &(impl Sources + ?Sized), diagnostics: &Diagnostics) -
         text.push_str(&format!(
             "{name}:{line}: {} {}: {}\n",
             d.severity.as_str(),
-            d.code,
+            rule_name(d),
             d.message
         ));
     }
-    if let Some(error) = diagnostics.iter().find(|d| d.is_error()) {
+    let build_error = diagnostics
+        .iter()
+        .find(|d| d.is_error() && d.code.rule().is_none());
+    if let Some(error) = build_error {
         let mut build_error = json!({"message": error.message});
         if let Some(span) = error.span() {
             build_error["location"] = location(files, span);

@@ -27,18 +27,22 @@ fn describe_lists_what_is_answered() {
 fn lint_reports_warnings_and_the_first_error() {
     let file = SourceFile::new("Buildfile", "FROM a\nENV a b\nRUNN x\n");
     let diagnostics = Diagnostics(vec![
-        Diagnostic::warning(Code::LegacyKeyValue, "use `ENV a=b`")
-            .with_label(Span::new(7, 14), "")
-            .with_help("write key=value"),
+        Diagnostic::warning(
+            Code::Lint(crate::lint::Rule::LegacyKeyValueFormat),
+            "use `ENV a=b`",
+        )
+        .with_label(Span::new(7, 14), "")
+        .with_help("write key=value"),
         Diagnostic::error(Code::UnknownInstruction, "unknown instruction `RUNN`")
             .with_label(Span::new(15, 19), ""),
     ]);
     let answer = lint(&file, &diagnostics);
     let body = json(&answer);
     assert_eq!(answer["result.statuscode"], b"1");
+    assert_eq!(body["warnings"][0]["ruleName"], "LegacyKeyValueFormat");
     assert_eq!(
-        body["warnings"][0]["ruleName"],
-        "rustbuild::check::legacy-key-value"
+        body["warnings"][0]["url"],
+        "https://docs.docker.com/go/dockerfile/rule/legacy-key-value-format/"
     );
     assert_eq!(
         body["warnings"][0]["detail"],
@@ -67,7 +71,10 @@ fn lint_of_a_clean_file_succeeds() {
 #[test]
 fn lint_warnings_without_a_span_point_nowhere() {
     let file = SourceFile::new("Buildfile", "FROM a\n");
-    let diagnostics = Diagnostics(vec![Diagnostic::warning(Code::LegacyKeyValue, "somewhere")]);
+    let diagnostics = Diagnostics(vec![Diagnostic::warning(
+        Code::Lint(crate::lint::Rule::LegacyKeyValueFormat),
+        "somewhere",
+    )]);
     let body = json(&lint(&file, &diagnostics));
     assert_eq!(body["warnings"][0]["location"]["sourceIndex"], -1);
 }
@@ -190,7 +197,9 @@ COPY --from=${FROM_STAGE} / /
         let file = SourceFile::new("Buildfile", text);
         let alone = |_: &crate::load::Request| crate::load::Answer::NotFound(String::new());
         let loaded = crate::load::load(file.clone(), opts.scope(), alone);
-        let buildfile = crate::analyze_loaded(loaded).buildfile.unwrap();
+        let buildfile = crate::analyze_loaded(loaded, crate::lint::Inputs::default())
+            .buildfile
+            .unwrap();
         let body = json(&outline(&file, &buildfile, opts).unwrap());
         let args: Vec<String> = body["args"]
             .as_array()
@@ -247,7 +256,7 @@ fn imported_stages_and_their_args_are_not_the_files_own() {
     let loaded = crate::load::load(main, scope, |_| {
         crate::load::Answer::Found(lib.as_bytes().to_vec())
     });
-    let analysis = crate::analyze_loaded(loaded);
+    let analysis = crate::analyze_loaded(loaded, crate::lint::Inputs::default());
     let buildfile = analysis.buildfile.expect("no errors");
     let files = &analysis.files;
     let body = json(&targets(files, &buildfile));

@@ -545,7 +545,7 @@ fn check_resolves_an_imported_files_references_in_its_namespace() {
             "FROM scratch AS a\nCOPY --from=b /x /x\nFROM scratch AS b\n",
         ),
     ]);
-    let analysis = crate::analyze_loaded(files.load());
+    let analysis = crate::analyze_loaded(files.load(), crate::lint::Inputs::default());
     let json = diagnostic::to_json(&analysis.diagnostics, &analysis.files);
     let found: Vec<_> = json
         .iter()

@@ -23,5 +23,5 @@ pub(crate) fn analyze(path: &Path, scope: Scope<'_>) -> rustbuild::Analysis {
             _ => Answer::NotFound(dir.display().to_string()),
         }
     });
-    rustbuild::analyze_loaded(loaded)
+    rustbuild::analyze_loaded(loaded, rustbuild::lint::Inputs::default())
 }

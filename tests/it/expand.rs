@@ -70,7 +70,10 @@ fn analysis(path: &Path, opts: &LowerOptions) -> rustbuild::Analysis {
     }
     let file = SourceFile::new("Buildfile", std::fs::read_to_string(path).unwrap());
     let alone = |_: &rustbuild::load::Request| rustbuild::load::Answer::NotFound(String::new());
-    rustbuild::analyze_loaded(rustbuild::load::load(file, opts.scope(), alone))
+    rustbuild::analyze_loaded(
+        rustbuild::load::load(file, opts.scope(), alone),
+        rustbuild::lint::Inputs::default(),
+    )
 }
 
 #[test]
@@ -121,7 +124,10 @@ fn holds(path: &Path, platform: &str, opts: &LowerOptions) -> bool {
     };
     let file = SourceFile::new("Buildfile", text.clone());
     let alone = |_: &rustbuild::load::Request| rustbuild::load::Answer::NotFound(String::new());
-    let again = rustbuild::analyze_loaded(rustbuild::load::load(file, opts.scope(), alone));
+    let again = rustbuild::analyze_loaded(
+        rustbuild::load::load(file, opts.scope(), alone),
+        rustbuild::lint::Inputs::default(),
+    );
     let got = lowered(&again, opts).unwrap_or_else(|e| {
         panic!(
             "{} for {platform}: the flat file fails:\n{e}\n{text}",

@@ -76,7 +76,7 @@ pub(crate) fn analyze_for(dir: &Path, scope: Scope<'_>) -> rustbuild::Analysis {
             None => Answer::NotFound("the corpus folder".into()),
         }
     });
-    rustbuild::analyze_loaded(loaded)
+    rustbuild::analyze_loaded(loaded, rustbuild::lint::Inputs::default())
 }
 
 /// `file:line` of a span.

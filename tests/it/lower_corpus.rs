@@ -30,7 +30,7 @@ fn lowered(file: &SourceFile, opts: &LowerOptions) -> Result<Lowered, String> {
     // Loaded for the platform lowered for: an IF may read it.
     let alone = |_: &rustbuild::load::Request| rustbuild::load::Answer::NotFound(String::new());
     let loaded = rustbuild::load::load(file.clone(), opts.scope(), alone);
-    let analysis = rustbuild::analyze_loaded(loaded);
+    let analysis = rustbuild::analyze_loaded(loaded, rustbuild::lint::Inputs::default());
     let Some(buildfile) = analysis.buildfile else {
         return Err(render(&analysis.diagnostics, file, Style::Plain));
     };

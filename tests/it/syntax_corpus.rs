@@ -118,12 +118,12 @@ fn every_code_has_an_err_corpus_file() {
             seen.extend(check_err(&entry.unwrap().path()));
         }
     }
-    // invalid-utf8 has its own test (a corpus file must be readable text); legacy-key-value
-    // is a warning, covered by the ok corpus.
+    // invalid-utf8 has its own test (a corpus file must be readable text); lint rules have
+    // the lint corpus.
     let expected = Code::ALL.iter().filter(|code| {
         let name = code.as_str();
         (name.contains("::syntax::") || name.contains("::check::"))
-            && !matches!(code, Code::InvalidUtf8 | Code::LegacyKeyValue)
+            && !matches!(code, Code::InvalidUtf8)
     });
     for code in expected {
         assert!(seen.contains(code), "no err corpus file produces {code}");
