@@ -30,13 +30,17 @@ fn legacy_warning(context: &Context<'_>, name: &str, step: &Step, pair: &KeyValu
     let (key, value) = written
         .split_once(char::is_whitespace)
         .map_or((written, ""), |(key, value)| (key, value.trim()));
-    // Quoting keeps the meaning only of a value with no quotes or escapes of its own.
-    let plain = !value.contains(['"', '\'', context.buildfile.directives.escape]);
+    // Quoting keeps the meaning only of a value with no quotes or escapes of its own; one
+    // that is a single quoted string already is written as it is.
+    let escape = context.buildfile.directives.escape;
+    let plain = !value.contains(['"', '\'', escape]);
+    let quoted = is_one_quoted_string(value, escape);
     let replacement = match value.contains(char::is_whitespace) {
         true if plain => format!("{key}=\"{value}\""),
-        true => format!("{key}=\"…\""),
-        false => format!("{key}={value}"),
+        true if !quoted => format!("{key}=\"…\""),
+        _ => format!("{key}={value}"),
     };
+    let fixable = plain || quoted;
     let warning = Diagnostic::lint(
         Rule::LegacyKeyValueFormat,
         format!(
@@ -45,7 +49,7 @@ fn legacy_warning(context: &Context<'_>, name: &str, step: &Step, pair: &KeyValu
     )
     .with_label(pair.span, "legacy form")
     .with_help(format!("write `{name} {replacement}`"));
-    if plain {
+    if fixable {
         warning.with_fix(
             format!("write `{name} {replacement}`"),
             pair.span,
@@ -54,4 +58,13 @@ fn legacy_warning(context: &Context<'_>, name: &str, step: &Step, pair: &KeyValu
     } else {
         warning
     }
+}
+
+/// `"a b"` or `'a b'`: one quoted string, with no quote of its kind or escape inside.
+fn is_one_quoted_string(value: &str, escape: char) -> bool {
+    let Some(quote) = value.chars().next().filter(|c| matches!(c, '"' | '\'')) else {
+        return false;
+    };
+    let inner = &value[1..];
+    !inner.is_empty() && inner.ends_with(quote) && !inner[..inner.len() - 1].contains([quote, escape])
 }

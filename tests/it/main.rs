@@ -7,6 +7,7 @@ mod disk;
 mod expand;
 mod expand_cli;
 mod gateway_cli;
+mod lint_corpus;
 mod llb_cli;
 mod load_corpus;
 mod lower_corpus;
