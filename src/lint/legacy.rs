@@ -66,5 +66,7 @@ fn is_one_quoted_string(value: &str, escape: char) -> bool {
         return false;
     };
     let inner = &value[1..];
-    !inner.is_empty() && inner.ends_with(quote) && !inner[..inner.len() - 1].contains([quote, escape])
+    !inner.is_empty()
+        && inner.ends_with(quote)
+        && !inner[..inner.len() - 1].contains([quote, escape])
 }

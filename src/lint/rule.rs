@@ -2,6 +2,8 @@
 //! and `--call=check` read the same as with dockerfile.v0), what it means and where its page
 //! is.
 
+use crate::diagnostic::Code;
+
 /// Who defined a rule: its page is in Docker's documentation or in ours.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Origin {
@@ -120,6 +122,15 @@ impl Rule {
                 "https://docs.docker.com/go/dockerfile/rule/{kebab}/"
             )),
             Origin::Rustbuild => Some(format!("{REFERENCE}#{kebab}")),
+        }
+    }
+
+    /// The error a Buildfile gives where dockerfile.v0 only warns: the rule never fires,
+    /// its case does not build.
+    pub fn error_instead(self) -> Option<Code> {
+        match self {
+            Rule::DuplicateStageName => Some(Code::DuplicateStage),
+            _ => None,
         }
     }
 

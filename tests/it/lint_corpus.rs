@@ -1,5 +1,6 @@
 //! The lint corpus: for every rule, `tests/corpus/lint/RULE.Buildfile` triggers it (the
-//! rendered findings are snapshotted) and `RULE.ok.Buildfile` is the same case written so
+//! rendered findings are snapshotted; a rule whose case a Buildfile rejects gives that
+//! error instead) and `RULE.ok.Buildfile` is the same case written so
 //! that it does not. `RULE.dockerignore`, when present, is the context's `.dockerignore`
 //! for both. Applying the fixes of RULE's findings gives a file that still checks and no
 //! longer triggers RULE where a finding had a fix.
@@ -80,6 +81,15 @@ fn every_rule_has_a_case_that_triggers_it_and_one_that_does_not() {
             continue;
         };
         let analysis = analyze(&bad.0, &bad.1);
+        if let Some(code) = rule.error_instead() {
+            let errors: Vec<Code> = analysis.diagnostics.iter().map(|d| d.code).collect();
+            assert!(
+                errors.contains(&code),
+                "{}: no {code}: {errors:?}",
+                rule.name()
+            );
+            continue;
+        }
         let found = findings(&analysis, rule);
         assert!(
             !found.is_empty(),
