@@ -13,6 +13,7 @@ mod config;
 mod rule;
 
 mod legacy;
+mod own;
 
 pub use config::{Config, Invalid};
 pub use rule::{Origin, Rule};
@@ -52,6 +53,9 @@ pub fn lint(buildfile: &Buildfile, files: &dyn Sources, inputs: Inputs<'_>) -> D
     };
     let mut found = Diagnostics::new();
     legacy::key_values(&context, &mut found);
+    own::unused_args(&context, &mut found);
+    own::blocks(&context, &mut found);
+    own::unpinned_bases(&context, &mut found);
     found
 }
 
@@ -76,11 +80,17 @@ pub fn configure(diagnostics: Diagnostics, files: &dyn Sources, inputs: Inputs<'
             None => Config::default(),
         },
     };
+    // A line in a FUNCTION or FOR body is expanded many times; its finding is told once.
+    let mut told = std::collections::BTreeSet::new();
     for diagnostic in diagnostics {
         let Some(rule) = diagnostic.code.rule() else {
             out.push(diagnostic);
             continue;
         };
+        let at = diagnostic.span().map(|s| (s.file, s.start, s.end));
+        if !told.insert((rule, at, diagnostic.message.clone())) {
+            continue;
+        }
         let config = match above(&diagnostic, files) {
             Some((text, span)) => config.merged(&read_config(text, span, &mut out)),
             None => config.clone(),
