@@ -94,3 +94,23 @@ fn bk26_call_check_honours_check_skip_and_the_build_arg() {
         by_arg.text()
     );
 }
+
+/// `# check=error=true`: the finding fails the build, named by its rule, at its line.
+#[test]
+fn bk26_check_error_true_fails_the_build_at_the_finding() {
+    let daemon = daemon("bk26");
+    let work = Workspace::new("lint-error");
+    work.write(
+        "Buildfile",
+        with_syntax_line(&format!("# check=error=true\n{BUILDFILE}")),
+    );
+    let out = daemon.build(
+        &["buildx", "build", "--progress=plain", "-f", "Buildfile", "."],
+        work.path(),
+    );
+    assert_ran_rustbuild(&out);
+    assert!(!out.success, "{}: built despite error=true", out.command);
+    let text = out.text();
+    assert!(text.contains("LegacyKeyValueFormat"), "{text}");
+    assert!(text.contains("ENV MODE production"), "{text}");
+}
