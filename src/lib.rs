@@ -80,7 +80,12 @@ pub fn analyze_loaded(loaded: load::Loaded, inputs: lint::Inputs<'_>) -> Analysi
         diagnostics.extend(check::check(buildfile));
         diagnostics.extend(lint::lint(buildfile, &loaded.files, inputs));
     }
-    let diagnostics = lint::configure(diagnostics, &loaded.files, inputs);
+    let diagnostics = lint::configure(
+        diagnostics,
+        loaded.buildfile.as_ref(),
+        &loaded.files,
+        inputs,
+    );
     let buildfile = loaded.buildfile.filter(|_| !diagnostics.has_errors());
     Analysis {
         buildfile,

@@ -105,7 +105,14 @@ fn bk26_check_error_true_fails_the_build_at_the_finding() {
         with_syntax_line(&format!("# check=error=true\n{BUILDFILE}")),
     );
     let out = daemon.build(
-        &["buildx", "build", "--progress=plain", "-f", "Buildfile", "."],
+        &[
+            "buildx",
+            "build",
+            "--progress=plain",
+            "-f",
+            "Buildfile",
+            ".",
+        ],
         work.path(),
     );
     assert_ran_rustbuild(&out);
