@@ -126,6 +126,10 @@ pub(super) fn blocks(context: &Context<'_>, found: &mut Diagnostics) {
         let Some(id) = u16::try_from(index).ok().map(FileId) else {
             break;
         };
+        // Parsing again costs as much as the first time: only for files with blocks.
+        if !has_block(&file.text) {
+            continue;
+        }
         let (mut module, _) = crate::syntax::parse_module(file);
         for item in &mut module.items {
             item.place(id, Origin::WRITTEN);
@@ -134,6 +138,18 @@ pub(super) fn blocks(context: &Context<'_>, found: &mut Diagnostics) {
             visit(item, file, found);
         }
     }
+}
+
+/// Whether a line of `text` starts with FUNCTION or IF (ELSE IF is inside an IF).
+fn has_block(text: &str) -> bool {
+    text.lines().any(|line| {
+        let word = line
+            .trim_start()
+            .split([' ', '\t'])
+            .next()
+            .unwrap_or_default();
+        word.eq_ignore_ascii_case("IF") || word.eq_ignore_ascii_case("FUNCTION")
+    })
 }
 
 fn visit(item: &Item, file: &SourceFile, found: &mut Diagnostics) {
