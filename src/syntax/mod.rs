@@ -43,6 +43,7 @@ mod instruction;
 mod keyword;
 mod lines;
 mod mount;
+mod outline;
 mod run;
 mod text;
 mod vars;
@@ -78,6 +79,19 @@ pub fn parse_module(file: &SourceFile) -> (Module, Diagnostics) {
 /// the main file, where "no FROM" errors point.
 pub fn assemble(module: Module, end: Span) -> (Option<Buildfile>, Diagnostics) {
     file::assemble(module, end)
+}
+
+pub use outline::{Block, Laid, Outline, Part};
+
+/// Where each instruction's parts are in `text`, for the formatter: `None` when an
+/// instruction does not read (which [`parse_module`] reports).
+pub fn outline(text: &str) -> Option<Outline> {
+    let start = if text.starts_with(BOM) {
+        BOM.len_utf8()
+    } else {
+        0
+    };
+    outline::outline(text, start)
 }
 
 /// The parser directives of `file` alone (its escape character, for one).
