@@ -74,6 +74,10 @@ impl<'a> Writer<'a> {
                 .starts_with('#')
     }
 
+    pub(super) fn ends_with_escape(&self) -> bool {
+        self.out.ends_with(self.escape)
+    }
+
     pub(super) fn end_line(&mut self) {
         self.out.push('\n');
     }

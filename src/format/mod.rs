@@ -123,6 +123,12 @@ fn instruction(writer: &mut Writer<'_>, laid: &Laid, indent: usize) {
         }
         at = part.range.end;
     }
+    // The blanks after the last part are dropped, unless the line would then end with the
+    // escape character: a blank the reader does not trim (a no-break space) kept it from
+    // being a continuation.
+    if writer.ends_with_escape() {
+        writer.verbatim(at..laid.header_end.max(at));
+    }
     writer.end_line();
     if laid.end > laid.header_end {
         writer.heredocs(after_line(writer.text(), laid.header_end)..laid.end);

@@ -81,3 +81,19 @@ fn empty_input_stays_empty() {
     assert_eq!(ok("\n  \n"), "");
     assert_eq!(ok("# only\n\n"), "# only\n");
 }
+
+/// Blanks the reader does not split on everywhere (a no-break space) are kept: after one,
+/// `--x` is an argument, and one space instead would make it a flag.
+#[test]
+fn other_whitespace_between_parts_is_kept() {
+    let text = "FROM a\nRUN --network=none \u{A0}--x\nCOPY a\u{A0}b  /c/\n";
+    assert_eq!(
+        ok(text),
+        "FROM a\nRUN --network=none \u{A0}--x\nCOPY a\u{A0}b /c/\n"
+    );
+}
+
+#[test]
+fn a_byte_order_mark_stays() {
+    assert_eq!(ok("\u{FEFF}from a\n"), "\u{FEFF}FROM a\n");
+}
