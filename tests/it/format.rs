@@ -1,7 +1,7 @@
 //! `rustbuild fmt`'s promises over every Buildfile in the repository (corpus, parity
 //! builds, examples, the files they include): the formatter reads every file the parser
-//! reads, its output is formatted already, and it builds the same ops and image config, on
-//! Linux and Windows. Plus snapshots of messy inputs (`tests/corpus/format`) and the
+//! reads, its output is formatted already, reads as the same instructions, and builds the
+//! same ops and image config, on Linux and Windows. Plus snapshots of messy inputs (`tests/corpus/format`) and the
 //! command line.
 
 use std::io::Write;
@@ -10,10 +10,11 @@ use std::process::{Command, Output, Stdio};
 
 use rustbuild::diagnostic::{Style, render};
 use rustbuild::format::format;
+use rustbuild::ir::{Item, Module, Spans};
 use rustbuild::load::{Answer, Root};
 use rustbuild::lower::{self, LowerOptions, ResolvedImages};
 use rustbuild::platform::Platform;
-use rustbuild::source::SourceFile;
+use rustbuild::source::{SourceFile, Span};
 
 fn here() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -87,6 +88,39 @@ fn lowered(dir: &Path, text: &str, opts: &LowerOptions) -> Result<(Vec<Vec<u8>>,
     ))
 }
 
+/// What `text` means as one file on its own: its module, without the places things are
+/// written at and the instructions' texts as written (which progress names show); every
+/// word, command, heredoc body, flag and block is compared.
+fn meaning(text: &str) -> Module {
+    let (mut module, _) = rustbuild::syntax::parse_module(&SourceFile::new("Buildfile", text));
+    module.each_span(&mut |span| *span = Span::default());
+    forget_texts(&mut module.items);
+    module
+}
+
+fn forget_texts(items: &mut [Item]) {
+    for item in items {
+        match item {
+            Item::From(stage) => {
+                stage.text.clear();
+                stage.steps.iter_mut().for_each(|step| step.text.clear());
+            }
+            Item::Step(step) => step.text.clear(),
+            Item::Function(function) => forget_texts(&mut function.body),
+            Item::For(block) => forget_texts(&mut block.body),
+            Item::If(block) => {
+                for branch in &mut block.branches {
+                    forget_texts(&mut branch.body);
+                }
+                if let Some(otherwise) = &mut block.otherwise {
+                    forget_texts(otherwise);
+                }
+            }
+            Item::Include(_) | Item::Import(_) | Item::Call(_) => {}
+        }
+    }
+}
+
 fn parses(text: &str) -> bool {
     let (_, diagnostics) = rustbuild::syntax::parse_module(&SourceFile::new("Buildfile", text));
     !diagnostics.has_errors()
@@ -99,6 +133,10 @@ fn formatted(name: &str, text: &str) -> Option<String> {
         Ok(out) => {
             assert!(parses(text), "{name}: formatted a file with syntax errors");
             assert!(parses(&out), "{name}: the output has syntax errors:\n{out}");
+            assert!(
+                meaning(&out) == meaning(text),
+                "{name}: the formatted file means something else:\n{out}"
+            );
             let again = format(&out).unwrap_or_else(|d| panic!("{name}: {d:?}"));
             assert_eq!(again, out, "{name}: formatting twice changes the file");
             Some(out)
@@ -172,6 +210,116 @@ fn cut_files_give_diagnostics_or_formatted_text() {
         }
     }
     assert!(cuts > 1000, "{cuts}");
+}
+
+/// Small files put together from instructions in any case, with blanks of every kind,
+/// continuations and comments between their words, heredocs and blocks, in a fixed
+/// pseudo-random order: each formats or gives diagnostics, and each one that formats
+/// means the same and formats to itself.
+#[test]
+fn generated_files_keep_their_meaning() {
+    // `_` is where blanks go.
+    const LINES: &[&str] = &[
+        "run_echo_a",
+        "run_--network=none_echo_\"q  q\"",
+        "run_--mount=type=cache,target=/x_echo",
+        "run_--_--x",
+        "copy_a_b",
+        "copy_--chmod=644_--from=a_a_/b/",
+        "add_--link_a_/b",
+        "env_A=1_B=\"x  y\"",
+        "env_A_b  c",
+        "arg_X=1_Y",
+        "expose_80_443/tcp",
+        "label_a=b_c=\"d  e\"",
+        "cmd_[\"x\",  \"y\"]",
+        "cmd_echo_a",
+        "entrypoint_echo",
+        "healthcheck_--interval=5s_cmd_true",
+        "healthcheck_none",
+        "volume_/a_/b",
+        "workdir_/a b",
+        "user_me",
+        "from_a_as_b",
+        "from_a",
+        "run_<<EOF",
+        "copy_<<EOF_/x",
+        "run_cat_<<-T",
+        "if_$X_==_1",
+        "else",
+        "else_if_$Y",
+        "end",
+        "for_i_in_a_b",
+        "function_f_p=1",
+        "call_f_p=2",
+        "shell_[\"sh\",_\"-c\"]",
+        "run_echo_\\\\",
+        "run_dir_C:\\",
+        "run_echo_x\\",
+        "copy_C:\\a_C:\\b\\",
+    ];
+    const BLANKS: &[&str] = &[
+        " ",
+        " ",
+        "  ",
+        "\t",
+        " \\\n  ",
+        "\\\n",
+        " `\n ",
+        " \\\n# c\n\n   ",
+        " \u{A0}",
+        "\u{0B}",
+    ];
+    const ENDS: &[&str] = &[
+        "\n",
+        "\n",
+        "\r\n",
+        "\n\n\n",
+        "   \n",
+        "\n  # c  \n",
+        " \\\n",
+        "\n\t",
+        " \u{A0}\n",
+    ];
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |below: usize| {
+        // xorshift: the same files on every run.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        usize::try_from(state % below as u64).unwrap()
+    };
+    let (mut read, mut total) = (0, 0);
+    for _ in 0..6_000 {
+        let mut text = String::from(["", "FROM a\n", "# escape=`\nFROM a\n"][next(3)]);
+        for _ in 0..next(6) + 1 {
+            text.push_str(["", "  ", "\t"][next(3)]);
+            let line = LINES[next(LINES.len())];
+            for (i, word) in line.split('_').enumerate() {
+                if i > 0 {
+                    text.push_str(BLANKS[next(BLANKS.len())]);
+                }
+                match next(3) {
+                    0 => text.push_str(&word.to_uppercase()),
+                    _ => text.push_str(word),
+                }
+            }
+            text.push_str(ENDS[next(ENDS.len())]);
+            if line.contains("<<EOF") {
+                text.push_str(["body \\\n\nEOF\n", "EOF\r\n", ""][next(3)]);
+            } else if line.contains("<<-T") {
+                text.push_str("\tx \n\tT\n");
+            }
+        }
+        total += 1;
+        read += usize::from(formatted(&format!("{text:?}"), &text).is_some());
+    }
+    // About one in six reads (random blocks seldom balance): a change that makes most
+    // generated files fail to read must not pass for a success.
+    assert!(
+        read > total / 10,
+        "only {read} of {total} generated files read"
+    );
 }
 
 /// The messy inputs of `tests/corpus/format`, formatted.
