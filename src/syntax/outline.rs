@@ -61,8 +61,8 @@ pub struct Part {
     /// The text between the previous part (or the keyword) and this one is only spaces and
     /// tabs once continuations are joined: any run of blanks means the same there.
     pub loose: bool,
-    /// A word written in capitals instead of as written (`AS`, `IN`, `IF`): the reader
-    /// takes it in any case.
+    /// A word written in capitals instead of as written (`AS`, `IN`, `IF`, `CMD`, `NONE`):
+    /// the reader takes it in any case.
     pub capital: Option<&'static str>,
 }
 
@@ -171,10 +171,12 @@ fn arguments<'a>(
         Keyword::Function | Keyword::Call | Keyword::Include | Keyword::Arg | Keyword::Expose => {
             words(None)
         }
-        // COPY and ADD read their words with the heredoc reader's splitter; a line naming
-        // heredocs is kept as written, as its markers are found with another escape.
+        // COPY and ADD read their words with the heredoc reader's splitter. The bodies
+        // are found by splitting with the backslash whatever the escape character: with
+        // another, a line naming heredocs is kept as written.
         Keyword::Copy | Keyword::Add
-            if matches!(classify(args), Form::Shell) && !args.as_str().contains("<<") =>
+            if matches!(classify(args), Form::Shell)
+                && (escape == '\\' || !args.as_str().contains("<<")) =>
         {
             heredoc::words(args, escape)
                 .into_iter()
