@@ -3,7 +3,9 @@
 //! once `load` has spliced the files they bring in.
 //!
 //! [`decode`] turns bytes into a [`SourceFile`] (UTF-8 only, byte-order mark dropped);
-//! [`parse_module`] reads it ([`parse`] reads and assembles a file that brings in none).
+//! [`parse_module`] reads it ([`parse`] reads and assembles a file that brings in none);
+//! [`outline()`] reads it the same way for the formatter, keeping where each keyword, flag
+//! and word is written.
 //! Reading happens in three layers:
 //! - [`lines`]: physical lines to logical instructions (directives, comments,
 //!   continuations, heredoc bodies), exactly as BuildKit's Dockerfile parser does;
