@@ -8,6 +8,7 @@
 //! port                               EXPOSE's port specs, for syntax and lower alike
 //! suggest                            "did you mean" for names of any kind
 //! syntax    one file's text -> ir::Module              (the only module that names pest)
+//! format    one file's text -> the same in the canonical layout (reads with syntax)
 //! vars      ARG values and `${…}` expansion, for the stages that decide while converting
 //! load      ir::Module + the files INCLUDE names (read by the caller) -> ir::Buildfile
 //! check     ir::Buildfile -> diagnostics               (whole-file rules)
@@ -19,6 +20,7 @@
 
 pub mod check;
 pub mod diagnostic;
+pub mod format;
 pub mod gateway;
 pub mod ignore;
 pub mod ir;
