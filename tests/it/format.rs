@@ -76,7 +76,7 @@ fn lowered(dir: &Path, text: &str, opts: &LowerOptions) -> Result<(Vec<Vec<u8>>,
             Err(_) => Answer::NotFound(dir.display().to_string()),
         }
     });
-    let analysis = rustbuild::analyze_loaded(loaded);
+    let analysis = rustbuild::analyze_loaded(loaded, rustbuild::lint::Inputs::default());
     let Some(buildfile) = analysis.buildfile.filter(|_| analysis.complete) else {
         return Err(render(&analysis.diagnostics, &analysis.files, Style::Plain));
     };
