@@ -11,4 +11,5 @@ mod lint_corpus;
 mod llb_cli;
 mod load_corpus;
 mod lower_corpus;
+mod lsp;
 mod syntax_corpus;
