@@ -18,6 +18,9 @@ pub(crate) fn completion(document: &Document, position: Position) -> Vec<Complet
         Some(n) => (n, line.words.get(n).map_or(offset, |w| w.start)),
         None => (line.words.iter().filter(|w| w.end < offset).count(), offset),
     };
+    if line.is_comment() || !line.words.is_empty() && !line.has_words_at(offset) {
+        return Vec::new();
+    }
     let typed = text.get(start..offset).unwrap_or("");
     let edit = |from: usize| Span::from_range(from..offset);
     let offers = if n == 0 {

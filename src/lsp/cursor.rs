@@ -16,32 +16,132 @@ pub(crate) struct Word {
 pub(crate) struct Line<'a> {
     pub(crate) text: &'a str,
     pub(crate) words: Vec<Word>,
+    /// The byte ranges of the physical lines the words are on.
+    lines: Vec<(usize, usize)>,
+}
+
+/// An instruction being read line by line.
+#[derive(Default)]
+struct Group {
+    /// RUN, COPY and ADD: `<<EOF` starts a heredoc.
+    heredocs_allowed: bool,
+    /// The lines with words.
+    lines: Vec<(usize, usize)>,
+    /// The last line with words ends in the escape character.
+    continues: bool,
+    /// Heredoc delimiters whose bodies are still to end, in order.
+    heredocs: Vec<String>,
+}
+
+impl Group {
+    fn start_at(line: &str, at: usize, escape: char) -> Self {
+        let keyword = line.split_whitespace().next().unwrap_or("");
+        let heredocs_allowed = ["RUN", "COPY", "ADD"]
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(keyword));
+        let mut group = Group {
+            heredocs_allowed,
+            ..Group::default()
+        };
+        group.words(line, at, escape);
+        group
+    }
+
+    fn words(&mut self, line: &str, at: usize, escape: char) {
+        self.lines.push((at, at + line.len()));
+        self.continues = continues(line, escape);
+        if self.heredocs_allowed {
+            self.heredocs.extend(heredoc_markers(line));
+        }
+    }
+
+    /// Takes the next line when it still belongs to the instruction.
+    fn take(&mut self, line: &str, at: usize, escape: char) -> bool {
+        if self.lines.is_empty() {
+            return false;
+        }
+        if !self.continues {
+            let Some(delimiter) = self.heredocs.first() else {
+                return false;
+            };
+            if line.trim_start_matches('\t').trim_end_matches('\r') == delimiter {
+                self.heredocs.remove(0);
+            }
+            return true;
+        }
+        let trimmed = line.trim();
+        if !trimmed.is_empty() && !trimmed.starts_with('#') {
+            self.words(line, at, escape);
+        }
+        true
+    }
+}
+
+/// The delimiters of the heredocs a line opens: `<<EOF`, `<<-EOF`, `<<"EOF"`.
+fn heredoc_markers(line: &str) -> Vec<String> {
+    let mut markers = Vec::new();
+    let mut rest = line;
+    while let Some(i) = rest.find("<<") {
+        rest = &rest[i + 2..];
+        let word = rest.trim_start_matches('-').trim_start_matches(['"', '\'']);
+        let name: String = word
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if !name.is_empty() {
+            markers.push(name);
+        }
+    }
+    markers
 }
 
 impl<'a> Line<'a> {
-    /// The logical line holding `offset`; `escape` is the file's line-continuation
-    /// character.
+    /// The instruction holding `offset`; `escape` is the file's line-continuation
+    /// character. Read from the file's start, as the parser reads lines: comment and empty
+    /// lines inside a continuation, and heredoc bodies, belong to the instruction but have
+    /// no words.
     pub(crate) fn at(text: &'a str, offset: usize, escape: char) -> Self {
         let offset = floor(text, offset.min(text.len()));
-        let mut start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-        // Up while the line above continues into this one.
-        while start > 0 {
-            let above = text[..start - 1].rfind('\n').map_or(0, |i| i + 1);
-            if !continues(&text[above..start - 1], escape) {
+        let mut group = Group::default();
+        let mut at = 0;
+        while at <= text.len() {
+            let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            let line = &text[at..end];
+            let holds = at <= offset && offset <= end;
+            if !group.take(line, at, escape) {
+                // A new instruction starts on this line.
+                group = Group::start_at(line, at, escape);
+            }
+            if holds {
+                // The offset's line is read; finish its instruction below.
+                at = end + 1;
+                while at <= text.len() {
+                    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+                    if !group.take(&text[at..end], at, escape) {
+                        break;
+                    }
+                    at = end + 1;
+                }
                 break;
             }
-            start = above;
+            at = end + 1;
         }
-        let mut end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-        while end < text.len() && continues(&text[line_start(text, end)..end], escape) {
-            end = text[end + 1..]
-                .find('\n')
-                .map_or(text.len(), |i| end + 1 + i);
-        }
+        let words = group
+            .lines
+            .iter()
+            .flat_map(|&(start, end)| split(text, start, end, escape))
+            .collect();
         Line {
             text,
-            words: split(text, start, end, escape),
+            words,
+            lines: group.lines,
         }
+    }
+
+    /// Whether `offset` is on a line of the instruction's words (not in a heredoc body
+    /// or a comment inside a continuation).
+    pub(crate) fn has_words_at(&self, offset: usize) -> bool {
+        self.lines.iter().any(|&(s, e)| s <= offset && offset <= e)
     }
 
     pub(crate) fn word(&self, n: usize) -> Option<&'a str> {
@@ -52,6 +152,11 @@ impl<'a> Line<'a> {
 
     pub(crate) fn keyword(&self) -> Option<&'a str> {
         self.word(0)
+    }
+
+    /// A comment or parser directive line: no instruction.
+    pub(crate) fn is_comment(&self) -> bool {
+        self.keyword().is_some_and(|k| k.starts_with('#'))
     }
 
     /// The index of the word holding `offset` (a cursor just after a word is in it).
@@ -120,10 +225,13 @@ pub(crate) enum Target {
 
 /// What `offset` points at, and the text range of that thing.
 pub(crate) fn target(text: &str, offset: usize, escape: char) -> Option<(Target, Word)> {
+    let line = Line::at(text, offset, escape);
+    if line.is_comment() || !line.has_words_at(offset) {
+        return None;
+    }
     if let Some((name, word)) = variable_at(text, offset) {
         return Some((Target::Var(name), word));
     }
-    let line = Line::at(text, offset, escape);
     let n = line.word_at(offset)?;
     let keyword = line.keyword()?.to_ascii_uppercase();
     let span = *line.words.get(n)?;
@@ -252,7 +360,7 @@ fn split(text: &str, start: usize, end: usize, escape: char) -> Vec<Word> {
     let mut chars = text[start..end].char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         let at = start + i;
-        let continuation = c == escape && matches!(chars.peek(), Some((_, '\n' | '\r')));
+        let continuation = c == escape && matches!(chars.peek(), None | Some((_, '\n' | '\r')));
         if quote.is_none() && (c.is_whitespace() || continuation) {
             if let Some(s) = current.take() {
                 words.push(Word { start: s, end: at });
@@ -292,12 +400,41 @@ mod tests {
     }
 
     #[test]
+    fn comments_in_continuations_and_heredoc_bodies_have_no_words() {
+        let text = "RUN a \\\n# note\n  b\nRUN <<EOF\nCOPY x\nEOF\nUSER me\n";
+        let line = Line::at(text, text.find("b\n").unwrap(), '\\');
+        assert_eq!(line.keyword(), Some("RUN"));
+        assert_eq!(line.word(2), Some("b"));
+        assert_eq!(line.words.len(), 3);
+        let body = text.find("COPY").unwrap();
+        let line = Line::at(text, body, '\\');
+        assert_eq!(line.word(1), Some("<<EOF"));
+        assert!(!line.has_words_at(body));
+        assert_eq!(target(text, body, '\\'), None);
+        let user = Line::at(text, text.find("USER").unwrap(), '\\');
+        assert_eq!(user.keyword(), Some("USER"));
+    }
+
+    #[test]
     fn variables_are_found_by_their_name_or_dollar() {
         let text = "RUN echo ${NAME:-x} $B";
         let at = text.find("AM").unwrap();
         assert_eq!(variable_at(text, at).unwrap().0, "NAME");
         assert_eq!(variable_at(text, text.len()).unwrap().0, "B");
         assert!(variable_at(text, 1).is_none());
+    }
+
+    #[test]
+    fn comments_point_at_nothing() {
+        let text = "# FROM $a\n# escape=\\\nFROM b\n";
+        assert_eq!(target(text, 3, '\\'), None);
+        assert_eq!(target(text, 8, '\\'), None);
+        assert!(Line::at(text, 3, '\\').is_comment());
+        // The comment's trailing escape does not continue it into the FROM.
+        assert_eq!(
+            target(text, text.find("FROM b").unwrap(), '\\').map(|t| t.0),
+            Some(Target::Keyword("FROM".into()))
+        );
     }
 
     #[test]

@@ -25,7 +25,23 @@ pub(crate) fn hover(document: &Document, position: Position) -> Option<Hover> {
             let option = reference::mount_option(key)?;
             format!("`--mount` option `{}`\n\n{}", option.name, option.text)
         }
-        Target::Var(name) => var_text(document.index.var(name, at)?),
+        Target::Var(name) => {
+            let var = document.index.var(name, at)?;
+            let mut text = var_text(var);
+            // `ARG NAME` in a stage takes the global ARG's value: show it.
+            let global =
+                document.index.vars.iter().find(|v| {
+                    v.kind == VarKind::GlobalArg && v.name == var.name && v.value.is_some()
+                });
+            if let (VarKind::Arg, None, Some(global)) = (&var.kind, &var.value, global) {
+                let value = global.value.as_deref().unwrap_or_default();
+                text.push_str(&format!(
+                    ", its default from the global `ARG {}={value}`",
+                    global.name
+                ));
+            }
+            text
+        }
         Target::Stage(name) => {
             let stage = document.index.stage(name)?;
             let mut text = format!(
