@@ -546,3 +546,48 @@ fn exit_without_shutdown_fails() {
     };
     assert_eq!(status.code(), Some(1));
 }
+
+#[test]
+fn imported_stages_are_found_under_their_namespace() {
+    let (dir, _, _) = fixture("import");
+    std::fs::create_dir_all(dir.join("lib")).unwrap();
+    std::fs::write(
+        dir.join("lib/base.bf"),
+        "# the base\nFROM alpine AS base\nRUN echo base\n",
+    )
+    .unwrap();
+    let app = uri(&dir.join("app.bf"));
+    let text =
+        "IMPORT lib/base.bf AS lib\nFROM lib+base AS app\nCOPY --from=lib+base /etc /etc\nFROM \n";
+    let mut client = Client::start();
+    client.open(&app, text);
+    // Only the FROM being typed is wrong: the import was followed.
+    let diagnostics = client.diagnostics(&app);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(
+        diagnostics[0]["code"],
+        "rustbuild::syntax::missing-argument"
+    );
+    let base = json!({"uri": uri(&dir.join("lib/base.bf")), "range": range(1, 0, 1, 19)});
+    assert_eq!(client.at("textDocument/definition", &app, 1, 8), base);
+    assert_eq!(client.at("textDocument/definition", &app, 2, 14), base);
+    assert_eq!(
+        client.at("textDocument/definition", &app, 0, 10),
+        json!({"uri": uri(&dir.join("lib/base.bf")), "range": range(0, 0, 0, 0)})
+    );
+    let hover = client.at("textDocument/hover", &app, 1, 8);
+    assert_eq!(
+        hover["contents"]["value"],
+        "stage `lib+base`: `FROM alpine`\n\nthe base"
+    );
+    // After FROM: every stage, this file's first, the imported one by its full name.
+    let offers = client.at("textDocument/completion", &app, 3, 5);
+    let labels: Vec<&str> = offers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["app", "lib+base"]);
+    assert!(client.shutdown().success());
+}
