@@ -526,6 +526,11 @@ fn any_text_and_any_position_get_an_answer() {
     assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
     let invalid = client.request("textDocument/hover", json!({"nonsense": true}));
     assert_eq!(invalid["error"]["code"], -32602, "{invalid}");
+    // A buffer without a file is checked alone.
+    client.open("untitled:Untitled-1", "FROM a\nRUNN x\n");
+    let unsaved = client.diagnostics("untitled:Untitled-1");
+    assert_eq!(unsaved.len(), 1, "{unsaved:?}");
+    assert_eq!(unsaved[0]["range"], range(1, 0, 1, 4));
     // An incremental change the server did not ask for is ignored, not a crash.
     let change = json!({"textDocument": {"uri": doc, "version": 2}, "contentChanges": [{"range": range(0, 0, 0, 1), "text": "x"}]});
     client.notify("textDocument/didChange", change);
