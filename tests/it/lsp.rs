@@ -596,3 +596,26 @@ fn imported_stages_are_found_under_their_namespace() {
     assert_eq!(labels, ["app", "lib+base"]);
     assert!(client.shutdown().success());
 }
+
+#[test]
+fn a_diagnostic_in_a_function_body_points_back_at_its_call() {
+    let (dir, _, _) = fixture("call");
+    let doc = uri(&dir.join("call.bf"));
+    let mut client = Client::start();
+    client.open(
+        &doc,
+        "FUNCTION f\nCOPY --from=final /a /b\nEND\nFROM a AS first\nCALL f\nFROM b AS final\n",
+    );
+    let diagnostics = client.diagnostics(&doc);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "rustbuild::check::stage-cycle");
+    assert_eq!(diagnostics[0]["range"], range(1, 12, 1, 17));
+    assert_eq!(
+        diagnostics[0]["relatedInformation"],
+        json!([
+            {"location": {"uri": doc, "range": range(5, 10, 5, 15)}, "message": "defined here"},
+            {"location": {"uri": doc, "range": range(4, 0, 4, 6)}, "message": "in FUNCTION f, called here"},
+        ])
+    );
+    assert!(client.shutdown().success());
+}
