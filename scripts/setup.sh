@@ -25,9 +25,10 @@ phase() {
 
 ms_since() { awk -v a="$1" -v b="$(date +%s%N)" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'; }
 
-# one install for all, rather than one apt-get run per script
+# one install for all, rather than one apt-get run per script; neovim is the real editor
+# tests/it/neovim.rs drives `rustbuild lsp` with
 phase "packages" apt_ensure docker.io containerd runc iptables iproute2 busybox-static \
-  skopeo docker-registry
+  skopeo docker-registry neovim
 for d in $DAEMONS; do phase "up $d" "$here/buildkit.sh" up "$d"; done
 for d in $DAEMONS; do phase "busybox image in $d" "$here/images.sh" busybox "$d"; done
 phase "windows base in the registry" "$here/images.sh" windows-base

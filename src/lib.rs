@@ -15,6 +15,7 @@
 //! lint      ir::Buildfile + its text -> warnings       (Docker's rules and ours, `# check=`)
 //! llb, pb   BuildKit's protobuf types and a deterministic LLB builder
 //! lower     ir::Buildfile + platform + options -> llb::Definition + image config (pure)
+//! lsp       a language server over stdio: diagnostics, hover, definition, completion
 //! gateway   gRPC to BuildKit's LLBBridge over stdin/stdout (the only module that names tonic)
 //! ```
 
@@ -28,6 +29,7 @@ pub mod lint;
 pub mod llb;
 pub mod load;
 pub mod lower;
+pub mod lsp;
 pub mod pb;
 pub mod platform;
 pub mod port;

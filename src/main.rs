@@ -1,4 +1,4 @@
-//! The `rustbuild` binary: `check`, `llb`, `expand`, `fmt` and `frontend`.
+//! The `rustbuild` binary: `check`, `llb`, `expand`, `fmt`, `lsp` and `frontend`.
 
 use std::process::ExitCode;
 
@@ -12,6 +12,7 @@ commands:
   llb FILE [options]                 write the LLB Definition that `buildctl build` reads from stdin
   expand FILE [options]              print the flat Buildfile that FILE expands to
   fmt [--check] FILE...              rewrite Buildfiles in the canonical layout (`-` reads stdin)
+  lsp                                run the language server on stdin/stdout, for editors
   frontend                           run as a BuildKit gateway frontend (what the image runs)
 
 Run `rustbuild <command> --help` for a command's options.";
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
         Some("llb") => cmd::llb::run(&args[1..]),
         Some("expand") => cmd::expand::run(&args[1..]),
         Some("fmt") => cmd::fmt::run(&args[1..]),
+        Some("lsp") => cmd::lsp::run(&args[1..]),
         Some("frontend") => cmd::frontend::run(&args[1..]),
         // BuildKit starts the image's entrypoint with its options in the environment.
         None if std::env::var_os("BUILDKIT_SESSION_ID").is_some() => cmd::frontend::run(&[]),

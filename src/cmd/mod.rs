@@ -7,6 +7,7 @@ pub(crate) mod files;
 pub(crate) mod fmt;
 pub(crate) mod frontend;
 pub(crate) mod llb;
+pub(crate) mod lsp;
 pub(crate) mod scope;
 
 use std::io::Write;

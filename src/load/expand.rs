@@ -535,19 +535,23 @@ impl Walk<'_> {
             .keys()
             .filter_map(|name| name.strip_prefix(prefix))
             .collect();
-        let help = match did_you_mean(&call.function.node, &names) {
+        let near = did_you_mean(&call.function.node, &names);
+        let help = match near {
             Some(near) => format!("did you mean `{near}`?"),
             None if names.is_empty() => "define it with `FUNCTION NAME` … `END`".to_owned(),
             None => format!("the functions are {}", names.join(", ")),
         };
-        self.error(
-            Diagnostic::error(
-                Code::UnknownFunction,
-                format!("no FUNCTION `{}`", call.function.node),
-            )
-            .with_label(call.function.span, "not defined")
-            .with_help(help),
-        );
+        let mut diagnostic = Diagnostic::error(
+            Code::UnknownFunction,
+            format!("no FUNCTION `{}`", call.function.node),
+        )
+        .with_label(call.function.span, "not defined")
+        .with_help(help);
+        // The suggestion as a fix too, for editors' code actions.
+        if let Some(near) = near {
+            diagnostic = diagnostic.with_fix(format!("call `{near}`"), call.function.span, near);
+        }
+        self.error(diagnostic);
     }
 
     fn recursion(&mut self, call: &Call, pos: usize, defined: &Defined) {
@@ -588,22 +592,25 @@ impl Walk<'_> {
             if params.contains(&name.as_str()) {
                 continue;
             }
-            let help = match did_you_mean(&name, &params) {
+            let near = did_you_mean(&name, &params);
+            let help = match near {
                 Some(near) => format!("did you mean `{near}`?"),
                 None if params.is_empty() => {
                     format!("`{}` takes no parameters", function.name.node)
                 }
                 None => format!("its parameters are {}", params.join(", ")),
             };
-            self.error(
-                Diagnostic::error(
-                    Code::UnknownParameter,
-                    format!("`{}` has no parameter `{name}`", function.name.node),
-                )
-                .with_label(arg.key.span, "not a parameter")
-                .with_label(function.span, "the function")
-                .with_help(help),
-            );
+            let mut diagnostic = Diagnostic::error(
+                Code::UnknownParameter,
+                format!("`{}` has no parameter `{name}`", function.name.node),
+            )
+            .with_label(arg.key.span, "not a parameter")
+            .with_label(function.span, "the function")
+            .with_help(help);
+            if let Some(near) = near {
+                diagnostic = diagnostic.with_fix(format!("use `{near}`"), arg.key.span, near);
+            }
+            self.error(diagnostic);
             ok = false;
         }
         let caller = self.names().env;

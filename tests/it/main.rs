@@ -12,4 +12,6 @@ mod lint_corpus;
 mod llb_cli;
 mod load_corpus;
 mod lower_corpus;
+mod lsp;
+mod neovim;
 mod syntax_corpus;
