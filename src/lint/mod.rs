@@ -14,6 +14,11 @@ mod rule;
 
 mod legacy;
 
+mod casing;
+mod instructions;
+mod stages;
+mod written;
+
 pub use config::{Config, Invalid};
 pub use rule::{Origin, Rule};
 
@@ -52,6 +57,9 @@ pub fn lint(buildfile: &Buildfile, files: &dyn Sources, inputs: Inputs<'_>) -> D
     };
     let mut found = Diagnostics::new();
     legacy::key_values(&context, &mut found);
+    stages::names(&context, &mut found);
+    casing::instructions(&context, &mut found);
+    instructions::instructions(&context, &mut found);
     found
 }
 

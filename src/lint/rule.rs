@@ -130,6 +130,8 @@ impl Rule {
     pub fn error_instead(self) -> Option<Code> {
         match self {
             Rule::DuplicateStageName => Some(Code::DuplicateStage),
+            // `EXPOSE 80:80`: a port is read as PORT[/PROTOCOL] only.
+            Rule::ExposeInvalidFormat => Some(Code::InvalidPort),
             _ => None,
         }
     }
