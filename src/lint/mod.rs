@@ -15,6 +15,8 @@ mod rule;
 mod legacy;
 
 mod casing;
+mod comments;
+mod expose;
 mod instructions;
 mod stages;
 mod written;
@@ -60,6 +62,9 @@ pub fn lint(buildfile: &Buildfile, files: &dyn Sources, inputs: Inputs<'_>) -> D
     stages::names(&context, &mut found);
     casing::instructions(&context, &mut found);
     instructions::instructions(&context, &mut found);
+    expose::protocols(&context, &mut found);
+    comments::empty_continuations(&context, &mut found);
+    comments::descriptions(&context, &mut found);
     found
 }
 
