@@ -1,5 +1,7 @@
 //! Lines around instructions: NoEmptyContinuation, InvalidDefinitionDescription.
 
+use std::collections::BTreeMap;
+
 use crate::diagnostic::{Diagnostic, Diagnostics, Edit, Fix};
 use crate::ir::{ArgDecl, StepKind};
 use crate::source::Span;
@@ -37,11 +39,14 @@ fn instruction_starts(context: &Context<'_>) -> Vec<Span> {
 /// today and will refuse it; removing it changes nothing (comment lines stay: they are
 /// allowed). One finding per instruction, as in dockerfile.v0, with every empty line.
 pub(super) fn empty_continuations(context: &Context<'_>, found: &mut Diagnostics) {
-    let escape = context.buildfile.directives.escape;
+    let mut escapes = BTreeMap::new();
     for start in instruction_starts(context) {
         let Some(file) = context.files.file(start.file) else {
             continue;
         };
+        let escape = *escapes
+            .entry(start.file)
+            .or_insert_with(|| written::escape(context, start.file));
         let lines = empty_lines(&file.text, start.start as usize, escape);
         if lines.is_empty() {
             continue;
@@ -122,6 +127,7 @@ fn continues(line: &str, escape: char) -> bool {
 fn arg_start(context: &Context<'_>, decl: &ArgDecl) -> Option<Span> {
     let file = context.files.file(decl.span.file)?;
     let text: &str = &file.text;
+    let escape = written::escape(context, decl.span.file);
     let mut end = decl.span.start as usize;
     loop {
         let start = text.get(..end)?.rfind('\n').map_or(0, |i| i + 1);
@@ -135,7 +141,6 @@ fn arg_start(context: &Context<'_>, decl: &ArgDecl) -> Option<Span> {
         end = start.checked_sub(1)?;
         let above_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
         let above = text[above_start..end].trim();
-        let escape = context.buildfile.directives.escape;
         if !(above.is_empty() || above.starts_with('#') || continues(above, escape)) {
             return None;
         }

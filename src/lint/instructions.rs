@@ -157,7 +157,7 @@ fn maintainer(context: &Context<'_>, step: &Step) -> Option<Diagnostic> {
     )
     .with_label(keyword_span, "deprecated")
     .with_help(format!("write `{replacement}`"));
-    let escape = context.buildfile.directives.escape;
+    let escape = written::escape(context, step.span.file);
     let plain = !name.is_empty() && !name.contains(['"', '$', '\n', escape]);
     Some(match plain {
         true => warning.with_fix(format!("write `{replacement}`"), step.span, replacement),

@@ -31,6 +31,16 @@ pub(super) fn text<'a>(context: &Context<'a>, span: Span) -> &'a str {
         .map_or("", |file| file.slice(span))
 }
 
+/// The escape character of `file`: each file may set its own with `# escape=`.
+pub(super) fn escape(context: &Context<'_>, file: FileId) -> char {
+    context
+        .files
+        .file(file)
+        .map_or(context.buildfile.directives.escape, |file| {
+            crate::syntax::directives(file).escape
+        })
+}
+
 /// The keyword an instruction starts with, as written, and its span.
 pub(super) fn keyword<'a>(context: &Context<'a>, span: Span) -> Option<(&'a str, Span)> {
     let written = text(context, span);
@@ -138,6 +148,13 @@ mod tests {
     fn continuations_follow_the_escape_directive_and_skip_heredocs() {
         let main = "# escape=`\nFROM alpine\nRUN echo a \\\n\nRUN echo b `\n\n  c\nRUN <<EOF\necho d `\n\nEOF\n";
         assert_eq!(findings(main, ""), [(Rule::NoEmptyContinuation, 6)]);
+    }
+
+    #[test]
+    fn an_included_file_continues_lines_with_its_own_escape() {
+        let main = "FROM alpine\nINCLUDE steps.bf\n";
+        let included = "# escape=`\nRUN a \\\n\nRUN b `\n\n  c\n";
+        assert_eq!(findings(main, included), [(Rule::NoEmptyContinuation, 5)]);
     }
 
     #[test]
