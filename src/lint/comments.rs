@@ -86,17 +86,17 @@ fn empty_warning(spans: &[Span]) -> Diagnostic {
 fn empty_lines(text: &str, start: usize, escape: char) -> Vec<std::ops::Range<usize>> {
     let mut found = Vec::new();
     let mut lines = lines_from(text, start);
-    let Some((_, first)) = lines.next() else {
+    let Some((_, first, _)) = lines.next() else {
         return found;
     };
     let mut continued = continues(first, escape);
-    for (at, line) in lines {
+    for (at, line, whole) in lines {
         if !continued {
             break;
         }
         let trimmed = line.trim_start();
         if trimmed.is_empty() {
-            found.push(at..(at + line.len() + 1).min(text.len()));
+            found.push(at..at + whole);
         } else if !trimmed.starts_with('#') {
             continued = continues(line, escape);
         }
@@ -104,13 +104,14 @@ fn empty_lines(text: &str, start: usize, escape: char) -> Vec<std::ops::Range<us
     found
 }
 
-/// The lines from `start` on: each one's offset and text without its line break.
-fn lines_from(text: &str, start: usize) -> impl Iterator<Item = (usize, &str)> {
+/// The lines from `start` on: each one's offset, its text without the line break (`\n` or
+/// `\r\n`), and its length with it.
+fn lines_from(text: &str, start: usize) -> impl Iterator<Item = (usize, &str, usize)> {
     let rest = text.get(start..).unwrap_or("");
     rest.split_inclusive('\n').scan(start, |at, line| {
         let here = *at;
         *at += line.len();
-        Some((here, line.trim_end_matches(['\n', '\r'])))
+        Some((here, line.trim_end_matches(['\n', '\r']), line.len()))
     })
 }
 
@@ -256,7 +257,7 @@ fn comment_above<'a>(context: &Context<'a>, at: Span) -> Option<(Span, &'a str)>
 /// a file) end: they are not comments of the instruction below them.
 fn directives_end(text: &str) -> usize {
     let mut end = 0;
-    for (at, line) in lines_from(text, 0) {
+    for (at, line, _) in lines_from(text, 0) {
         let Some(rest) = line.trim_start().strip_prefix('#') else {
             break;
         };
@@ -309,6 +310,8 @@ mod tests {
         assert!(empty_lines("RUN a\n\nRUN b \\\n\n", 0, '\\').is_empty());
         let backtick = empty_lines("RUN a `\n\n b", 0, '`');
         assert_eq!(backtick.first(), Some(&(8..9)));
+        let crlf = empty_lines("RUN a \\\r\n\r\n b", 0, '\\');
+        assert_eq!(crlf.first(), Some(&(9..11)));
     }
 
     #[test]
