@@ -7,3 +7,4 @@ FROM scratch AS base
 ARG version=latest
 # definitely a bad comment
 ARG foo=baz bar=qux baz=quux
+LABEL versions="$version $foo $bar $baz"

@@ -12,3 +12,4 @@ ARG bit=bat
 
 # comment for something other than ARG or FROM
 COPY Buildfile .
+LABEL versions="$version $foo $bar $baz $bit"
