@@ -15,6 +15,13 @@ mod rule;
 mod legacy;
 mod own;
 
+mod casing;
+mod comments;
+mod expose;
+mod instructions;
+mod stages;
+mod written;
+
 pub use config::{Config, Invalid};
 pub use rule::{Origin, Rule};
 
@@ -53,6 +60,12 @@ pub fn lint(buildfile: &Buildfile, files: &dyn Sources, inputs: Inputs<'_>) -> D
     };
     let mut found = Diagnostics::new();
     legacy::key_values(&context, &mut found);
+    stages::names(&context, &mut found);
+    casing::instructions(&context, &mut found);
+    instructions::instructions(&context, &mut found);
+    expose::protocols(&context, &mut found);
+    comments::empty_continuations(&context, &mut found);
+    comments::descriptions(&context, &mut found);
     own::unused_args(&context, &mut found);
     own::blocks(&context, &mut found);
     own::unpinned_bases(&context, &mut found);

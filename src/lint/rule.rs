@@ -97,10 +97,10 @@ rules! {
     CopyIgnoredFile: Docker, false,
         "Attempting to Copy file that is excluded by .dockerignore";
     InvalidDefinitionDescription: Docker, true,
-        "Comment for build stage or argument should follow the format: `# <arg/stage name> <description>`";
+        "Comment for build stage or argument should follow the format: `# <arg/stage name> <description>`. If this is not intended to be a description comment, add an empty line or comment between the instruction and the comment.";
     ExposeProtoCasing: Docker, false, "Protocol in EXPOSE instruction should be lowercase";
     ExposeInvalidFormat: Docker, false,
-        "IP address and host-port mapping should not be used in EXPOSE instruction";
+        "IP address and host-port mapping should not be used in EXPOSE instruction. This will become an error in a future release";
     UnusedArg: Rustbuild, false,
         "An ARG that no instruction of its stage (or, global, no FROM or stage) uses";
     UnusedParameter: Rustbuild, false,
@@ -130,6 +130,8 @@ impl Rule {
     pub fn error_instead(self) -> Option<Code> {
         match self {
             Rule::DuplicateStageName => Some(Code::DuplicateStage),
+            // `EXPOSE 80:80`: a port is read as PORT[/PROTOCOL] only.
+            Rule::ExposeInvalidFormat => Some(Code::InvalidPort),
             _ => None,
         }
     }

@@ -1,0 +1,2 @@
+FROM alpine
+EXPOSE 127.0.0.1:80:80

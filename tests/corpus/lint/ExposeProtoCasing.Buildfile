@@ -1,0 +1,2 @@
+FROM alpine
+EXPOSE 80/TCP "53/UDP" 8000-8010/Sctp

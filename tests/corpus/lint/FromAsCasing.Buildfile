@@ -1,0 +1,5 @@
+FROM alpine as build
+RUN echo build > /out
+
+from alpine AS test
+run echo test

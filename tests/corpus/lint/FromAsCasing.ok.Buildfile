@@ -1,0 +1,5 @@
+FROM alpine AS build
+RUN echo build > /out
+
+FROM alpine AS test
+RUN echo test

@@ -1,0 +1,9 @@
+FROM alpine
+RUN apk add \
+
+    gnupg \
+
+    curl
+EXPOSE \
+
+80

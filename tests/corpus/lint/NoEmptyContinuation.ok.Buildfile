@@ -1,0 +1,7 @@
+FROM alpine
+RUN apk add \
+    gnupg \
+    curl
+EXPOSE \
+# Port
+80

@@ -1,0 +1,5 @@
+FROM alpine AS BuilderBase
+RUN echo build > /out
+
+FROM scratch
+COPY --from=BuilderBase /out /out
