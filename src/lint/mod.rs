@@ -12,7 +12,9 @@
 mod config;
 mod rule;
 
+mod from;
 mod legacy;
+mod names;
 
 pub use config::{Config, Invalid};
 pub use rule::{Origin, Rule};
@@ -52,6 +54,10 @@ pub fn lint(buildfile: &Buildfile, files: &dyn Sources, inputs: Inputs<'_>) -> D
     };
     let mut found = Diagnostics::new();
     legacy::key_values(&context, &mut found);
+    from::undefined_args(&context, &mut found);
+    from::invalid_default_bases(&context, &mut found);
+    from::redundant_platforms(&context, &mut found);
+    from::constant_platforms(&context, &mut found);
     found
 }
 
