@@ -13,8 +13,10 @@ mod config;
 mod rule;
 
 mod from;
+mod ignored;
 mod legacy;
 mod names;
+mod secrets;
 
 pub use config::{Config, Invalid};
 pub use rule::{Origin, Rule};
@@ -41,7 +43,6 @@ pub struct Inputs<'a> {
 pub(crate) struct Context<'a> {
     pub(crate) buildfile: &'a Buildfile,
     pub(crate) files: &'a dyn Sources,
-    #[allow(dead_code)] // read by CopyIgnoredFile
     pub(crate) inputs: Inputs<'a>,
 }
 
@@ -58,6 +59,8 @@ pub fn lint(buildfile: &Buildfile, files: &dyn Sources, inputs: Inputs<'_>) -> D
     from::invalid_default_bases(&context, &mut found);
     from::redundant_platforms(&context, &mut found);
     from::constant_platforms(&context, &mut found);
+    secrets::secrets(&context, &mut found);
+    ignored::ignored_sources(&context, &mut found);
     found
 }
 
