@@ -17,6 +17,7 @@ mod ignored;
 mod legacy;
 mod names;
 mod secrets;
+mod undefined;
 
 pub use config::{Config, Invalid};
 pub use rule::{Origin, Rule};
@@ -61,6 +62,7 @@ pub fn lint(buildfile: &Buildfile, files: &dyn Sources, inputs: Inputs<'_>) -> D
     from::constant_platforms(&context, &mut found);
     secrets::secrets(&context, &mut found);
     ignored::ignored_sources(&context, &mut found);
+    undefined::undefined_vars(&context, &mut found);
     found
 }
 

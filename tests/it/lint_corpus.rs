@@ -122,3 +122,33 @@ fn every_rule_has_a_case_that_triggers_it_and_one_that_does_not() {
     // Every rule gets its pair as it is written; this list shrinks to nothing.
     let _ = missing;
 }
+
+/// The names UndefinedVar reports in `text`.
+fn undefined_vars(text: &str) -> Vec<String> {
+    let analysis = analyze(text, "");
+    let found = findings(&analysis, Rule::UndefinedVar);
+    found.iter().map(|d| d.message.clone()).collect()
+}
+
+#[test]
+fn undefined_vars_are_reported_only_where_certain() {
+    // An automatic ARG is visible in a stage only once declared there.
+    assert_eq!(
+        undefined_vars("FROM scratch\nWORKDIR /$TARGETARCH\n"),
+        ["Usage of undefined variable '$TARGETARCH'"]
+    );
+    // A stage based on an image may get the name from the image.
+    assert!(undefined_vars("FROM alpine\nWORKDIR $HOME\nFROM 0\nWORKDIR $HOME\n").is_empty());
+    // Defined by the base stage, by a global ARG redeclared, by a default's own branch.
+    let known = "ARG G=1\nFROM scratch AS a\nENV A=1\nFROM a\nARG G\nWORKDIR /$A/$G/${A:-$V}\n";
+    assert!(
+        undefined_vars(known).is_empty(),
+        "{:?}",
+        undefined_vars(known)
+    );
+    // A global ARG is not visible in a stage that does not declare it.
+    assert_eq!(
+        undefined_vars("ARG G=1\nFROM scratch\nUSER $G\n"),
+        ["Usage of undefined variable '$G'"]
+    );
+}
