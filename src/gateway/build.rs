@@ -16,7 +16,7 @@ use crate::source::SourceFiles;
 use super::client::Bridge;
 use super::files::BuildSource;
 use super::options::FrontendOptions;
-use super::{log, missing, report};
+use super::{base_platform, log, missing, report};
 
 /// What one platform's build produced.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,6 +73,7 @@ pub(crate) async fn build(
                 slot.insert(image);
             }
         }
+        check_base_platforms(bridge, source, target, opts, &lower_opts, &resolved).await?;
         let lowered = lower::lower(file, buildfile, &resolved, &lower_opts)
             .map_err(|d| report::diagnostics_error(&d, file))?;
         log!(
@@ -118,6 +119,40 @@ pub(crate) async fn build(
         });
     }
     Ok(result(&builds, multi, opts.source_date_epoch))
+}
+
+/// InvalidBaseImagePlatform, once the base images are resolved: each finding goes to the
+/// progress output as a warning, or fails the build under `# check=error=true`.
+async fn check_base_platforms(
+    bridge: &mut Bridge,
+    source: &BuildSource,
+    target: &Target<'_>,
+    opts: &FrontendOptions,
+    lower_opts: &LowerOptions,
+    resolved: &ResolvedImages,
+) -> Result<(), Status> {
+    let (buildfile, files) = (target.buildfile, target.files);
+    let bases = lower::base_images(buildfile, lower_opts)
+        .map_err(|d| report::diagnostics_error(&d, files))?;
+    let found = base_platform::mismatches(buildfile, files, &bases, resolved);
+    let inputs = crate::lint::Inputs {
+        ignore: Some(&source.ignore.patterns),
+        check: opts
+            .build_args
+            .get(crate::lint::BUILD_ARG)
+            .map(String::as_str),
+    };
+    let found = base_platform::configured(found, files, inputs);
+    if found.has_errors() {
+        return Err(report::diagnostics_error(&found, files));
+    }
+    for warning in found.iter() {
+        let request = report::warn_request(warning, files, &source.vertex);
+        if let Err(e) = bridge.warn(request).await {
+            log!("Warn failed: {e}");
+        }
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -171,3 +171,61 @@ async fn several_platforms_need_returnmap() {
     assert!(status.message.contains("`returnmap`"), "{}", status.message);
     assert!(mock.state().solves.is_empty());
 }
+
+/// The `Warn`s a build sent, as their short text.
+fn warnings(mock: &MockBridge) -> Vec<String> {
+    let state = mock.state();
+    let shorts = state.warnings.iter();
+    shorts
+        .map(|w| String::from_utf8_lossy(&w.short).into_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_base_image_of_another_platform_is_a_warning_at_its_from_line() {
+    // The mock's only image is amd64, whatever platform is asked for.
+    let mock = mock();
+    run(&mock, &opts(&[("platform", "linux/arm64")]))
+        .await
+        .unwrap();
+    assert_eq!(
+        warnings(&mock),
+        [
+            "InvalidBaseImagePlatform: Base image local/busybox was pulled with platform \"linux/amd64\", expected \"linux/arm64\" for current build (line 1)"
+        ]
+    );
+    let state = mock.state();
+    assert_eq!(state.warnings[0].ranges.len(), 1);
+    assert!(state.warnings[0].url.is_empty(), "Docker links no page");
+}
+
+#[tokio::test]
+async fn a_base_image_of_the_platform_asked_for_is_no_warning() {
+    let mock = mock();
+    run(&mock, &opts(&[])).await.unwrap();
+    assert!(warnings(&mock).is_empty());
+}
+
+#[tokio::test]
+async fn the_check_build_arg_skips_the_base_platform_rule_or_makes_it_fail() {
+    let mock = mock();
+    let skip = (
+        "build-arg:BUILDKIT_DOCKERFILE_CHECK",
+        "skip=InvalidBaseImagePlatform",
+    );
+    run(&mock, &opts(&[("platform", "linux/arm64"), skip]))
+        .await
+        .unwrap();
+    assert!(warnings(&mock).is_empty());
+    let mock = self::mock();
+    let error = ("build-arg:BUILDKIT_DOCKERFILE_CHECK", "error=true");
+    let status = run(&mock, &opts(&[("platform", "linux/arm64"), error]))
+        .await
+        .unwrap_err();
+    assert!(
+        status.message.contains("was pulled with platform"),
+        "{}",
+        status.message
+    );
+    assert!(mock.state().solves.is_empty(), "nothing is solved");
+}
