@@ -88,15 +88,47 @@ pub(super) fn invalid_default_bases(context: &Context<'_>, found: &mut Diagnosti
     };
     let mut seen = HashSet::new();
     for stage in &context.buildfile.stages {
-        if stage.base.as_literal().is_some() || !seen.insert(names::place(stage.base.span)) {
+        if stage.base.as_literal().is_some() {
             continue;
         }
+        // An imported stage's "build arguments" are the IMPORT line's values, written in
+        // the Buildfile: they count as given.
+        let given = import_values(context.buildfile, stage, &scope);
+        let scope = Scope {
+            build_args: &given,
+            ..scope
+        };
         let env = vars::globals(globals_of(context.buildfile, stage), &scope);
         let name = vars::expand(&stage.base, &env);
-        if let Err(why) = crate::lower::normalize_reference(&name) {
+        let invalid = crate::lower::normalize_reference(&name).err();
+        // Reported once per written line: IMPORTed twice, with and without values, it is
+        // the import without them that reports it.
+        if let Some(why) = invalid.filter(|_| seen.insert(names::place(stage.base.span))) {
             found.push(invalid_default(context, stage, &name, &why));
         }
     }
+}
+
+/// The IMPORT line's values for an imported stage's global ARGs, expanded with the
+/// defaults of the importing file's global ARGs; none for the main file's stages.
+fn import_values(
+    buildfile: &Buildfile,
+    stage: &Stage,
+    scope: &Scope<'_>,
+) -> BTreeMap<String, String> {
+    let Some(namespace) = stage.namespace.and_then(|n| buildfile.imports.get(n)) else {
+        return BTreeMap::new();
+    };
+    let importer = match namespace.importer.and_then(|n| buildfile.imports.get(n)) {
+        Some(importer) => &importer.global_args,
+        None => &buildfile.global_args,
+    };
+    let env = vars::globals(importer, scope);
+    let values = namespace.values.iter().filter_map(|pair| {
+        let key = pair.key.as_literal()?;
+        Some((key, vars::expand(&pair.value, &env)))
+    });
+    values.collect()
 }
 
 fn invalid_default(context: &Context<'_>, stage: &Stage, name: &str, why: &str) -> Diagnostic {

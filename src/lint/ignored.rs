@@ -45,6 +45,9 @@ fn excluding<'a>(patterns: &'a [Pattern], path: &str) -> Option<&'a Pattern> {
     // The context's root is never left out as a whole, unless a pattern matches everything
     // in it (as dockerfile.v0 decides).
     if path == "." || path == "/" {
+        if patterns.iter().any(|p| p.text.starts_with('!')) {
+            return None;
+        }
         return patterns
             .iter()
             .find(|p| matches!(p.text.as_str(), "*" | "**" | "**/*"));
@@ -101,5 +104,9 @@ mod tests {
         assert_eq!(line("src"), None);
         assert_eq!(line("."), None, "the root is not excluded as a whole");
         assert_eq!(excluding(&parse_lines("*\n"), ".").map(|p| p.line), Some(1));
+        assert_eq!(
+            excluding(&parse_lines("*\n!src\n"), ".").map(|p| p.line),
+            None
+        );
     }
 }
