@@ -1,8 +1,11 @@
-//! InvalidBaseImagePlatform: a base image whose config says another OS or architecture
-//! than the platform its stage is built for (a single-platform image pulled for another
-//! one). Only the gateway knows it: the lint stage never sees an image config.
+//! The lint findings only resolved base images allow, which the lint stage (no image
+//! config) cannot make: InvalidBaseImagePlatform, a base image whose config says another OS
+//! or architecture than the platform its stage is built for (a single-platform image pulled
+//! for another one); and UndefinedVar in stages based on images, with their ENV known.
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use std::collections::{BTreeMap, HashSet};
+
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir;
 use crate::lint::{self, Rule};
 use crate::lower::{ImageRequest, ResolvedImages};
@@ -72,6 +75,40 @@ fn config_platform(config: &serde_json::Value) -> Option<Platform> {
     Some(platform.normalize())
 }
 
+/// UndefinedVar with each image-based stage's base ENV: what the lint stage left unsaid.
+pub(crate) fn undefined_vars(
+    buildfile: &ir::Buildfile,
+    files: &SourceFiles,
+    bases: &[(usize, ImageRequest)],
+    resolved: &ResolvedImages,
+) -> Diagnostics {
+    let envs: BTreeMap<usize, HashSet<String>> = bases
+        .iter()
+        .filter_map(|(index, request)| {
+            let image = resolved.get(request)?;
+            Some((*index, env_names(&image.config)))
+        })
+        .collect();
+    if envs.is_empty() {
+        return Diagnostics::new();
+    }
+    lint::undefined_with_images(buildfile, files, &envs)
+}
+
+/// The names an image config's `config.Env` (`KEY=value` strings) sets.
+fn env_names(config: &serde_json::Value) -> HashSet<String> {
+    let env = config.pointer("/config/Env").and_then(|e| e.as_array());
+    let entries = env.into_iter().flatten().filter_map(|e| e.as_str());
+    entries
+        .map(|entry| {
+            entry
+                .split_once('=')
+                .map_or(entry, |(key, _)| key)
+                .to_string()
+        })
+        .collect()
+}
+
 /// `found` after the build's `# check=` (skipped rules dropped, `error=true` applied).
 /// Only the findings themselves: what `configure` says of the `# check=` value itself the
 /// analysis already reported.
@@ -84,8 +121,13 @@ pub(crate) fn configured(
         return found;
     }
     let configured = lint::configure(found, files, inputs);
-    let rule = crate::diagnostic::Code::Lint(Rule::InvalidBaseImagePlatform);
-    Diagnostics(configured.into_iter().filter(|d| d.code == rule).collect())
+    let ours = [Rule::InvalidBaseImagePlatform, Rule::UndefinedVar].map(Code::Lint);
+    Diagnostics(
+        configured
+            .into_iter()
+            .filter(|d| ours.contains(&d.code))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -102,5 +144,14 @@ mod tests {
         let v7 = config_platform(&json!({"os": "linux", "architecture": "arm", "variant": ""}));
         assert_eq!(v7.and_then(|p| p.variant).as_deref(), Some("v7"));
         assert_eq!(config_platform(&json!({"os": "linux"})), None);
+    }
+
+    #[test]
+    fn env_names_are_the_keys() {
+        let config = json!({"config": {"Env": ["PATH=/bin", "EMPTY=", "BARE"]}});
+        let mut names: Vec<String> = super::env_names(&config).into_iter().collect();
+        names.sort();
+        assert_eq!(names, ["BARE", "EMPTY", "PATH"]);
+        assert!(super::env_names(&json!({})).is_empty());
     }
 }

@@ -162,3 +162,18 @@ fn above<'a>(diagnostic: &Diagnostic, files: &'a dyn Sources) -> Option<(&'a str
     }
     None
 }
+
+/// UndefinedVar with the ENV names of resolved base images, by stage index (what only the
+/// gateway knows): the findings [`lint`] could not be sure of. `# check=` is not applied.
+pub(crate) fn undefined_with_images(
+    buildfile: &Buildfile,
+    files: &dyn Sources,
+    images: &std::collections::BTreeMap<usize, std::collections::HashSet<String>>,
+) -> Diagnostics {
+    let context = Context {
+        buildfile,
+        files,
+        inputs: Inputs::default(),
+    };
+    undefined::with_image_envs(&context, images)
+}

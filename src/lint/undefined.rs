@@ -7,7 +7,7 @@
 //! undefined name; in any stage, a near-miss of an automatic ARG (`$TARGETARH`), which no
 //! image defines.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::ir::{
@@ -37,12 +37,48 @@ impl Scope {
 }
 
 pub(super) fn undefined_vars(context: &Context<'_>, found: &mut Diagnostics) {
+    walk_stages(context, &BTreeMap::new(), found);
+}
+
+/// [`undefined_vars`] where the gateway knows base images' ENV names (`images`, by stage
+/// index): the findings in those stages (and stages based on them) that the lint stage
+/// could not be sure of, and so did not report.
+pub(super) fn with_image_envs(
+    context: &Context<'_>,
+    images: &BTreeMap<usize, HashSet<String>>,
+) -> Diagnostics {
+    let mut certain = Diagnostics::new();
+    walk_stages(context, &BTreeMap::new(), &mut certain);
+    let mut all = Diagnostics::new();
+    walk_stages(context, images, &mut all);
+    let known: HashSet<_> = certain
+        .iter()
+        .filter_map(Diagnostic::span)
+        .map(names::place)
+        .collect();
+    let new = all
+        .into_iter()
+        .filter(|d| d.span().is_some_and(|s| !known.contains(&names::place(s))));
+    Diagnostics(new.collect())
+}
+
+fn walk_stages(
+    context: &Context<'_>,
+    images: &BTreeMap<usize, HashSet<String>>,
+    found: &mut Diagnostics,
+) {
     let buildfile = context.buildfile;
     // What each stage declares by its end, `None` for a stage based on an image.
     let mut ends: Vec<Option<HashSet<String>>> = Vec::with_capacity(buildfile.stages.len());
     let mut seen = HashSet::new();
     for (index, stage) in buildfile.stages.iter().enumerate() {
-        let mut scope = base_scope(buildfile, index, stage, &ends);
+        let mut scope = match images.get(&index) {
+            Some(env) => Scope {
+                declared: env.clone(),
+                known: true,
+            },
+            None => base_scope(buildfile, index, stage, &ends),
+        };
         for step in stage.walk() {
             check_step(context, step, &mut scope, &mut seen, found);
         }
