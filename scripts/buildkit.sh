@@ -22,6 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 NAMES=(bk20 bk26 bk26c)
 TRIXIE=$BK_DIR/pkg-trixie # the unpacked Debian 13 .debs: docker.io, docker-cli, docker-buildx
+SID=$BK_DIR/pkg-sid       # Debian unstable's docker-buildx
 
 # daemon_vars NAME: set the paths and settings of one daemon (globals, used by all below).
 daemon_vars() {
@@ -44,6 +45,7 @@ daemon_vars() {
     *) die "unknown daemon '$name' (${NAMES[*]})" ;;
   esac
   sock=$st/docker.sock pidfile=$st/dockerd.pid logfile=$st/dockerd.log cfg=$st/docker-config
+  sid_cfg=$st/docker-config-sid # the same client with unstable's buildx as its plugin
   bridge=rb-$name
 }
 
@@ -57,30 +59,44 @@ debian_mirror() {
   apt-get indextargets --format '$(SITE)' 'Codename: bookworm' 'Label: Debian' | sed -n 1p
 }
 
-# install_trixie: fetch Debian 13's docker.io, docker-cli and docker-buildx and unpack them into
-# $TRIXIE. apt runs with a private, temporary configuration that holds only a trixie source:
-# the system's sources, lists and pins are never touched and nothing from trixie is installed.
-install_trixie() {
-  local mirror tmp deb apt
-  lock 8 "$TRIXIE.lock" # bk26 and bk26c share it
-  [ -e "$TRIXIE/.complete" ] && return 0
+# unpack_debs SUITE DIR PKG...: fetch the packages of Debian SUITE and unpack them into DIR.
+# apt runs with a private, temporary configuration that holds only that suite's source: the
+# system's sources, lists and pins are never touched and nothing from SUITE is installed.
+unpack_debs() {
+  local suite=$1 dir=$2 mirror tmp deb apt
+  shift 2
+  [ -e "$dir/.complete" ] && return 0
   mirror=$(debian_mirror)
   [ -n "$mirror" ] || { apt_update_once; mirror=$(debian_mirror); }
   [ -n "$mirror" ] || die "no Debian bookworm source in apt's configuration"
   tmp=$(mktemp -d -p "$WORK")
   mkdir -p "$tmp/sources.d" "$tmp/lists/partial" "$tmp/cache/archives/partial" "$tmp/debs"
-  printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: %s\n' \
-    "$mirror" /usr/share/keyrings/debian-archive-keyring.gpg >"$tmp/sources.d/trixie.sources"
+  printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: %s\n' \
+    "$mirror" "$suite" /usr/share/keyrings/debian-archive-keyring.gpg >"$tmp/sources.d/$suite.sources"
   apt=(apt-get -o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$tmp/sources.d"
     -o "Dir::State::Lists=$tmp/lists" -o "Dir::Cache=$tmp/cache" -o APT::Sandbox::User=root)
-  log "downloading docker.io, docker-cli, docker-buildx from Debian 13 (trixie)"
+  log "downloading $* from Debian $suite"
   "${apt[@]}" update -qq
-  (cd "$tmp/debs" && "${apt[@]}" download -qq docker.io docker-cli docker-buildx)
-  rm -rf "$TRIXIE"
-  mkdir -p "$TRIXIE"
-  for deb in "$tmp"/debs/*.deb; do dpkg-deb -x "$deb" "$TRIXIE"; done
-  (cd "$tmp/debs" && ls) >"$TRIXIE/.complete"
-  log "unpacked into $TRIXIE: $(tr '\n' ' ' <"$TRIXIE/.complete")"
+  (cd "$tmp/debs" && "${apt[@]}" download -qq "$@")
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  for deb in "$tmp"/debs/*.deb; do dpkg-deb -x "$deb" "$dir"; done
+  (cd "$tmp/debs" && ls) >"$dir/.complete"
+  rm -rf "$tmp"
+  log "unpacked into $dir: $(tr '\n' ' ' <"$dir/.complete")"
+}
+
+# install_trixie: Debian 13's docker.io, docker-cli and docker-buildx, unpacked into $TRIXIE.
+install_trixie() {
+  lock 8 "$TRIXIE.lock" # bk26 and bk26c share it
+  unpack_debs trixie "$TRIXIE" docker.io docker-cli docker-buildx
+}
+
+# install_sid_buildx: Debian unstable's docker-buildx (0.29, a static binary), unpacked into
+# $SID: the only buildx here with `--call=check`, for the tests of the lint subrequest.
+install_sid_buildx() {
+  lock 7 "$SID.lock"
+  unpack_debs sid "$SID" docker-buildx
 }
 
 # ensure_bridge: each daemon gets its own bridge. Never --bridge=none: a dockerd started that
@@ -107,6 +123,14 @@ client_config() {
   mkdir -p "$cfg/cli-plugins"
   [ -f "$cfg/config.json" ] || echo '{}' >"$cfg/config.json"
   [ -z "$trixie" ] || ln -sf "$TRIXIE/usr/libexec/docker/cli-plugins/docker-buildx" "$cfg/cli-plugins/"
+}
+
+# sid_client_config: a second DOCKER_CONFIG for bk26*, whose buildx plugin is unstable's.
+sid_client_config() {
+  install_sid_buildx
+  mkdir -p "$sid_cfg/cli-plugins"
+  [ -f "$sid_cfg/config.json" ] || echo '{}' >"$sid_cfg/config.json"
+  ln -sf "$SID/usr/libexec/docker/cli-plugins/docker-buildx" "$sid_cfg/cli-plugins/"
 }
 
 # start_daemon: start dockerd in its own session, and try the next storage driver if it dies
@@ -143,6 +167,7 @@ start_daemon() {
 cmd_up() {
   daemon_vars "$1"
   lock 9 "$st/lock"
+  [ -z "$trixie" ] || sid_client_config
   if answers; then
     if ip link show "$bridge" >/dev/null 2>&1; then
       log "$name: already up"
@@ -172,6 +197,8 @@ cmd_env() {
   echo "export DOCKER_CONFIG='$cfg'"
   echo "export DOCKER='$cli'"
   echo "export DOCKER_BUILDKIT=1"
+  # bk26*: DOCKER_CONFIG for the same CLI with Debian unstable's buildx (has --call)
+  [ -z "$trixie" ] || echo "export RUSTBUILD_SID_DOCKER_CONFIG='$sid_cfg'"
 }
 
 cmd_down() {

@@ -8,6 +8,7 @@
 //! port                               EXPOSE's port specs, for syntax and lower alike
 //! suggest                            "did you mean" for names of any kind
 //! syntax    one file's text -> ir::Module              (the only module that names pest)
+//! format    one file's text -> the same in the canonical layout (reads with syntax)
 //! vars      ARG values and `${…}` expansion, for the stages that decide while converting
 //! load      ir::Module + the files INCLUDE names (read by the caller) -> ir::Buildfile
 //! check     ir::Buildfile -> diagnostics               (whole-file rules)
@@ -19,6 +20,7 @@
 
 pub mod check;
 pub mod diagnostic;
+pub mod format;
 pub mod gateway;
 pub mod ignore;
 pub mod ir;
@@ -80,7 +82,12 @@ pub fn analyze_loaded(loaded: load::Loaded, inputs: lint::Inputs<'_>) -> Analysi
         diagnostics.extend(check::check(buildfile));
         diagnostics.extend(lint::lint(buildfile, &loaded.files, inputs));
     }
-    let diagnostics = lint::configure(diagnostics, &loaded.files, inputs);
+    let diagnostics = lint::configure(
+        diagnostics,
+        loaded.buildfile.as_ref(),
+        &loaded.files,
+        inputs,
+    );
     let buildfile = loaded.buildfile.filter(|_| !diagnostics.has_errors());
     Analysis {
         buildfile,

@@ -1,4 +1,4 @@
-//! The `rustbuild` binary: `check`, `llb`, `expand` and `frontend`.
+//! The `rustbuild` binary: `check`, `llb`, `expand`, `fmt` and `frontend`.
 
 use std::process::ExitCode;
 
@@ -11,6 +11,7 @@ commands:
   check FILE [--format human|json]   report the errors and warnings of a Buildfile (`-` reads stdin)
   llb FILE [options]                 write the LLB Definition that `buildctl build` reads from stdin
   expand FILE [options]              print the flat Buildfile that FILE expands to
+  fmt [--check] FILE...              rewrite Buildfiles in the canonical layout (`-` reads stdin)
   frontend                           run as a BuildKit gateway frontend (what the image runs)
 
 Run `rustbuild <command> --help` for a command's options.";
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
         Some("check") => cmd::check::run(&args[1..]),
         Some("llb") => cmd::llb::run(&args[1..]),
         Some("expand") => cmd::expand::run(&args[1..]),
+        Some("fmt") => cmd::fmt::run(&args[1..]),
         Some("frontend") => cmd::frontend::run(&args[1..]),
         // BuildKit starts the image's entrypoint with its options in the environment.
         None if std::env::var_os("BUILDKIT_SESSION_ID").is_some() => cmd::frontend::run(&[]),

@@ -4,6 +4,7 @@
 pub(crate) mod check;
 pub(crate) mod expand;
 pub(crate) mod files;
+pub(crate) mod fmt;
 pub(crate) mod frontend;
 pub(crate) mod llb;
 pub(crate) mod scope;

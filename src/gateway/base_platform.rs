@@ -114,13 +114,14 @@ fn env_names(config: &serde_json::Value) -> HashSet<String> {
 /// analysis already reported.
 pub(crate) fn configured(
     found: Diagnostics,
+    buildfile: &ir::Buildfile,
     files: &SourceFiles,
     inputs: lint::Inputs<'_>,
 ) -> Diagnostics {
     if found.is_empty() {
         return found;
     }
-    let configured = lint::configure(found, files, inputs);
+    let configured = lint::configure(found, Some(buildfile), files, inputs);
     let ours = [Rule::InvalidBaseImagePlatform, Rule::UndefinedVar].map(Code::Lint);
     Diagnostics(
         configured

@@ -152,7 +152,7 @@ async fn check_bases(
             .get(crate::lint::BUILD_ARG)
             .map(String::as_str),
     };
-    let found = base_platform::configured(found, files, inputs);
+    let found = base_platform::configured(found, buildfile, files, inputs);
     if found.has_errors() {
         return Err(report::diagnostics_error(&found, files));
     }

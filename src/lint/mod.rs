@@ -16,6 +16,7 @@ mod from;
 mod ignored;
 mod legacy;
 mod names;
+mod own;
 mod secrets;
 mod undefined;
 
@@ -63,6 +64,9 @@ pub fn lint(buildfile: &Buildfile, files: &dyn Sources, inputs: Inputs<'_>) -> D
     secrets::secrets(&context, &mut found);
     ignored::ignored_sources(&context, &mut found);
     undefined::undefined_vars(&context, &mut found);
+    own::unused_args(&context, &mut found);
+    own::blocks(&context, &mut found);
+    own::unpinned_bases(&context, &mut found);
     found
 }
 
@@ -70,7 +74,12 @@ pub fn lint(buildfile: &Buildfile, files: &dyn Sources, inputs: Inputs<'_>) -> D
 /// that are skipped (for the file, or by a `# check=` comment right above the instruction),
 /// turns the rest into errors under `error=true`, and reports a `# check=` value that is
 /// not valid (an error, as dockerfile.v0 fails the build) or names no rule (a warning).
-pub fn configure(diagnostics: Diagnostics, files: &dyn Sources, inputs: Inputs<'_>) -> Diagnostics {
+pub fn configure(
+    diagnostics: Diagnostics,
+    buildfile: Option<&Buildfile>,
+    files: &dyn Sources,
+    inputs: Inputs<'_>,
+) -> Diagnostics {
     let main = files.file(FileId(0));
     let directive = main.and_then(|file| crate::syntax::directives(file).check);
     let mut out = Diagnostics::new();
@@ -87,12 +96,18 @@ pub fn configure(diagnostics: Diagnostics, files: &dyn Sources, inputs: Inputs<'
             None => Config::default(),
         },
     };
+    // A line in a FUNCTION or FOR body is expanded many times; its finding is told once.
+    let mut told = std::collections::BTreeSet::new();
     for diagnostic in diagnostics {
         let Some(rule) = diagnostic.code.rule() else {
             out.push(diagnostic);
             continue;
         };
-        let config = match above(&diagnostic, files) {
+        let at = diagnostic.span().map(|s| (s.file, s.start, s.end));
+        if !told.insert((rule, at, diagnostic.message.clone())) {
+            continue;
+        }
+        let config = match above(&diagnostic, buildfile, files) {
             Some((text, span)) => config.merged(&read_config(text, span, &mut out)),
             None => config.clone(),
         };
@@ -142,13 +157,20 @@ fn read_config(value: &str, span: Span, out: &mut Diagnostics) -> Config {
     config
 }
 
-/// A `# check=` comment among the comment lines directly above the line where
-/// `diagnostic` points, as dockerfile.v0 reads an instruction's comments.
-fn above<'a>(diagnostic: &Diagnostic, files: &'a dyn Sources) -> Option<(&'a str, Span)> {
+/// A `# check=` comment among the comment lines directly above the instruction
+/// `diagnostic` points into, as dockerfile.v0 reads an instruction's comments.
+fn above<'a>(
+    diagnostic: &Diagnostic,
+    buildfile: Option<&Buildfile>,
+    files: &'a dyn Sources,
+) -> Option<(&'a str, Span)> {
     let span = diagnostic.span()?;
+    let start = buildfile
+        .and_then(|buildfile| instruction_at(buildfile, span))
+        .unwrap_or(span.start);
     let file = files.file(span.file)?;
     let text: &'a str = &file.text;
-    let mut end = text[..span.start as usize].rfind('\n')?;
+    let mut end = text[..start as usize].rfind('\n')?;
     while end > 0 {
         let start = text[..end].rfind('\n').map_or(0, |i| i + 1);
         let line = text[start..end].trim();
@@ -177,3 +199,14 @@ pub(crate) fn undefined_with_images(
     };
     undefined::with_image_envs(&context, images)
 }
+/// Where the instruction (FROM or step) that holds `span` starts.
+fn instruction_at(buildfile: &Buildfile, span: Span) -> Option<u32> {
+    let holds = |at: Span| at.file == span.file && at.start <= span.start && span.end <= at.end;
+    let stages = buildfile.stages.iter();
+    let spans =
+        stages.flat_map(|stage| std::iter::once(stage.span).chain(stage.walk().map(|s| s.span)));
+    spans.filter(|at| holds(*at)).map(|at| at.start).next()
+}
+
+#[cfg(test)]
+mod tests;

@@ -241,7 +241,7 @@ fn before_from(text: &str, span: Span) -> Diagnostic {
 }
 
 /// Reads the heredoc bodies RUN, COPY and ADD name, returning them and where the last ends.
-fn heredocs(
+pub(super) fn heredocs(
     cx: &mut Cx,
     reader: &mut LineReader<'_>,
     keyword: Option<Keyword>,

@@ -183,6 +183,11 @@ impl Keyword {
         ALL.iter().map(|entry| entry.name)
     }
 
+    /// The keyword as it is shown: in capitals.
+    pub(super) fn name(self) -> &'static str {
+        self.entry().name
+    }
+
     fn entry(self) -> &'static Entry {
         // The table is in the enum's order (the test below holds it to that).
         &ALL[self as usize]

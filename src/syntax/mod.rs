@@ -3,7 +3,9 @@
 //! once `load` has spliced the files they bring in.
 //!
 //! [`decode`] turns bytes into a [`SourceFile`] (UTF-8 only, byte-order mark dropped);
-//! [`parse_module`] reads it ([`parse`] reads and assembles a file that brings in none).
+//! [`parse_module`] reads it ([`parse`] reads and assembles a file that brings in none);
+//! [`outline()`] reads it the same way for the formatter, keeping where each keyword, flag
+//! and word is written.
 //! Reading happens in three layers:
 //! - [`lines`]: physical lines to logical instructions (directives, comments,
 //!   continuations, heredoc bodies), exactly as BuildKit's Dockerfile parser does;
@@ -43,6 +45,7 @@ mod instruction;
 mod keyword;
 mod lines;
 mod mount;
+mod outline;
 mod run;
 mod text;
 mod vars;
@@ -78,6 +81,19 @@ pub fn parse_module(file: &SourceFile) -> (Module, Diagnostics) {
 /// the main file, where "no FROM" errors point.
 pub fn assemble(module: Module, end: Span) -> (Option<Buildfile>, Diagnostics) {
     file::assemble(module, end)
+}
+
+pub use outline::{Block, Laid, Outline, Part};
+
+/// Where each instruction's parts are in `text`, for the formatter: `None` when an
+/// instruction does not read (which [`parse_module`] reports).
+pub fn outline(text: &str) -> Option<Outline> {
+    let start = if text.starts_with(BOM) {
+        BOM.len_utf8()
+    } else {
+        0
+    };
+    outline::outline(text, start)
 }
 
 /// The parser directives of `file` alone (its escape character, for one).

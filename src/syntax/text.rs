@@ -97,6 +97,11 @@ impl<'a> Text<'a> {
         self.range.len()
     }
 
+    /// Where the slice is in its assembled text (not in the source).
+    pub(super) fn range(&self) -> Range<usize> {
+        self.range.clone()
+    }
+
     pub(super) fn is_empty(&self) -> bool {
         self.range.is_empty()
     }

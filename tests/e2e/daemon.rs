@@ -224,10 +224,23 @@ impl Daemon {
         }
     }
 
+    /// A variable of the daemon's client environment (`buildkit.sh env NAME`).
+    pub(crate) fn env(&self, key: &str) -> Option<&str> {
+        self.env
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// A build (any `docker build`/`docker buildx build`), holding one of the daemon's slots.
     pub(crate) fn build(&self, args: &[&str], dir: &Path) -> Outcome {
+        self.build_with(&[], args, dir)
+    }
+
+    /// [`Daemon::build`] with `extra` variables on top of the client environment.
+    pub(crate) fn build_with(&self, extra: &[(&str, &str)], args: &[&str], dir: &Path) -> Outcome {
         let _slot = self.slots.acquire();
-        self.run(args, Some(dir))
+        self.run_with(extra, args, Some(dir))
     }
 }
 

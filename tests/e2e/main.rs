@@ -22,6 +22,7 @@ mod failures;
 mod image;
 mod includes;
 mod language;
+mod lint;
 mod llb;
 mod locations;
 mod oci;

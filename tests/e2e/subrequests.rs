@@ -142,7 +142,7 @@ fn bk26_print_subrequests_describe_lists_the_answered_requests() {
     }
 }
 
-/// buildx 0.13 knows `--print=lint` and prints the answer's text.
+/// buildx 0.13 knows `--print=lint` and prints the answer's text (the rule by its name).
 #[test]
 fn bk26_print_lint_reports_warnings_with_line_and_code() {
     let out = print(BUILDFILE, "lint", &[]).ok("--print=lint");
@@ -153,7 +153,7 @@ fn bk26_print_lint_reports_warnings_with_line_and_code() {
     let text = stdout(&out);
     assert!(
         text.contains(
-            "Buildfile:11: warning rustbuild::check::legacy-key-value: `ENV KEY VALUE` is the legacy form"
+            "Buildfile:11: warning LegacyKeyValueFormat: \"ENV key=value\" should be used instead of legacy \"ENV key value\" format"
         ),
         "{text}"
     );

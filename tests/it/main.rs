@@ -6,6 +6,7 @@ mod check_cli;
 mod disk;
 mod expand;
 mod expand_cli;
+mod format;
 mod gateway_cli;
 mod lint_corpus;
 mod llb_cli;

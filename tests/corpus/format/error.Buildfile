@@ -1,0 +1,3 @@
+from alpine
+run --nope echo
+if $X
