@@ -151,10 +151,9 @@ fn invalid_default(context: &Context<'_>, stage: &Stage, name: &str, why: &str) 
         .collect();
     let help = match unset.as_slice() {
         [] => "give the ARGs it reads defaults that make a valid image name".to_string(),
-        names => format!(
-            "give `ARG {}` a default (or use `${{{}:-default}}`), so the build works without --build-arg",
-            names.join("`, `ARG "),
-            names[0]
+        [first, ..] => format!(
+            "give `ARG {}` a default (or use `${{{first}:-default}}`), so the build works without --build-arg",
+            unset.join("`, `ARG "),
         ),
     };
     Diagnostic::lint(
