@@ -11,12 +11,12 @@ use crate::lower::{self, ImageRequest, LowerOptions, ResolveMode, ResolvedImage,
 use crate::pb::google::rpc::Status;
 use crate::pb::moby::buildkit::v1::frontend as gw;
 use crate::platform::Platform;
-use crate::source::SourceFiles;
+use crate::source::{SourceFiles, Sources};
 
 use super::client::Bridge;
 use super::files::BuildSource;
 use super::options::FrontendOptions;
-use super::{log, missing, report};
+use super::{base_platform, log, missing, report};
 
 /// What one platform's build produced.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,6 +54,7 @@ pub(crate) async fn build(
     }
     let mut resolved = ResolvedImages::new();
     let mut lowered_all = Vec::new();
+    let mut warned = Warned::new();
     for target in targets {
         let lower_opts = lower_options(
             opts,
@@ -73,6 +74,8 @@ pub(crate) async fn build(
                 slot.insert(image);
             }
         }
+        let checked = (&lower_opts, &resolved);
+        check_bases(bridge, source, target, opts, checked, &mut warned).await?;
         let lowered = lower::lower(file, buildfile, &resolved, &lower_opts)
             .map_err(|d| report::diagnostics_error(&d, file))?;
         log!(
@@ -118,6 +121,59 @@ pub(crate) async fn build(
         });
     }
     Ok(result(&builds, multi, opts.source_date_epoch))
+}
+
+/// The warnings already sent, by file name, range and message: a multi-platform build
+/// checks each platform and says each finding once.
+type Warned = std::collections::HashSet<(String, u32, u32, String)>;
+
+/// The lint findings that need the resolved base images (InvalidBaseImagePlatform, and
+/// UndefinedVar with the images' ENV): each goes to the progress output as a warning, or
+/// fails the build under `# check=error=true`.
+async fn check_bases(
+    bridge: &mut Bridge,
+    source: &BuildSource,
+    target: &Target<'_>,
+    opts: &FrontendOptions,
+    (lower_opts, resolved): (&LowerOptions, &ResolvedImages),
+    warned: &mut Warned,
+) -> Result<(), Status> {
+    let (buildfile, files) = (target.buildfile, target.files);
+    let bases = lower::base_images(buildfile, lower_opts)
+        .map_err(|d| report::diagnostics_error(&d, files))?;
+    let mut found = base_platform::mismatches(buildfile, files, &bases, resolved);
+    found.extend(base_platform::undefined_vars(
+        buildfile, files, &bases, resolved,
+    ));
+    let inputs = crate::lint::Inputs {
+        ignore: Some(&source.ignore.patterns),
+        check: opts
+            .build_args
+            .get(crate::lint::BUILD_ARG)
+            .map(String::as_str),
+    };
+    let found = base_platform::configured(found, buildfile, files, inputs);
+    if found.has_errors() {
+        return Err(report::diagnostics_error(&found, files));
+    }
+    for warning in found.iter() {
+        let span = warning.span().unwrap_or_default();
+        let name = files.file(span.file).map(|f| f.name.clone());
+        let key = (
+            name.unwrap_or_default(),
+            span.start,
+            span.end,
+            warning.message.clone(),
+        );
+        if !warned.insert(key) {
+            continue;
+        }
+        let request = report::warn_request(warning, files, &source.vertex);
+        if let Err(e) = bridge.warn(request).await {
+            log!("Warn failed: {e}");
+        }
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -171,3 +171,123 @@ async fn several_platforms_need_returnmap() {
     assert!(status.message.contains("`returnmap`"), "{}", status.message);
     assert!(mock.state().solves.is_empty());
 }
+
+/// The `Warn`s a build sent, as their short text.
+fn warnings(mock: &MockBridge) -> Vec<String> {
+    let state = mock.state();
+    let shorts = state.warnings.iter();
+    shorts
+        .map(|w| String::from_utf8_lossy(&w.short).into_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_base_image_of_another_platform_is_a_warning_at_its_from_line() {
+    // The mock's only image is amd64, whatever platform is asked for.
+    let mock = mock();
+    run(&mock, &opts(&[("platform", "linux/arm64")]))
+        .await
+        .unwrap();
+    assert_eq!(
+        warnings(&mock),
+        [
+            "InvalidBaseImagePlatform: Base image local/busybox was pulled with platform \"linux/amd64\", expected \"linux/arm64\" for current build (line 1)"
+        ]
+    );
+    let state = mock.state();
+    assert_eq!(state.warnings[0].ranges.len(), 1);
+    assert!(state.warnings[0].url.is_empty(), "Docker links no page");
+}
+
+#[tokio::test]
+async fn a_base_image_of_the_platform_asked_for_is_no_warning() {
+    let mock = mock();
+    run(&mock, &opts(&[])).await.unwrap();
+    assert!(warnings(&mock).is_empty());
+}
+
+#[tokio::test]
+async fn the_check_build_arg_skips_the_base_platform_rule_or_makes_it_fail() {
+    let mock = mock();
+    let skip = (
+        "build-arg:BUILDKIT_DOCKERFILE_CHECK",
+        "skip=InvalidBaseImagePlatform",
+    );
+    run(&mock, &opts(&[("platform", "linux/arm64"), skip]))
+        .await
+        .unwrap();
+    assert!(warnings(&mock).is_empty());
+    let mock = self::mock();
+    let error = ("build-arg:BUILDKIT_DOCKERFILE_CHECK", "error=true");
+    let status = run(&mock, &opts(&[("platform", "linux/arm64"), error]))
+        .await
+        .unwrap_err();
+    assert!(
+        status.message.contains("was pulled with platform"),
+        "{}",
+        status.message
+    );
+    assert!(mock.state().solves.is_empty(), "nothing is solved");
+}
+
+/// Builds `text` (parsed and loaded, unlike [`source`]'s hand-made IR) for `platforms`.
+async fn run_text(mock: &MockBridge, platforms: &str, text: &str) -> Result<gw::Result, Status> {
+    let (mut source, _) = source();
+    source.file = SourceFile::new("Buildfile", text);
+    let build_args = BTreeMap::new();
+    let build_platform = Platform::linux_amd64();
+    let opts = opts(&[("platform", platforms)]);
+    let scope = crate::vars::Scope {
+        build_args: &build_args,
+        target_platform: &build_platform,
+        build_platform: &build_platform,
+        target: None,
+    };
+    let alone = |_: &crate::load::Request| crate::load::Answer::NotFound("one file".into());
+    let loaded = crate::load::load(source.file.clone(), scope, alone);
+    let analysis = crate::analyze_loaded(loaded, crate::lint::Inputs::default());
+    let buildfile = analysis.buildfile.as_ref().expect("the text builds");
+    let targets: Vec<Target> = opts
+        .platforms
+        .iter()
+        .map(|platform| Target {
+            platform,
+            buildfile,
+            files: &analysis.files,
+        })
+        .collect();
+    let mut bridge = mock.connect().await;
+    build(
+        &mut bridge,
+        &source,
+        &targets,
+        &opts,
+        "sid",
+        &build_platform,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn undefined_vars_are_checked_with_the_base_images_env_once_per_finding() {
+    let mock = mock();
+    let image = mock.state().images[IMAGE].clone();
+    let mut image = image;
+    image["config"]["Env"] = json!(["PATH=/bin", "HOME_DIR=/root"]);
+    mock.state().images.insert(IMAGE.to_string(), image);
+    let text = "FROM local/busybox\nWORKDIR $HOME_DIR\nWORKDIR $HOME_DIRR\nUSER $TARGETARH\n";
+    run_text(&mock, "linux/amd64,linux/arm64", text)
+        .await
+        .unwrap();
+    let undefined: Vec<String> = warnings(&mock)
+        .into_iter()
+        .filter(|w| w.starts_with("UndefinedVar"))
+        .collect();
+    // $TARGETARH is the lint stage's (certain without the image), sent with the analysis.
+    assert_eq!(
+        undefined,
+        [
+            "UndefinedVar: Usage of undefined variable '$HOME_DIRR' (did you mean $HOME_DIR?) (line 3)"
+        ]
+    );
+}

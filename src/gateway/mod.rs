@@ -14,6 +14,7 @@
 //! | [`subrequests`] | `--call=outline/targets/check` answered from the Buildfile          |
 //! | [`report`]      | diagnostics as `google.rpc.Status` with source details, and `Warn`  |
 
+mod base_platform;
 mod build;
 mod client;
 mod files;

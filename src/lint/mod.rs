@@ -12,8 +12,13 @@
 mod config;
 mod rule;
 
+mod from;
+mod ignored;
 mod legacy;
+mod names;
 mod own;
+mod secrets;
+mod undefined;
 
 mod casing;
 mod comments;
@@ -47,7 +52,6 @@ pub struct Inputs<'a> {
 pub(crate) struct Context<'a> {
     pub(crate) buildfile: &'a Buildfile,
     pub(crate) files: &'a dyn Sources,
-    #[allow(dead_code)] // read by CopyIgnoredFile
     pub(crate) inputs: Inputs<'a>,
 }
 
@@ -66,6 +70,13 @@ pub fn lint(buildfile: &Buildfile, files: &dyn Sources, inputs: Inputs<'_>) -> D
     expose::protocols(&context, &mut found);
     comments::empty_continuations(&context, &mut found);
     comments::descriptions(&context, &mut found);
+    from::undefined_args(&context, &mut found);
+    from::invalid_default_bases(&context, &mut found);
+    from::redundant_platforms(&context, &mut found);
+    from::constant_platforms(&context, &mut found);
+    secrets::secrets(&context, &mut found);
+    ignored::ignored_sources(&context, &mut found);
+    undefined::undefined_vars(&context, &mut found);
     own::unused_args(&context, &mut found);
     own::blocks(&context, &mut found);
     own::unpinned_bases(&context, &mut found);
@@ -187,6 +198,20 @@ fn above<'a>(
     None
 }
 
+/// UndefinedVar with the ENV names of resolved base images, by stage index (what only the
+/// gateway knows): the findings [`lint`] could not be sure of. `# check=` is not applied.
+pub(crate) fn undefined_with_images(
+    buildfile: &Buildfile,
+    files: &dyn Sources,
+    images: &std::collections::BTreeMap<usize, std::collections::HashSet<String>>,
+) -> Diagnostics {
+    let context = Context {
+        buildfile,
+        files,
+        inputs: Inputs::default(),
+    };
+    undefined::with_image_envs(&context, images)
+}
 /// Where the instruction (FROM or step) that holds `span` starts.
 fn instruction_at(buildfile: &Buildfile, span: Span) -> Option<u32> {
     let holds = |at: Span| at.file == span.file && at.start <= span.start && span.end <= at.end;

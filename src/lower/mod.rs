@@ -286,6 +286,29 @@ pub fn images(
     Ok(plan.image_requests(buildfile))
 }
 
+/// The image each needed stage is based on, by stage index, with the platform it is built
+/// for (`FROM --platform`, else the target's): the requests of [`images`] whose resolved
+/// config the gateway checks against that platform (InvalidBaseImagePlatform).
+pub fn base_images(
+    buildfile: &ir::Buildfile,
+    opts: &LowerOptions,
+) -> Result<Vec<(usize, ImageRequest)>, Diagnostics> {
+    let plan = plan::Plan::new(buildfile, opts)?;
+    let bases = plan.stages.iter().enumerate().filter_map(|(index, stage)| {
+        let needed = plan.needed.get(index).copied().unwrap_or(false);
+        let reference = plan.image_of(&stage.base).filter(|_| needed)?;
+        let platform = stage.platform.clone();
+        Some((
+            index,
+            ImageRequest {
+                reference,
+                platform,
+            },
+        ))
+    });
+    Ok(bases.collect())
+}
+
 /// The target stage and, by index, whether the target needs each stage (itself, its
 /// bases, every stage it copies or mounts from, with `--from` values expanded).
 pub fn needed_stages(

@@ -261,7 +261,7 @@ fn a_lint_warning_has_its_rule_name_and_page_and_its_fix_is_a_quick_fix() {
     let (dir, _, _) = fixture("lint");
     let warn = uri(&dir.join("warn.bf"));
     let mut client = Client::start();
-    client.open(&warn, "FROM alpine\nENV key value\n");
+    client.open(&warn, "FROM alpine\nENV mode value\n");
     let diagnostics = client.diagnostics(&warn);
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     let warning = &diagnostics[0];
@@ -271,16 +271,16 @@ fn a_lint_warning_has_its_rule_name_and_page_and_its_fix_is_a_quick_fix() {
         warning["codeDescription"]["href"],
         "https://docs.docker.com/go/dockerfile/rule/legacy-key-value-format/"
     );
-    assert_eq!(warning["range"], range(1, 4, 1, 13));
+    assert_eq!(warning["range"], range(1, 4, 1, 14));
 
     let params = json!({"textDocument": {"uri": warn}, "range": range(1, 6, 1, 6), "context": {"diagnostics": []}});
     let actions = client.request("textDocument/codeAction", params)["result"].clone();
     assert_eq!(actions.as_array().unwrap().len(), 1, "{actions}");
-    assert_eq!(actions[0]["title"], "write `ENV key=value`");
+    assert_eq!(actions[0]["title"], "write `ENV mode=value`");
     assert_eq!(actions[0]["kind"], "quickfix");
     assert_eq!(
         actions[0]["edit"]["changes"][&warn],
-        json!([{"range": range(1, 4, 1, 13), "newText": "key=value"}])
+        json!([{"range": range(1, 4, 1, 14), "newText": "mode=value"}])
     );
     assert!(client.shutdown().success());
 }

@@ -1,0 +1,3 @@
+FROM scratch
+COPY ./app/tmp/helloworld.txt /helloworld.txt
+ADD dist /dist

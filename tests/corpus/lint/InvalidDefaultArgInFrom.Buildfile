@@ -1,0 +1,4 @@
+ARG TAG
+ARG IMAGE
+FROM busybox:${TAG}
+FROM ${IMAGE}

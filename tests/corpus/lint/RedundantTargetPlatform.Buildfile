@@ -1,0 +1,3 @@
+FROM --platform=$TARGETPLATFORM alpine AS builder
+RUN apk add --no-cache git
+FROM --platform=${TARGETPLATFORM} alpine

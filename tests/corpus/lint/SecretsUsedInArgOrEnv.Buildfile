@@ -1,0 +1,5 @@
+FROM alpine
+ARG AWS_ACCESS_KEY_ID
+ARG AWS_SECRET_ACCESS_KEY
+ENV GITHUB_TOKEN=abc DEBUG=1
+RUN aws s3 cp s3://my-bucket/file .

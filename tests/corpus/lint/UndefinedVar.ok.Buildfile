@@ -1,0 +1,22 @@
+FROM scratch AS base
+ARG VERSION=1.0
+ARG foo=hello.txt
+ENV APP_HOME=/app
+WORKDIR $APP_HOME
+COPY $foo /app/
+LABEL version=${VERSION}
+FROM base
+ENV PATH=$PATH:$APP_HOME/bin GREETING=hi
+ENV MESSAGE=$GREETING
+FROM alpine
+ARG TARGETARCH
+COPY bin-$TARGETARCH /bin/app
+WORKDIR $HOME
+RUN echo $UNDEFINED_IN_SHELL
+FUNCTION install DIR
+WORKDIR $DIR
+COPY $DIR/src $DIR/
+END
+FROM scratch AS functions
+CALL install DIR=/a
+CALL install DIR=/b
