@@ -91,8 +91,9 @@ fn main() {
 fn measure(what: &str, text: &str) {
     let file = SourceFile::new("Buildfile", text);
     let analysis = rustbuild::analyze(&file);
+    // Lint warnings are part of the work measured (the generated files have some).
     assert!(
-        analysis.diagnostics.is_empty(),
+        !analysis.diagnostics.has_errors(),
         "{:?}",
         analysis.diagnostics
     );
