@@ -59,14 +59,8 @@ pub struct Analysis {
 
 /// Parses and checks a Buildfile on its own: an INCLUDE in it finds no file.
 pub fn analyze(file: &SourceFile) -> Analysis {
-    let none = std::collections::BTreeMap::new();
     let amd64 = platform::Platform::linux_amd64();
-    let scope = vars::Scope {
-        build_args: &none,
-        target_platform: &amd64,
-        build_platform: &amd64,
-        target: None,
-    };
+    let scope = vars::Scope::alone(&amd64);
     let alone =
         |_: &load::Request| load::Answer::NotFound("no files (the Buildfile is read alone)".into());
     analyze_loaded(

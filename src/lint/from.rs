@@ -77,15 +77,8 @@ fn undefined_arg(context: &Context<'_>, var: &VarRef, declared: &[&str]) -> Diag
 /// the base image name empty or not a valid reference. Only FROM lines with variables: a
 /// written name that is not valid is an error of its own.
 pub(super) fn invalid_default_bases(context: &Context<'_>, found: &mut Diagnostics) {
-    let none = BTreeMap::new();
-    // The automatic ARGs' values matter only for validity, where any platform's do.
     let platform = Platform::linux_amd64();
-    let scope = Scope {
-        build_args: &none,
-        target_platform: &platform,
-        build_platform: &platform,
-        target: None,
-    };
+    let scope = Scope::alone(&platform);
     let mut seen = HashSet::new();
     for stage in &context.buildfile.stages {
         if stage.base.as_literal().is_some() {

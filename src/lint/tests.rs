@@ -1,7 +1,5 @@
 //! How `# check=` and BUILDKIT_DOCKERFILE_CHECK reach every finding.
 
-use std::collections::BTreeMap;
-
 use crate::diagnostic::{Code, Severity};
 use crate::platform::Platform;
 use crate::source::SourceFile;
@@ -12,14 +10,8 @@ use super::{Inputs, Rule};
 const LEGACY: &str = "FROM scratch\nENV A b\n";
 
 fn analyze(text: &str, check: Option<&str>) -> crate::Analysis {
-    let none = BTreeMap::new();
     let amd64 = Platform::linux_amd64();
-    let scope = Scope {
-        build_args: &none,
-        target_platform: &amd64,
-        build_platform: &amd64,
-        target: None,
-    };
+    let scope = Scope::alone(&amd64);
     let alone = |_: &crate::load::Request| crate::load::Answer::NotFound("alone".into());
     let loaded = crate::load::load(SourceFile::new("Buildfile", text), scope, alone);
     let inputs = Inputs {

@@ -68,7 +68,6 @@ pub(super) fn base_stage(context: &Context<'_>, index: usize, stage: &Stage) -> 
 /// directive and heredocs, checked through the whole analysis.
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use crate::diagnostic::Code;
     use crate::lint::{Inputs, Rule};
@@ -80,14 +79,8 @@ mod tests {
     /// The rule and line (from 1, in whichever file) of every lint finding of `main`,
     /// with `included` as the file any INCLUDE reads.
     fn findings(main: &str, included: &str) -> Vec<(Rule, u32)> {
-        let none = BTreeMap::new();
         let amd64 = Platform::linux_amd64();
-        let scope = Scope {
-            build_args: &none,
-            target_platform: &amd64,
-            build_platform: &amd64,
-            target: None,
-        };
+        let scope = Scope::alone(&amd64);
         let read = |_: &Request| Answer::Found(included.as_bytes().to_vec());
         let loaded = load::load(SourceFile::new("Buildfile", main), scope, read);
         let analysis = crate::analyze_loaded(loaded, Inputs::default());

@@ -694,14 +694,8 @@ fn blocks_nested_past_the_limit_are_too_deep_in_syntax() {
 /// Loads `main` round by round, answering `exists()` from `present`: the rounds asked, and
 /// the load.
 fn rounds(main: &'static str, present: &[&str]) -> (Vec<Vec<Request>>, Loaded) {
-    let none = BTreeMap::new();
     let amd64 = Platform::linux_amd64();
-    let scope = Scope {
-        build_args: &none,
-        target_platform: &amd64,
-        build_platform: &amd64,
-        target: None,
-    };
+    let scope = Scope::alone(&amd64);
     let mut load = Load::new(SourceFile::new("Buildfile", main), scope);
     let mut rounds = Vec::new();
     loop {

@@ -25,3 +25,17 @@ pub struct Scope<'a> {
     /// The stage asked for, for TARGETSTAGE; `None` builds the last.
     pub target: Option<&'a str>,
 }
+
+impl<'a> Scope<'a> {
+    /// A build on and for `platform`, with no build argument and the last stage as target:
+    /// what a file means on its own.
+    pub fn alone(platform: &'a Platform) -> Self {
+        static NO_ARGS: BTreeMap<String, String> = BTreeMap::new();
+        Scope {
+            build_args: &NO_ARGS,
+            target_platform: platform,
+            build_platform: platform,
+            target: None,
+        }
+    }
+}

@@ -9,10 +9,15 @@ use crate::corpus::{assert_ran_rustbuild, with_syntax_line};
 use crate::daemon::{Outcome, daemon};
 use crate::workspace::Workspace;
 
-/// Line numbers count the syntax line `with_syntax_line` puts first.
+/// Line numbers count the syntax line `with_syntax_line` puts first. Docker's rules
+/// (LegacyKeyValueFormat, JSONArgsRecommended) and one of ours (UnusedParameter).
 const BUILDFILE: &str = "FROM local/busybox:latest
 ENV MODE production
 CMD echo hi
+FUNCTION greet WHO=world
+    RUN echo hello
+END
+CALL greet
 ";
 
 /// `docker buildx build --call=CALL` with unstable's buildx on bk26.
@@ -53,6 +58,15 @@ fn bk26_call_check_prints_each_warning_with_its_rule_page_and_lines() {
     );
     assert!(text.contains("Buildfile:3"), "{text}");
     assert!(text.contains(">>> ENV MODE production"), "{text}");
+    assert!(
+        text.contains("WARNING: JSONArgsRecommended - https://docs.docker.com/go/dockerfile/rule/json-args-recommended/"),
+        "{text}"
+    );
+    assert!(
+        text.contains("WARNING: UnusedParameter - https://github.com/username/rustbuild/blob/main/grammar/RULES.md#unused-parameter"),
+        "{text}"
+    );
+    assert!(text.contains(">>> FUNCTION greet WHO=world"), "{text}");
 }
 
 #[test]
@@ -70,6 +84,19 @@ fn bk26_call_check_json_names_rules_and_lines() {
         legacy["url"],
         "https://docs.docker.com/go/dockerfile/rule/legacy-key-value-format/"
     );
+    let rules: Vec<&str> = warnings
+        .iter()
+        .filter_map(|w| w["ruleName"].as_str())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "LegacyKeyValueFormat",
+            "JSONArgsRecommended",
+            "UnusedParameter"
+        ],
+        "{json:#}"
+    );
 }
 
 #[test]
@@ -77,7 +104,7 @@ fn bk26_call_check_honours_check_skip_and_the_build_arg() {
     let skipped = format!("# check=skip=LegacyKeyValueFormat\n{BUILDFILE}");
     let out = call(&skipped, "check", &[]);
     assert!(
-        !stdout(&out).contains("LegacyKeyValueFormat"),
+        !stdout(&out).contains("LegacyKeyValueFormat") && stdout(&out).contains("UnusedParameter"),
         "{}: {}",
         out.command,
         out.text()

@@ -5,7 +5,6 @@
 //! for both. Applying the fixes of RULE's findings gives a file that still checks and no
 //! longer triggers RULE where a finding had a fix.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rustbuild::diagnostic::{self, Code, Diagnostics, Style};
@@ -21,14 +20,8 @@ fn corpus() -> PathBuf {
 /// Checks and lints `text` alone (no INCLUDE is followed) for linux/amd64, with `ignore`
 /// as the context's `.dockerignore`.
 pub(crate) fn analyze(text: &str, ignore: &str) -> rustbuild::Analysis {
-    let none = BTreeMap::new();
     let amd64 = Platform::linux_amd64();
-    let scope = Scope {
-        build_args: &none,
-        target_platform: &amd64,
-        build_platform: &amd64,
-        target: None,
-    };
+    let scope = Scope::alone(&amd64);
     let file = SourceFile::new("Buildfile", text);
     let alone = |_: &rustbuild::load::Request| {
         rustbuild::load::Answer::NotFound("the lint corpus reads one file".into())
@@ -124,7 +117,10 @@ fn every_rule_has_a_case_that_triggers_it_and_one_that_does_not() {
             );
         }
     }
-    assert!(missing.is_empty(), "rules without both corpus files: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "rules without both corpus files: {missing:?}"
+    );
 }
 
 /// The names UndefinedVar reports in `text`.
