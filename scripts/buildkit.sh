@@ -97,6 +97,7 @@ install_trixie() {
 install_sid_buildx() {
   lock 7 "$SID.lock"
   unpack_debs sid "$SID" docker-buildx
+  exec 7>&- # released here: a dockerd started later must not inherit (and hold) it
 }
 
 # ensure_bridge: each daemon gets its own bridge. Never --bridge=none: a dockerd started that
@@ -149,7 +150,7 @@ start_daemon() {
     PATH=$path setsid nohup "$dockerd" --config-file "$st/daemon.json" --host "unix://$sock" \
       --data-root "$st/data" --exec-root "$st/exec" --pidfile "$pidfile" --bridge "$bridge" \
       --iptables=false --ip6tables=false --storage-driver "$drv" \
-      >>"$logfile" 2>&1 </dev/null 8>&- 9>&- &
+      >>"$logfile" 2>&1 </dev/null 7>&- 8>&- 9>&- &
     dpid=$!
     n=300 # 60 s
     while alive "$dpid" && [ "$n" -gt 0 ]; do

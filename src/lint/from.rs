@@ -2,7 +2,7 @@
 //! global ARGs' defaults give (InvalidDefaultArgInFrom) and `--platform`
 //! (RedundantTargetPlatform, FromPlatformFlagConstDisallowed).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::ir::{ArgDecl, Buildfile, Stage, VarRef, Word, WordPart};
@@ -11,6 +11,7 @@ use crate::source::Span;
 use crate::suggest;
 use crate::vars::{self, Scope};
 
+use super::written::{self, Written};
 use super::{Context, Rule, names};
 
 /// The global ARGs a stage's FROM line sees: its own file's (an imported stage sees its
@@ -31,16 +32,16 @@ fn from_words(stage: &Stage) -> impl Iterator<Item = &Word> {
 /// file nor an automatic one. Docker's check, once per written place (a FROM line that an
 /// INCLUDE brings twice is one place).
 pub(super) fn undefined_args(context: &Context<'_>, found: &mut Diagnostics) {
-    let mut seen = HashSet::new();
+    let mut seen = Written::default();
     for stage in &context.buildfile.stages {
         let globals = globals_of(context.buildfile, stage);
-        let mut declared: Vec<&str> = names::AUTOMATIC.to_vec();
+        let mut declared: Vec<&str> = crate::vars::AUTOMATIC.to_vec();
         declared.extend(globals.iter().map(|decl| decl.name.node.as_str()));
         for var in from_words(stage).flat_map(Word::vars) {
             if declared.contains(&var.name.as_str()) || !names::is_name(&var.name) {
                 continue;
             }
-            if seen.insert(names::place(var.span)) {
+            if seen.first(var.span) {
                 found.push(undefined_arg(context, var, &declared));
             }
         }
@@ -79,7 +80,7 @@ fn undefined_arg(context: &Context<'_>, var: &VarRef, declared: &[&str]) -> Diag
 pub(super) fn invalid_default_bases(context: &Context<'_>, found: &mut Diagnostics) {
     let platform = Platform::linux_amd64();
     let scope = Scope::alone(&platform);
-    let mut seen = HashSet::new();
+    let mut seen = Written::default();
     for stage in &context.buildfile.stages {
         if stage.base.as_literal().is_some() {
             continue;
@@ -96,7 +97,7 @@ pub(super) fn invalid_default_bases(context: &Context<'_>, found: &mut Diagnosti
         let invalid = crate::lower::normalize_reference(&name).err();
         // Reported once per written line: IMPORTed twice, with and without values, it is
         // the import without them that reports it.
-        if let Some(why) = invalid.filter(|_| seen.insert(names::place(stage.base.span))) {
+        if let Some(why) = invalid.filter(|_| seen.first(stage.base.span)) {
             found.push(invalid_default(context, stage, &name, &why));
         }
     }
@@ -125,7 +126,7 @@ fn import_values(
 }
 
 fn invalid_default(context: &Context<'_>, stage: &Stage, name: &str, why: &str) -> Diagnostic {
-    let written = names::written(context, stage.base.span);
+    let written = written::text(context, stage.base.span).to_string();
     let why = if name.is_empty() {
         "it is empty".to_string()
     } else if name.ends_with(':') {
@@ -169,7 +170,7 @@ fn is_target_platform(word: &Word) -> bool {
 /// it. Not when a global ARG gives TARGETPLATFORM a default of its own (then the value may
 /// differ); the fix removes the flag.
 pub(super) fn redundant_platforms(context: &Context<'_>, found: &mut Diagnostics) {
-    let mut seen = HashSet::new();
+    let mut seen = Written::default();
     for stage in &context.buildfile.stages {
         let Some(platform) = stage.platform.as_ref().filter(|p| is_target_platform(p)) else {
             continue;
@@ -177,10 +178,10 @@ pub(super) fn redundant_platforms(context: &Context<'_>, found: &mut Diagnostics
         let redefined = globals_of(context.buildfile, stage)
             .iter()
             .any(|decl| decl.name.node == "TARGETPLATFORM" && decl.default.is_some());
-        if redefined || !seen.insert(names::place(platform.span)) {
+        if redefined || !seen.first(platform.span) {
             continue;
         }
-        let written = names::written(context, platform.span);
+        let written = written::text(context, platform.span).to_string();
         let flag = flag_span(context, platform.span);
         let warning = Diagnostic::lint(
             Rule::RedundantTargetPlatform,
@@ -222,7 +223,7 @@ fn removal(context: &Context<'_>, flag: Span) -> Option<Span> {
 /// platform. As in dockerfile.v0, not when the stage's name contains the platform's OS or
 /// architecture (`AS build_amd64`): such a stage is meant for that platform.
 pub(super) fn constant_platforms(context: &Context<'_>, found: &mut Diagnostics) {
-    let mut seen = HashSet::new();
+    let mut seen = Written::default();
     for stage in &context.buildfile.stages {
         let Some(platform) = &stage.platform else {
             continue;
@@ -236,7 +237,7 @@ pub(super) fn constant_platforms(context: &Context<'_>, found: &mut Diagnostics)
         };
         let name = stage.name.as_ref().map_or("", |n| n.node.as_str());
         let named_for_it = name.contains(&parsed.os) || name.contains(&parsed.architecture);
-        if named_for_it || !seen.insert(names::place(platform.span)) {
+        if named_for_it || !seen.first(platform.span) {
             continue;
         }
         found.push(

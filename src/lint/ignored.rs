@@ -2,14 +2,13 @@
 //! the context. The build then fails with "file not found" although the file is right
 //! there (moby/buildkit#4128); the finding names the line that excludes it.
 
-use std::collections::HashSet;
-
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::ignore::{self, Pattern};
 use crate::ir::{Copy, StepKind, Word};
 use crate::posix_path;
 
-use super::{Context, Rule, names};
+use super::written::Written;
+use super::{Context, Rule};
 
 /// Sources of the build context only: `--from` copies read a stage or an image, which no
 /// `.dockerignore` applies to. Sources with variables are not known before lowering.
@@ -17,7 +16,7 @@ pub(super) fn ignored_sources(context: &Context<'_>, found: &mut Diagnostics) {
     let Some(patterns) = context.inputs.ignore.filter(|p| !p.is_empty()) else {
         return;
     };
-    let mut seen = HashSet::new();
+    let mut seen = Written::default();
     for (_, step) in context.buildfile.walk() {
         let StepKind::Copy(copy) = &step.kind else {
             continue;
@@ -33,7 +32,7 @@ pub(super) fn ignored_sources(context: &Context<'_>, found: &mut Diagnostics) {
             let Some(pattern) = excluding(patterns, &path) else {
                 continue;
             };
-            if seen.insert(names::place(source.span)) {
+            if seen.first(source.span) {
                 found.push(ignored(copy, source, &path, pattern));
             }
         }

@@ -1,26 +1,10 @@
-//! What the variable rules share: the automatic ARGs' names, where a reference's name is
-//! written, and the written place a finding is reported once for.
+//! What the variable rules share: where a reference's name is written, and the written
+//! place a finding is reported once for.
 
 use crate::ir::VarRef;
 use crate::source::{FileId, Span};
 
 use super::Context;
-
-/// The ARGs every build has (see `vars::args`): FROM lines see them; a stage sees one only
-/// after `ARG NAME` declares it there.
-pub(super) const AUTOMATIC: &[&str] = &[
-    "BUILDPLATFORM",
-    "BUILDOS",
-    "BUILDOSVERSION",
-    "BUILDARCH",
-    "BUILDVARIANT",
-    "TARGETPLATFORM",
-    "TARGETOS",
-    "TARGETOSVERSION",
-    "TARGETARCH",
-    "TARGETVARIANT",
-    "TARGETSTAGE",
-];
 
 /// A written place: one line of a FUNCTION body or an included file expands many times,
 /// with a new origin each time, and is reported once.
@@ -33,15 +17,6 @@ pub(super) fn is_name(name: &str) -> bool {
     name.chars()
         .next()
         .is_some_and(|c| c.is_alphabetic() || c == '_')
-}
-
-/// The text at `span` as written.
-pub(super) fn written(context: &Context<'_>, span: Span) -> String {
-    context
-        .files
-        .file(span.file)
-        .map(|file| file.slice(span).to_string())
-        .unwrap_or_default()
 }
 
 /// The span of the name in `$NAME` or `${NAME…}`, for a fix that renames it; `None` when

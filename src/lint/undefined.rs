@@ -13,9 +13,9 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::ir::{
     Buildfile, Modifier, MountKind, Stage, StageRef, Step, StepKind, VarRef, Word, WordPart,
 };
-use crate::source::FileId;
 use crate::suggest;
 
+use super::written::Written;
 use super::{Context, Rule, names};
 
 /// Variables dockerfile.v0 sets aside from the environment (SBOM scanning), never reported.
@@ -70,7 +70,7 @@ fn walk_stages(
     let buildfile = context.buildfile;
     // What each stage declares by its end, `None` for a stage based on an image.
     let mut ends: Vec<Option<HashSet<String>>> = Vec::with_capacity(buildfile.stages.len());
-    let mut seen = HashSet::new();
+    let mut seen = Written::default();
     for (index, stage) in buildfile.stages.iter().enumerate() {
         let mut scope = match images.get(&index) {
             Some(env) => Scope {
@@ -123,7 +123,7 @@ fn check_step(
     context: &Context<'_>,
     step: &Step,
     scope: &mut Scope,
-    seen: &mut HashSet<(FileId, u32, u32)>,
+    seen: &mut Written,
     found: &mut Diagnostics,
 ) {
     // ARG declares its names one by one (`ARG A=1 B=$A` sees A); every other instruction
@@ -199,7 +199,7 @@ fn report(
     word: &Word,
     scope: &Scope,
     declares: &[String],
-    seen: &mut HashSet<(FileId, u32, u32)>,
+    seen: &mut Written,
     found: &mut Diagnostics,
 ) {
     let mut undefined = Vec::new();
@@ -208,8 +208,8 @@ fn report(
         let near = suggestion(var, scope);
         // A stage based on an image may get any name from it: only a near-miss of an
         // automatic ARG is certain there.
-        let certain = scope.known || near.is_some_and(|n| names::AUTOMATIC.contains(&n));
-        if certain && seen.insert(names::place(var.span)) {
+        let certain = scope.known || near.is_some_and(|n| crate::vars::AUTOMATIC.contains(&n));
+        if certain && seen.first(var.span) {
             let warning = undefined_var(context, var, near, scope);
             found.push(match declares.contains(&var.name) {
                 true => warning.with_help(format!(
@@ -261,7 +261,7 @@ fn suggestion<'a>(var: &VarRef, scope: &'a Scope) -> Option<&'a str> {
     let mut declared: Vec<&str> = scope.declared.iter().map(String::as_str).collect();
     declared.sort_unstable();
     suggest::did_you_mean(&var.name, &declared)
-        .or_else(|| suggest::did_you_mean(&var.name, names::AUTOMATIC))
+        .or_else(|| suggest::did_you_mean(&var.name, &crate::vars::AUTOMATIC))
         .filter(|near| *near != var.name)
 }
 
@@ -278,7 +278,7 @@ fn undefined_var(
     let warning =
         Diagnostic::lint(Rule::UndefinedVar, message).with_label(var.span, "not defined here");
     let declare = |name: &str| {
-        if names::AUTOMATIC.contains(&name) && !scope.defines(name) {
+        if crate::vars::AUTOMATIC.contains(&name) && !scope.defines(name) {
             format!("; a stage sees the automatic ARG {name} only after `ARG {name}` declares it")
         } else {
             String::new()

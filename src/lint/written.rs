@@ -19,7 +19,7 @@ pub(super) struct Written(HashSet<(FileId, u32, u32)>);
 impl Written {
     /// True the first time `span`'s place is offered.
     pub(super) fn first(&mut self, span: Span) -> bool {
-        self.0.insert((span.file, span.start, span.end))
+        self.0.insert(super::names::place(span))
     }
 }
 

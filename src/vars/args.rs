@@ -19,6 +19,22 @@ pub(crate) fn format_all(platform: &Platform) -> String {
     }
 }
 
+/// The names of [`automatic`]'s ARGs: FROM lines see them; a stage sees one only after
+/// `ARG NAME` declares it there.
+pub(crate) const AUTOMATIC: [&str; 11] = [
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDOSVERSION",
+    "BUILDARCH",
+    "BUILDVARIANT",
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETOSVERSION",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "TARGETSTAGE",
+];
+
 /// The ARGs every Buildfile has: BUILDPLATFORM…, TARGETPLATFORM…, TARGETSTAGE. A build
 /// argument of the same name replaces the value.
 fn automatic(opts: &Scope<'_>, target_stage: &str) -> Env {
@@ -44,6 +60,7 @@ fn automatic(opts: &Scope<'_>, target_stage: &str) -> Env {
         ("TARGETVARIANT", target.variant.clone().unwrap_or(none)),
         ("TARGETSTAGE", target_stage.to_string()),
     ];
+    debug_assert!(pairs.iter().map(|(k, _)| *k).eq(AUTOMATIC));
     let mut env = Env::new();
     for (key, value) in pairs {
         let value = opts.build_args.get(key).cloned().unwrap_or(value);

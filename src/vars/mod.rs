@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use crate::platform::Platform;
 
-pub(crate) use args::{format_all, globals};
+pub(crate) use args::{AUTOMATIC, format_all, globals};
 pub(crate) use env::{Env, split_key_value};
 pub(crate) use expand::{TextMode, expand, expand_text};
 
