@@ -221,7 +221,9 @@ fn unknown_instruction(ins: &Instruction<'_>) -> Diagnostic {
     .with_label(ins.keyword.span(), "not an instruction");
     let names: Vec<&str> = Keyword::names().collect();
     match did_you_mean(written, &names) {
-        Some(near) => diagnostic.with_help(format!("did you mean `{near}`?")),
+        Some(near) => diagnostic
+            .with_help(format!("did you mean `{near}`?"))
+            .with_fix(format!("write `{near}`"), ins.keyword.span(), near),
         None => diagnostic.with_help(format!("instructions are {}", names.join(", "))),
     }
 }

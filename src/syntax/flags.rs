@@ -126,7 +126,9 @@ fn unknown_flag(instruction: &str, token: &FlagToken<'_>, specs: &[Spec]) -> Dia
     let diagnostic =
         Diagnostic::error(Code::UnknownFlag, message).with_label(token.name.span(), "unknown flag");
     match (did_you_mean(token.name(), &names), names.is_empty()) {
-        (Some(near), _) => diagnostic.with_help(format!("did you mean `--{near}`?")),
+        (Some(near), _) => diagnostic
+            .with_help(format!("did you mean `--{near}`?"))
+            .with_fix(format!("write `--{near}`"), token.name.span(), near),
         (None, true) => diagnostic.with_help(format!("{instruction} takes no flags")),
         (None, false) => diagnostic.with_help(format!(
             "{instruction} accepts {}",

@@ -481,18 +481,21 @@ fn parse_size(text: &str) -> Option<u64> {
 }
 
 fn unknown_key(cx: &mut Cx, field: &Field<'_>) {
-    let help = match did_you_mean(&field.key, KEYS) {
+    let near = did_you_mean(&field.key, KEYS);
+    let help = match near {
         Some(near) => format!("did you mean `{near}`?"),
         None => format!("mount options are {}", KEYS.join(", ")),
     };
-    cx.error(
-        Diagnostic::error(
-            Code::InvalidFlagValue,
-            format!("unknown mount option `{}`", field.key_text.as_str()),
-        )
-        .with_label(field.key_text.span(), "unknown option")
-        .with_help(help),
-    );
+    let mut diagnostic = Diagnostic::error(
+        Code::InvalidFlagValue,
+        format!("unknown mount option `{}`", field.key_text.as_str()),
+    )
+    .with_label(field.key_text.span(), "unknown option")
+    .with_help(help);
+    if let Some(near) = near {
+        diagnostic = diagnostic.with_fix(format!("write `{near}`"), field.key_text.span(), near);
+    }
+    cx.error(diagnostic);
 }
 
 /// Secrets name what they expose and cannot come from a stage or be shared.
