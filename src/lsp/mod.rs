@@ -2,7 +2,8 @@
 //!
 //! Input: the editor's JSON-RPC messages (documents opened and changed, requests at
 //! positions). Output: diagnostics published per file (an INCLUDEd file's under its own
-//! URI), hover, go to definition, document symbols, completion and quick fixes.
+//! URI), hover, go to definition, document symbols, completion, quick fixes and
+//! formatting.
 //!
 //! Every document is analysed whole on each change (full sync): analysis is a pure
 //! function of the text and the files it brings in, fast enough per keystroke, so the
@@ -14,7 +15,7 @@
 //! One module per concern: [`documents`] (the open texts, analysed), [`position`] (byte
 //! offsets to UTF-16 positions), [`uri`], [`diagnostics`], [`index`] (the names a document
 //! defines), [`cursor`] (what a position points at), [`hover`], [`definition`],
-//! [`symbols`], [`completion`], [`actions`], [`format`] (not offered yet), and
+//! [`symbols`], [`completion`], [`actions`], [`format`] (`rustbuild fmt`'s layout), and
 //! [`reference`] (the instructions' and flags' reference text).
 
 mod actions;
