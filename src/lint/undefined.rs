@@ -205,11 +205,14 @@ fn report(
     let mut undefined = Vec::new();
     collect_undefined(word, scope, &mut undefined);
     for var in undefined {
-        let near = suggestion(var, scope);
         // A stage based on an image may get any name from it: only a near-miss of an
-        // automatic ARG is certain there.
-        let certain = scope.known || near.is_some_and(|n| crate::vars::AUTOMATIC.contains(&n));
+        // automatic ARG is certain there. (Asked first: the full suggestion weighs every
+        // declared name, too dear for each `$PATH` of every image-based stage.)
+        let certain = scope.known
+            || suggest::did_you_mean(&var.name, &crate::vars::AUTOMATIC)
+                .is_some_and(|near| near != var.name);
         if certain && seen.first(var.span) {
+            let near = suggestion(var, scope);
             let warning = undefined_var(context, var, near, scope);
             found.push(match declares.contains(&var.name) {
                 true => warning.with_help(format!(
