@@ -3,24 +3,27 @@
 /// The candidate closest to `input` (case-insensitively), if it is close enough to be a
 /// plausible typo: one edit for short words, two for longer ones.
 pub(crate) fn did_you_mean<'a>(input: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let input = input.to_ascii_lowercase();
-    if input.chars().count() > 64 {
+    let input: Vec<char> = input.chars().map(|c| c.to_ascii_lowercase()).collect();
+    if input.len() > 64 {
         return None;
     }
-    let limit = if input.chars().count() < 4 { 1 } else { 2 };
+    let limit = if input.len() < 4 { 1 } else { 2 };
     candidates
         .iter()
-        .map(|&candidate| (distance(&input, &candidate.to_ascii_lowercase()), candidate))
+        // The lengths alone rule most candidates out: the distance is at least their gap.
+        .filter(|candidate| candidate.chars().count().abs_diff(input.len()) <= limit)
+        .map(|&candidate| (distance(&input, candidate), candidate))
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, _)| d)
         .map(|(_, candidate)| candidate)
 }
 
-/// Levenshtein distance, with one row of memory.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
+/// Levenshtein distance between `a` (lowercased already) and `b` lowercased, with one row
+/// of memory.
+fn distance(a: &[char], b: &str) -> usize {
+    let b: Vec<char> = b.chars().map(|c| c.to_ascii_lowercase()).collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
+    for (i, &ca) in a.iter().enumerate() {
         let mut diagonal = row[0];
         row[0] = i + 1;
         for (j, &cb) in b.iter().enumerate() {
@@ -48,8 +51,9 @@ mod tests {
 
     #[test]
     fn distance_counts_edits() {
-        assert_eq!(distance("kitten", "sitting"), 3);
-        assert_eq!(distance("", "abc"), 3);
-        assert_eq!(distance("abc", "abc"), 0);
+        let chars = |s: &str| s.chars().collect::<Vec<_>>();
+        assert_eq!(distance(&chars("kitten"), "sitting"), 3);
+        assert_eq!(distance(&chars(""), "abc"), 3);
+        assert_eq!(distance(&chars("abc"), "ABC"), 0);
     }
 }
