@@ -148,3 +148,38 @@ fn bk26_check_error_true_fails_the_build_at_the_finding() {
     assert!(text.contains("LegacyKeyValueFormat"), "{text}");
     assert!(text.contains("ENV MODE production"), "{text}");
 }
+
+/// InvalidBaseImagePlatform needs the base image resolved, so only a build reports it: the
+/// loopback registry's Windows base (one manifest, windows/amd64) as the base of a
+/// linux/amd64 build.
+#[test]
+fn bk26_a_base_image_of_another_platform_is_a_warning_of_the_build() {
+    let daemon = daemon("bk26");
+    let work = Workspace::new("lint-platform");
+    work.write(
+        "Buildfile",
+        with_syntax_line("FROM 127.0.0.1:5000/rustbuild/nanoserver:ltsc2022\nLABEL x=y\n"),
+    );
+    let out = daemon.build(
+        &[
+            "buildx",
+            "build",
+            "--progress=plain",
+            "--platform=linux/amd64",
+            "-f",
+            "Buildfile",
+            ".",
+        ],
+        work.path(),
+    );
+    assert_ran_rustbuild(&out);
+    let out = out.ok("a build with a warning");
+    assert!(
+        out.text().contains(
+            "InvalidBaseImagePlatform: Base image 127.0.0.1:5000/rustbuild/nanoserver:ltsc2022 \
+             was pulled with platform \"windows/amd64\", expected \"linux/amd64\" for current build (line 2)"
+        ),
+        "{}",
+        out.text()
+    );
+}

@@ -68,8 +68,8 @@ fn apply_fixes(text: &str, diagnostics: &Diagnostics) -> String {
 fn every_rule_has_a_case_that_triggers_it_and_one_that_does_not() {
     let mut missing = Vec::new();
     for &rule in Rule::ALL {
-        // Needs a resolved base image's config, which only the gateway has (no daemon here):
-        // tested against the mock bridge in `src/gateway/build_tests.rs`.
+        // Needs a resolved base image's config, which only a build has: tested by a real
+        // build in tests/e2e/lint.rs, and its configuration in src/gateway/build_tests.rs.
         if rule == Rule::InvalidBaseImagePlatform {
             continue;
         }
