@@ -1,30 +1,9 @@
 //! `rustbuild expand` as a user runs it: the flat file on stdout for the build the flags
 //! describe, errors on stderr, exit codes.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
-fn rustbuild(args: &[&str], stdin: &str, dir: &Path) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rustbuild"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    // A command that fails on its arguments reads nothing: a closed pipe is fine then.
-    let _ = pipe.write_all(stdin.as_bytes());
-    drop(pipe);
-    child.wait_with_output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).unwrap()
-}
+use crate::cli::{rustbuild, text};
 
 const CHOOSING: &str = "ARG MODE=debug
 FROM alpine AS app

@@ -4,10 +4,9 @@
 //! same ops and image config, on Linux and Windows. Plus snapshots of messy inputs (`tests/corpus/format`) and the
 //! command line.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
+use crate::cli::{rustbuild, text};
 use rustbuild::diagnostic::{Style, render};
 use rustbuild::format::format;
 use rustbuild::ir::{Item, Module, Spans};
@@ -337,26 +336,6 @@ fn format_corpus() {
         };
         insta::assert_snapshot!(out);
     });
-}
-
-fn rustbuild(args: &[&str], stdin: &str, dir: &Path) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rustbuild"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    let _ = pipe.write_all(stdin.as_bytes());
-    drop(pipe);
-    child.wait_with_output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).unwrap()
 }
 
 const MESSY: &str = "from alpine  as   app\nif $X == 1\nrun   echo  hi  \nend\n\n\n";

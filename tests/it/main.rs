@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod check_cli;
+mod cli;
 mod disk;
 mod expand;
 mod expand_cli;
