@@ -53,12 +53,6 @@ client() { DOCKER_HOST=unix://$sock DOCKER_CONFIG=$cfg timeout 10 "$cli" "$@"; }
 answers() { client version >/dev/null 2>&1; }
 server_version() { client version --format '{{.Server.Version}}' 2>/dev/null; }
 
-# debian_mirror: the Debian archive this machine's apt already uses (never hard-coded here).
-debian_mirror() {
-  # shellcheck disable=SC2016 # $(SITE) is apt's field, not the shell's
-  apt-get indextargets --format '$(SITE)' 'Codename: bookworm' 'Label: Debian' | sed -n 1p
-}
-
 # unpack_debs SUITE DIR PKG...: fetch the packages of Debian SUITE and unpack them into DIR.
 # apt runs with a private, temporary configuration that holds only that suite's source: the
 # system's sources, lists and pins are never touched and nothing from SUITE is installed.
@@ -67,8 +61,6 @@ unpack_debs() {
   shift 2
   [ -e "$dir/.complete" ] && return 0
   mirror=$(debian_mirror)
-  [ -n "$mirror" ] || { apt_update_once; mirror=$(debian_mirror); }
-  [ -n "$mirror" ] || die "no Debian bookworm source in apt's configuration"
   tmp=$(mktemp -d -p "$WORK")
   mkdir -p "$tmp/sources.d" "$tmp/lists/partial" "$tmp/cache/archives/partial" "$tmp/debs"
   printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: %s\n' \

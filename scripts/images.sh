@@ -17,6 +17,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 . "$here/lib.sh"
+# shellcheck source=oci.sh
+. "$here/oci.sh"
 
 REG_DIR=$BK_DIR/registry
 REG_ADDR=127.0.0.1:5000
@@ -28,23 +30,6 @@ use_daemon() {
   eval "$("$here/buildkit.sh" env "$1")"
   "$DOCKER" version >/dev/null 2>&1 || die "daemon $1 does not answer; run: scripts/buildkit.sh up $1"
 }
-
-# mktar DIR OUT ENTRY...: a reproducible tar (sorted, numeric owners as on disk, one mtime).
-mktar() {
-  local dir=$1 out=$2
-  shift 2
-  tar -C "$dir" --sort=name --numeric-owner --mtime=@"${SOURCE_DATE_EPOCH:-0}" --format=gnu -cf "$out" "$@"
-}
-
-# blob FILE LAYOUT: store FILE among the layout's blobs, print its digest.
-blob() {
-  local d
-  d=sha256:$(sha256sum "$1" | cut -d' ' -f1)
-  cp "$1" "$2/blobs/sha256/${d#sha256:}"
-  echo "$d"
-}
-
-size() { stat -c %s "$1"; }
 
 # with_tag REF: REF with ":latest" if it names no tag.
 with_tag() { case ${1##*/} in *:*) echo "$1" ;; *) echo "$1:latest" ;; esac }
@@ -62,29 +47,20 @@ full_ref() {
   echo "$ref"
 }
 
-# image_layout DIR LAYER CONFIG TAG PLATFORM: write a one-layer image into DIR as an OCI image
-# layout (oci-layout, index.json, blobs/) plus a docker-archive manifest.json naming the same
-# blobs, as `docker save` of Docker >= 25 does: `docker load` (20.10 too) and skopeo's oci: and
-# docker-archive: transports all read it. A dockerd with the containerd image store names what it
-# loads by the io.containerd.image.name annotation (and by ref.name, a bare tag, without it). In CONFIG, @DIFF_ID@ stands for the layer's digest.
-image_layout() {
-  local dir=$1 layer=$2 config=$3 tag=$4 platform=$5 ldig cdig mdig
-  mkdir -p "$dir/blobs/sha256"
-  ldig=$(blob "$layer" "$dir")
-  sed "s/@DIFF_ID@/$ldig/" "$config" >"$dir/config.tmp"
-  cdig=$(blob "$dir/config.tmp" "$dir")
-  cat >"$dir/manifest.tmp" <<EOF
-{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"$cdig","size":$(size "$dir/config.tmp")},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"$ldig","size":$(size "$layer")}]}
+# layout_for_docker LAYOUT DESCRIPTOR TAG: make LAYOUT, holding the one image DESCRIPTOR names,
+# loadable as TAG by every `docker load`: its index.json names the image as a dockerd on the
+# containerd image store reads it (io.containerd.image.name, and ref.name, a bare tag, for
+# skopeo's oci: transport), and a docker-archive manifest.json names the same blobs, as
+# `docker save` of Docker >= 25 writes (20.10 reads only that).
+layout_for_docker() {
+  local layout=$1 desc=$2 tag=$3 manifest config layer
+  layout_index "$layout" "$(with_members "$desc" "\"annotations\":{\"io.containerd.image.name\":\"$(full_ref "$tag")\",\"org.opencontainers.image.ref.name\":\"${tag##*:}\"}")"
+  manifest=$(grep -o 'sha256:[0-9a-f]*' <<<"$desc" | cut -d: -f2)
+  # the manifest names the config's digest first, then the layer's
+  { read -r config; read -r layer; } < <(grep -o 'sha256:[0-9a-f]*' "$layout/blobs/sha256/$manifest" | cut -d: -f2)
+  cat >"$layout/manifest.json" <<EOF
+[{"Config":"blobs/sha256/$config","RepoTags":["$tag"],"Layers":["blobs/sha256/$layer"]}]
 EOF
-  mdig=$(blob "$dir/manifest.tmp" "$dir")
-  cat >"$dir/index.json" <<EOF
-{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"$mdig","size":$(size "$dir/manifest.tmp"),"platform":$platform,"annotations":{"io.containerd.image.name":"$(full_ref "$tag")","org.opencontainers.image.ref.name":"${tag##*:}"}}]}
-EOF
-  echo '{"imageLayoutVersion":"1.0.0"}' >"$dir/oci-layout"
-  cat >"$dir/manifest.json" <<EOF
-[{"Config":"blobs/sha256/${cdig#sha256:}","RepoTags":["$tag"],"Layers":["blobs/sha256/${ldig#sha256:}"]}]
-EOF
-  rm -f "$dir/config.tmp" "$dir/manifest.tmp"
 }
 
 cmd_busybox() {
@@ -117,32 +93,16 @@ cmd_busybox() {
   log "$1: made $tag"
 }
 
-# frontend_caps: the value of the moby.buildkit.frontend.caps label; buildx refuses --call and
-# --build-context for a frontend that does not list them.
-frontend_caps() {
-  local caps
-  caps=$(tr -d ' \t\n' <"$here/frontend-caps.txt")
-  case $caps in *'"'* | *\\*) die "frontend-caps.txt: no quotes or backslashes" ;; esac
-  echo "$caps"
-}
-
 cmd_frontend_archive() {
-  local bin=$1 out=$2 tag tmp created
+  local bin=$1 out=$2 tag tmp desc
   tag=$(with_tag "${3:-local/rustbuild:dev}")
   [ -f "$bin" ] || die "no such binary: $bin"
-  # the image's date (and its layer's mtimes, via mktar) is the binary's, so the same binary
-  # always gives the same image ID
+  # the image's date (and its layer's mtimes) is the binary's, so the same binary always gives
+  # the same image ID
   local SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(stat -c %Y "$bin")}
-  created=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
   tmp=$(mktemp -d -p "$WORK")
-  mkdir -p "$tmp/root"
-  cp "$bin" "$tmp/root/rustbuild"
-  chmod 755 "$tmp/root/rustbuild"
-  mktar "$tmp/root" "$tmp/layer.tar" rustbuild
-  cat >"$tmp/config.json" <<EOF
-{"created":"$created","architecture":"$ARCH","os":"linux","config":{"Entrypoint":["/rustbuild","frontend"],"WorkingDir":"/","Labels":{"moby.buildkit.frontend.network.none":"true","moby.buildkit.frontend.caps":"$(frontend_caps)"}},"rootfs":{"type":"layers","diff_ids":["@DIFF_ID@"]},"history":[{"created_by":"scripts/images.sh frontend-archive"}]}
-EOF
-  image_layout "$tmp/image" "$tmp/layer.tar" "$tmp/config.json" "$tag" "{\"architecture\":\"$ARCH\",\"os\":\"linux\"}"
+  desc=$(frontend_image "$tmp/image" "$bin" "linux/$ARCH" '{}')
+  layout_for_docker "$tmp/image" "$desc" "$tag"
   mktar "$tmp/image" "$out" index.json oci-layout manifest.json blobs
 }
 
@@ -206,7 +166,7 @@ cmd_registry_down() { stop_pidfile "$REG_DIR/registry.pid" "$REG_DIR/config.yml"
 # image ("operating system is not supported"); bk26c keeps it, and its tar export drops the
 # Files/ prefix and Hives/ (containerd applies the layer the Windows way).
 cmd_windows_base() {
-  local tmp r h cmd
+  local tmp r h cmd platform
   cmd_registry_up
   apt_ensure skopeo
   if skopeo inspect --raw --tls-verify=false "docker://$WINDOWS_BASE" >/dev/null 2>&1; then
@@ -220,11 +180,11 @@ cmd_windows_base() {
   for h in DefaultUser Sam Security Software System; do : >"$r/Hives/${h}_Delta"; done
   mktar "$r" "$tmp/layer.tar" Files Hives
   cmd='c:\\windows\\system32\\cmd.exe' # JSON-escaped
+  platform='{"architecture":"amd64","os":"windows","os.version":"10.0.20348.2227"}'
   cat >"$tmp/config.json" <<EOF
-{"architecture":"amd64","os":"windows","os.version":"10.0.20348.2227","config":{"User":"ContainerUser","Cmd":["$cmd"]},"rootfs":{"type":"layers","diff_ids":["@DIFF_ID@"]},"history":[{"created_by":"scripts/images.sh windows-base"}]}
+${platform%\}},"config":{"User":"ContainerUser","Cmd":["$cmd"]},"rootfs":{"type":"layers","diff_ids":["@DIFF_ID@"]},"history":[{"created_by":"scripts/images.sh windows-base"}]}
 EOF
-  image_layout "$tmp/oci" "$tmp/layer.tar" "$tmp/config.json" "$WINDOWS_BASE" \
-    '{"architecture":"amd64","os":"windows","os.version":"10.0.20348.2227"}'
+  layout_for_docker "$tmp/oci" "$(image "$tmp/oci" "$tmp/layer.tar" "$tmp/config.json" '{}' "$platform")" "$WINDOWS_BASE"
   skopeo --insecure-policy copy -q --dest-tls-verify=false \
     "oci:$tmp/oci:${WINDOWS_BASE##*:}" "docker://$WINDOWS_BASE"
   log "pushed $WINDOWS_BASE"

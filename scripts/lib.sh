@@ -25,6 +25,18 @@ apt_update_once() {
   export RUSTBUILD_APT_UPDATED=1
 }
 
+# debian_mirror: the Debian archive this machine's apt already uses (never hard-coded here).
+debian_mirror() {
+  local m _
+  for _ in 1 2; do # the second time after refreshing the package lists
+    # shellcheck disable=SC2016 # $(SITE) is apt's field, not the shell's
+    m=$(apt-get indextargets --format '$(SITE)' 'Codename: bookworm' 'Label: Debian' | sed -n 1p)
+    [ -z "$m" ] || { echo "$m"; return 0; }
+    apt_update_once
+  done
+  die "no Debian bookworm source in apt's configuration"
+}
+
 # apt_ensure PKG...: install whichever are not installed yet.
 apt_ensure() {
   local p missing=() prc=/usr/sbin/policy-rc.d own_prc='' rc=0

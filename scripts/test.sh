@@ -1,13 +1,16 @@
 #!/bin/bash
 # The whole test suite, from a fresh machine: installs and starts the real BuildKit daemons,
-# makes the images the tests use, builds and loads the rustbuild frontend image, then runs
-# every test. Running it again reuses what is already there.
+# makes the images the tests use, builds and loads the rustbuild frontend image, makes the
+# release (every platform's frontend image, tests/e2e/release.rs checks it), then runs every
+# test. Running it again reuses what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 t0=$SECONDS
 scripts/setup.sh
 bin=$(scripts/static-binary.sh)
 for daemon in bk20 bk26 bk26c; do scripts/images.sh frontend "$daemon" "$bin"; done
+export RUSTBUILD_RELEASE=${RUSTBUILD_RELEASE:-$PWD/target/rustbuild-release.tar}
+scripts/release.sh "$RUSTBUILD_RELEASE" >/dev/null
 echo "test.sh: set-up took $((SECONDS - t0)) s" >&2
 INSTA_UPDATE=no cargo test --locked "$@"
 echo "test.sh: all done in $((SECONDS - t0)) s" >&2

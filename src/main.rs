@@ -33,7 +33,13 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some("-V" | "--version") => {
-            cmd::print_out(concat!("rustbuild ", env!("CARGO_PKG_VERSION")));
+            cmd::print_out(concat!(
+                "rustbuild ",
+                env!("RUSTBUILD_VERSION"),
+                " (",
+                env!("RUSTBUILD_COMMIT"),
+                ")"
+            ));
             ExitCode::SUCCESS
         }
         _ => cmd::usage_error(USAGE),

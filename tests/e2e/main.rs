@@ -28,6 +28,7 @@ mod locations;
 mod oci;
 mod parity;
 mod platforms;
+mod release;
 mod secrets;
 mod subrequests;
 mod syntax;

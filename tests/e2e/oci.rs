@@ -56,12 +56,20 @@ impl Layout {
         Layout { index, blobs }
     }
 
-    fn blob(&self, digest: &str) -> Value {
-        let data = self
-            .blobs
+    /// The layout's own index.json.
+    pub(crate) fn index(&self) -> &Value {
+        &self.index
+    }
+
+    /// The bytes of one blob.
+    pub(crate) fn raw(&self, digest: &str) -> &[u8] {
+        self.blobs
             .get(digest)
-            .unwrap_or_else(|| panic!("no blob {digest} in the layout"));
-        json(data, digest)
+            .unwrap_or_else(|| panic!("no blob {digest} in the layout"))
+    }
+
+    pub(crate) fn blob(&self, digest: &str) -> Value {
+        json(self.raw(digest), digest)
     }
 
     /// Every image manifest the index reaches, with its config, in index order.
