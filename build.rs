@@ -53,10 +53,16 @@ fn head_commit() -> Option<String> {
         out.status.success().then(|| text.trim().to_string())
     };
     for path in ["HEAD", "packed-refs"] {
-        println!("cargo:rerun-if-changed={}", git(&["rev-parse", "--git-path", path])?);
+        println!(
+            "cargo:rerun-if-changed={}",
+            git(&["rev-parse", "--git-path", path])?
+        );
     }
     if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
-        println!("cargo:rerun-if-changed={}", git(&["rev-parse", "--git-path", branch.as_str()])?);
+        println!(
+            "cargo:rerun-if-changed={}",
+            git(&["rev-parse", "--git-path", branch.as_str()])?
+        );
     }
     git(&["rev-parse", "--short=12", "HEAD"])
 }

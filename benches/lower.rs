@@ -193,15 +193,15 @@ fn main() {
     bench("wide-env", &wide_env(), rounds);
     bench("small", SMALL, rounds * 10);
     // The whole process, text, IR and all rounds included (Linux only).
-    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
-        if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM")) {
-            println!(
-                "process peak resident memory ({})",
-                line.split_whitespace()
-                    .skip(1)
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            );
-        }
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status")
+        && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM"))
+    {
+        println!(
+            "process peak resident memory ({})",
+            line.split_whitespace()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
     }
 }

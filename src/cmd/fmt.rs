@@ -105,11 +105,9 @@ fn one(path: &str, check: bool) -> Outcome {
             eprintln!("rustbuild fmt: cannot write standard output: {error}");
             return Outcome::Io;
         }
-    } else if changed {
-        if let Err(error) = replace(Path::new(path), formatted.as_bytes()) {
-            eprintln!("rustbuild fmt: cannot write {path}: {error}");
-            return Outcome::Io;
-        }
+    } else if changed && let Err(error) = replace(Path::new(path), formatted.as_bytes()) {
+        eprintln!("rustbuild fmt: cannot write {path}: {error}");
+        return Outcome::Io;
     }
     if changed {
         Outcome::Changed

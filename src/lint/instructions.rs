@@ -52,10 +52,10 @@ fn stage_findings(
         match &step.kind {
             StepKind::Shell(_) => state.shell = true,
             StepKind::Cmd(command) | StepKind::Entrypoint(command) => {
-                if let (Command::Shell(shell), false) = (command, state.shell) {
-                    if seen.json.first(step.span) {
-                        found.0.extend(json_args(context, step, shell));
-                    }
+                if let (Command::Shell(shell), false) = (command, state.shell)
+                    && seen.json.first(step.span)
+                {
+                    found.0.extend(json_args(context, step, shell));
                 }
             }
             StepKind::Maintainer(_) if seen.maintainer.first(step.span) => {
@@ -75,10 +75,10 @@ fn stage_findings(
             StepKind::Healthcheck(_) => 2,
             _ => continue,
         };
-        if let Some(previous) = last[slot].replace(step) {
-            if seen.multiple.first(previous.span) {
-                found.0.extend(multiple(context, previous, step));
-            }
+        if let Some(previous) = last[slot].replace(step)
+            && seen.multiple.first(previous.span)
+        {
+            found.0.extend(multiple(context, previous, step));
         }
     }
     state

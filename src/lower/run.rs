@@ -128,10 +128,10 @@ impl Lowerer<'_> {
             Some(ir::Network::Host) => pb::NetMode::Host,
             Some(ir::Network::Default) | None => pb::NetMode::Unset,
         };
-        if let Some(n) = &run.network {
-            if network != pb::NetMode::Unset {
-                self.require_cap("exec.meta.network", n.span, "RUN --network");
-            }
+        if let Some(n) = &run.network
+            && network != pb::NetMode::Unset
+        {
+            self.require_cap("exec.meta.network", n.span, "RUN --network");
         }
         let security = match run.security.as_ref().map(|s| s.node) {
             Some(ir::Security::Insecure) => pb::SecurityMode::Insecure,
@@ -405,11 +405,11 @@ impl Lowerer<'_> {
         let mut selector = String::new();
         if selector_path != "/" && !selector_path.is_empty() {
             selector = selector_path;
-        } else if let IrMount::Cache(cache) = &mount.kind {
-            if cache.permissions != ir::Permissions::default() {
-                base = Some(self.cache_permissions(base, cache.permissions));
-                selector = "/cache".to_string();
-            }
+        } else if let IrMount::Cache(cache) = &mount.kind
+            && cache.permissions != ir::Permissions::default()
+        {
+            base = Some(self.cache_permissions(base, cache.permissions));
+            selector = "/cache".to_string();
         }
         let kind = match &mount.kind {
             IrMount::Cache(cache) => {

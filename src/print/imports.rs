@@ -187,10 +187,10 @@ impl<'a> Flat<'a> {
     /// global ARGs expanded, since the flat file has only the main file's.
     pub(super) fn base(&self, index: usize, stage: &Stage) -> String {
         let name = self.base_name(stage);
-        if !name.eq_ignore_ascii_case("scratch") {
-            if let Some(flat) = self.stage_name(index, &name, false) {
-                return flat;
-            }
+        if !name.eq_ignore_ascii_case("scratch")
+            && let Some(flat) = self.stage_name(index, &name, false)
+        {
+            return flat;
         }
         match stage.namespace {
             Some(_) => word(&Word::literal(name, stage.base.span)),

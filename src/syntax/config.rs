@@ -80,16 +80,16 @@ pub(super) fn expose(cx: &mut Cx, ins: &Instruction<'_>) -> Option<StepKind> {
             ok = false;
             continue;
         };
-        if let Some(literal) = word.as_literal() {
-            if let Err(problem) = crate::port::parse(&literal) {
-                cx.error(
+        if let Some(literal) = word.as_literal()
+            && let Err(problem) = crate::port::parse(&literal)
+        {
+            cx.error(
                     Diagnostic::error(Code::InvalidPort, format!("`{literal}` is not a port"))
                         .with_label(text.span(), problem)
                         .with_help("write PORT or PORT/PROTOCOL (tcp, udp or sctp), or a range like 8000-8010/tcp; ports are 1 to 65535"),
                 );
-                ok = false;
-                continue;
-            }
+            ok = false;
+            continue;
         }
         ports.push(word);
     }

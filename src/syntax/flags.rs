@@ -94,16 +94,16 @@ pub(super) fn check<'a>(
             diagnostics.push(unknown_flag(instruction, token, specs));
             continue;
         };
-        if spec.kind != Kind::Repeated {
-            if let Some((_, first)) = found.iter().find(|(n, _)| *n == spec.name) {
-                diagnostics.push(
-                    Diagnostic::error(Code::DuplicateFlag, format!("`--{name}` is given twice"))
-                        .with_label(token.whole.span(), "given again here")
-                        .with_label(first.whole.span(), "first given here")
-                        .with_help("keep only one"),
-                );
-                continue;
-            }
+        if spec.kind != Kind::Repeated
+            && let Some((_, first)) = found.iter().find(|(n, _)| *n == spec.name)
+        {
+            diagnostics.push(
+                Diagnostic::error(Code::DuplicateFlag, format!("`--{name}` is given twice"))
+                    .with_label(token.whole.span(), "given again here")
+                    .with_label(first.whole.span(), "first given here")
+                    .with_help("keep only one"),
+            );
+            continue;
         }
         if let Some(error) = check_value(instruction, spec, token) {
             diagnostics.push(error);

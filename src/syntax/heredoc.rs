@@ -27,11 +27,11 @@ pub(super) fn words<'a>(text: &Text<'a>, escape: char) -> Vec<Text<'a>> {
         let bare = word
             .as_str()
             .trim_start_matches(|c: char| c.is_ascii_digit());
-        if matches!(bare, "<<" | "<<-") {
-            if let Some(next) = words.next() {
-                out.push(word.through(&next));
-                continue;
-            }
+        if matches!(bare, "<<" | "<<-")
+            && let Some(next) = words.next()
+        {
+            out.push(word.through(&next));
+            continue;
         }
         out.push(word);
     }

@@ -222,10 +222,10 @@ impl<'a> LineReader<'a> {
 /// character before it is not the escape character too.
 fn trim_continuation(line: &str, escape: char) -> (&str, bool) {
     let blank_trimmed = line.trim_end_matches([' ', '\t']);
-    if let Some(before) = blank_trimmed.strip_suffix(escape) {
-        if !before.ends_with(escape) {
-            return (before, true);
-        }
+    if let Some(before) = blank_trimmed.strip_suffix(escape)
+        && !before.ends_with(escape)
+    {
+        return (before, true);
     }
     (line, false)
 }

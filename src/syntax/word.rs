@@ -150,10 +150,11 @@ pub(super) fn split_words<'a>(text: &Text<'a>, escape: char) -> Vec<Text<'a>> {
                     push(&mut stack, Context::Brace);
                 } else if c == '}' && top == Some(Context::Brace) {
                     stack.pop();
-                } else if c.is_whitespace() && top.is_none() {
-                    if let Some(s) = start.take() {
-                        words.push(text.slice(s..i));
-                    }
+                } else if c.is_whitespace()
+                    && top.is_none()
+                    && let Some(s) = start.take()
+                {
+                    words.push(text.slice(s..i));
                 }
             }
         }

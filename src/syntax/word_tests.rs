@@ -213,10 +213,11 @@ fn split_words_by_chars<'a>(text: &Text<'a>, escape: char) -> Vec<Text<'a>> {
                     push(&mut stack, Context::Brace);
                 } else if c == '}' && top == Some(Context::Brace) {
                     stack.pop();
-                } else if c.is_whitespace() && top.is_none() {
-                    if let Some(s) = start.take() {
-                        words.push(text.slice(s..i));
-                    }
+                } else if c.is_whitespace()
+                    && top.is_none()
+                    && let Some(s) = start.take()
+                {
+                    words.push(text.slice(s..i));
                 }
             }
         }

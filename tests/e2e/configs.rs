@@ -143,10 +143,10 @@ fn without_buildkit_013_windows_quirks(mut reference: Value) -> Value {
             );
         }
         // Without its PATH, 0.13's list is empty, and Go leaves an empty list out.
-        if env.is_empty() {
-            if let Some(config) = reference["config"].as_object_mut() {
-                config.remove("Env");
-            }
+        if env.is_empty()
+            && let Some(config) = reference["config"].as_object_mut()
+        {
+            config.remove("Env");
         }
     }
     if reference["os.version"].is_null() {

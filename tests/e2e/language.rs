@@ -243,10 +243,10 @@ fn bk26c_the_cross_os_example_builds_its_linux_and_its_windows_image() {
         // BuildKit's local exporter of several platforms roots absolute symlinks in each
         // platform's folder; the single-platform reference's are not.
         for entry in b.values_mut() {
-            if let crate::tar::Kind::Symlink(target) = &mut entry.kind {
-                if let Some(rest) = target.strip_prefix(&format!("/{dir}/")) {
-                    *target = format!("/{rest}");
-                }
+            if let crate::tar::Kind::Symlink(target) = &mut entry.kind
+                && let Some(rest) = target.strip_prefix(&format!("/{dir}/"))
+            {
+                *target = format!("/{rest}");
             }
         }
         assert!(

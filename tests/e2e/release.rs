@@ -20,9 +20,9 @@ use crate::oci::Layout;
 use crate::tar::{self, Kind};
 use crate::workspace::Workspace;
 
-/// Every platform the release promises: the OCI platform, the qemu-user that runs its binaries
-/// here (none for amd64, this machine's own) and its ELF machine number.
-const PLATFORMS: &[(&str, Option<&str>, u16)] = &[
+/// Every platform of release.sh: the OCI platform, the qemu-user that runs its binaries here
+/// (none for amd64, this machine's own, which comes first) and its ELF machine number.
+const ALL_PLATFORMS: &[Platform] = &[
     ("linux/amd64", None, 62),
     ("linux/arm64", Some("aarch64"), 183),
     ("linux/arm/v7", Some("arm"), 40),
@@ -32,6 +32,27 @@ const PLATFORMS: &[(&str, Option<&str>, u16)] = &[
 ];
 
 /// The README's size budget for each platform's image (what a pull downloads).
+type Platform = (&'static str, Option<&'static str>, u16);
+
+/// The platforms the release was asked for: `RUSTBUILD_RELEASE_PLATFORMS`, as release.sh reads
+/// it (scripts/test.sh builds two, to keep CI short), else all.
+fn platforms() -> &'static [Platform] {
+    static PLATFORMS: OnceLock<Vec<Platform>> = OnceLock::new();
+    PLATFORMS.get_or_init(|| {
+        let asked = std::env::var("RUSTBUILD_RELEASE_PLATFORMS").unwrap_or_default();
+        let asked: Vec<&str> = asked.split_whitespace().collect();
+        assert!(
+            asked.is_empty() || asked.first() == Some(&"linux/amd64"),
+            "RUSTBUILD_RELEASE_PLATFORMS starts with linux/amd64, the reference"
+        );
+        ALL_PLATFORMS
+            .iter()
+            .filter(|p| asked.is_empty() || asked.contains(&p.0))
+            .copied()
+            .collect()
+    })
+}
+
 const IMAGE_BUDGET: u64 = 10_000_000;
 
 const REPOSITORY: &str = "127.0.0.1:5000/rustbuild/frontend";
@@ -39,7 +60,7 @@ const REPOSITORY: &str = "127.0.0.1:5000/rustbuild/frontend";
 struct Release {
     path: PathBuf,
     layout: Layout,
-    /// Each platform's /rustbuild, in PLATFORMS order, unpacked into `_dir`.
+    /// Each platform's /rustbuild, in platforms() order, unpacked into `_dir`.
     binaries: Vec<PathBuf>,
     _dir: Workspace,
 }
@@ -57,7 +78,7 @@ fn release() -> &'static Release {
         );
         let layout = Layout::read(&path.to_string_lossy());
         let dir = Workspace::new("release");
-        let binaries = PLATFORMS
+        let binaries = platforms()
             .iter()
             .map(|(platform, _, _)| {
                 let name = platform.replace('/', "-");
@@ -105,7 +126,11 @@ fn binary(layout: &Layout, platform: &str) -> Vec<u8> {
     let tar_bytes = gunzip(layout.raw(layers[0]["digest"].as_str().unwrap_or_default()));
     let entries = tar::read(&tar_bytes).unwrap_or_else(|e| panic!("{platform} layer: {e}"));
     let paths: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();
-    assert_eq!(paths, ["/rustbuild"], "{platform}: the layer holds the binary alone");
+    assert_eq!(
+        paths,
+        ["/rustbuild"],
+        "{platform}: the layer holds the binary alone"
+    );
     let entry = &entries[0];
     assert_eq!(entry.mode, 0o755, "{platform}: /rustbuild's mode");
     match &entry.kind {
@@ -157,14 +182,21 @@ fn release_is_one_index_with_an_image_per_platform() {
     let release = release();
     let top = release.layout.index();
     let descriptors = top["manifests"].as_array().expect("index.json manifests");
-    assert_eq!(descriptors.len(), 1, "index.json names the release's index alone");
+    assert_eq!(
+        descriptors.len(),
+        1,
+        "index.json names the release's index alone"
+    );
     let descriptor = &descriptors[0];
     assert_eq!(
         descriptor["mediaType"],
         "application/vnd.oci.image.index.v1+json"
     );
     let version = env!("CARGO_PKG_VERSION");
-    assert_eq!(descriptor["annotations"]["org.opencontainers.image.ref.name"], version);
+    assert_eq!(
+        descriptor["annotations"]["org.opencontainers.image.ref.name"],
+        version
+    );
     let index = release
         .layout
         .blob(descriptor["digest"].as_str().unwrap_or_default());
@@ -177,9 +209,9 @@ fn release_is_one_index_with_an_image_per_platform() {
 
     let images = release.layout.images();
     let found: BTreeSet<String> = images.iter().map(|i| platform_of(&i.config)).collect();
-    let expected: BTreeSet<String> = PLATFORMS.iter().map(|p| p.0.to_string()).collect();
+    let expected: BTreeSet<String> = platforms().iter().map(|p| p.0.to_string()).collect();
     assert_eq!(found, expected, "the platforms of the index");
-    assert_eq!(images.len(), PLATFORMS.len(), "one image per platform");
+    assert_eq!(images.len(), platforms().len(), "one image per platform");
 
     let caps = std::fs::read_to_string(repo_root().join("scripts/frontend-caps.txt"))
         .expect("frontend-caps.txt");
@@ -198,7 +230,10 @@ fn release_is_one_index_with_an_image_per_platform() {
             "{platform}: descriptor and config"
         );
         let config = &image.config["config"];
-        assert_eq!(config["Entrypoint"], serde_json::json!(["/rustbuild", "frontend"]));
+        assert_eq!(
+            config["Entrypoint"],
+            serde_json::json!(["/rustbuild", "frontend"])
+        );
         assert_eq!(
             config["Labels"]["moby.buildkit.frontend.network.none"],
             "true"
@@ -235,7 +270,7 @@ fn image_size(layout: &Layout, image: &crate::oci::Image) -> u64 {
 /// `BINARY ARGS` in `dir`, through qemu-user when the binary is another machine's.
 fn run(platform: usize, args: &[&str], dir: &Path) -> Output {
     let binary = &release().binaries[platform];
-    let mut command = match PLATFORMS[platform].1 {
+    let mut command = match platforms()[platform].1 {
         Some(arch) => {
             let mut c = Command::new(format!("qemu-{arch}-static"));
             c.arg(binary);
@@ -248,7 +283,7 @@ fn run(platform: usize, args: &[&str], dir: &Path) -> Output {
         .current_dir(dir)
         .stdin(Stdio::null())
         .output()
-        .unwrap_or_else(|e| panic!("run {} {args:?}: {e}", PLATFORMS[platform].0))
+        .unwrap_or_else(|e| panic!("run {} {args:?}: {e}", platforms()[platform].0))
 }
 
 /// The ELF header's machine field, in the header's own byte order.
@@ -271,7 +306,7 @@ fn release_binaries_are_their_platforms_and_say_version_and_commit() {
         None => revision[..12].to_string(),
     };
     let expected = format!("rustbuild {} ({commit})\n", env!("CARGO_PKG_VERSION"));
-    for (i, (platform, _, machine)) in PLATFORMS.iter().enumerate() {
+    for (i, (platform, _, machine)) in platforms().iter().enumerate() {
         let data = std::fs::read(&release.binaries[i]).expect("read binary");
         assert_eq!(elf_machine(&data), *machine, "{platform}: ELF machine");
         let out = run(i, &["--version"], &repo_root());
@@ -331,7 +366,7 @@ fn release_binaries_check_and_lower_the_corpus_as_amd64_does() {
     // a thread per platform: qemu-user is slow to start, and the machine has 2 cores
     let (files, commands) = (&files, &commands);
     let compared: usize = std::thread::scope(|scope| {
-        let workers: Vec<_> = (1..PLATFORMS.len())
+        let workers: Vec<_> = (1..platforms().len())
             .map(|i| scope.spawn(move || compare_corpus(i, files, commands)))
             .collect();
         workers.into_iter().map(|w| w.join().expect("worker")).sum()
@@ -345,7 +380,7 @@ fn release_binaries_check_and_lower_the_corpus_as_amd64_does() {
 /// Runs every command on every file with platform `i`'s binary and with amd64's; panics at the
 /// first difference. Returns how many runs it compared.
 fn compare_corpus(i: usize, files: &[PathBuf], commands: &[&[&str]]) -> usize {
-    let platform = PLATFORMS[i].0;
+    let platform = platforms()[i].0;
     let mut compared = 0;
     for file in files {
         let dir = file.parent().expect("a folder");
@@ -438,11 +473,20 @@ fn bk26_runs_the_published_arm64_image_by_digest_and_builds_what_amd64_builds() 
         format!("{REPOSITORY}@{digest}")
     };
     // by the index's digest, as the README pins it: the daemon picks its own platform's image
-    let native = build_with(&format!("{REPOSITORY}@{index}"), "rustbuild-e2e/release:index");
+    let native = build_with(
+        &format!("{REPOSITORY}@{index}"),
+        "rustbuild-e2e/release:index",
+    );
     let amd64 = build_with(&manifest("linux/amd64"), "rustbuild-e2e/release:amd64");
     let arm64 = build_with(&manifest("linux/arm64"), "rustbuild-e2e/release:arm64");
-    assert_eq!(native, amd64, "the index's image on amd64 is the amd64 image");
-    assert_eq!(arm64, amd64, "the arm64 frontend builds what the amd64 one builds");
+    assert_eq!(
+        native, amd64,
+        "the index's image on amd64 is the amd64 image"
+    );
+    assert_eq!(
+        arm64, amd64,
+        "the arm64 frontend builds what the amd64 one builds"
+    );
 }
 
 fn sha256_hex(data: &[u8]) -> String {
