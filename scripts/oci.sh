@@ -88,8 +88,14 @@ EOF
   rm -rf "$tmp"
 }
 
+# index_json DESCRIPTORS [ANNOTATIONS]: an image index of DESCRIPTORS (comma-separated JSON).
+index_json() {
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[%s]%s}\n' \
+    "$1" "${2:+,\"annotations\":$2}"
+}
+
 # layout_index LAYOUT DESCRIPTOR: the layout's index.json, naming one manifest or index.
 layout_index() {
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[%s]}\n' "$2" >"$1/index.json"
+  index_json "$2" >"$1/index.json"
   echo '{"imageLayoutVersion":"1.0.0"}' >"$1/oci-layout"
 }

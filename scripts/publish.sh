@@ -25,7 +25,8 @@ tags() {
 }
 
 main() {
-  local archive=${1:?usage: publish.sh RELEASE.tar REPOSITORY [SKOPEO_COPY_OPTION...]} repo=${2:?usage: publish.sh RELEASE.tar REPOSITORY [SKOPEO_COPY_OPTION...]} version index tag
+  local archive=${1:-} repo=${2:-} version index tag
+  [ -n "$repo" ] || die "usage: publish.sh RELEASE.tar REPOSITORY [SKOPEO_COPY_OPTION...]"
   shift 2
   apt_ensure skopeo
   # the layout's index.json names the release's index, with its version as ref.name

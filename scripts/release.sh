@@ -31,10 +31,14 @@ linux/riscv64  riscv64gc-unknown-linux-gnu    riscv64 riscv64-linux-gnu
 linux/s390x    s390x-unknown-linux-gnu        s390x   s390x-linux-gnu
 "
 ROOT=$BK_DIR/build-root
+NATIVE=$(dpkg --print-architecture) # the root's, as debootstrap makes it for this machine
 SOURCE=https://github.com/username/rustbuild
 
 # field PLATFORM N: column N of PLATFORMS for PLATFORM.
 field() { awk -v p="$1" -v n="$2" '$1 == p { print $n }' <<<"$PLATFORMS"; }
+
+# foreign PLATFORM: whether PLATFORM's binaries are cross-compiled here.
+foreign() { [ "$(field "$1" 3)" != "$NATIVE" ]; }
 
 # in_root CMD...: run CMD in the build root, with /proc mounted in a mount namespace of its
 # own, so nothing is left mounted however it ends.
@@ -48,7 +52,7 @@ in_root() {
 build_root() {
   local p pkgs=(rustc cargo gcc libc6-dev)
   for p in "$@"; do
-    [ "$(field "$p" 3)" = amd64 ] || pkgs+=("gcc-$(field "$p" 4)" "libc6-dev-$(field "$p" 3)-cross")
+    ! foreign "$p" || pkgs+=("gcc-$(field "$p" 4)" "libc6-dev-$(field "$p" 3)-cross")
   done
   if [ ! -e "$ROOT/.debootstrapped" ]; then
     apt_ensure debootstrap
@@ -80,15 +84,16 @@ in_root_apt() {
 # whose version in unstable is often not the same for every architecture, and multiarch
 # refuses the mix. The rlibs are all the static link needs.
 rust_std() {
-  local p arch version debs=()
+  local p arch version debs=() marks=() mark
   # shellcheck disable=SC2016 # dpkg-query's field
   version=$(in_root dpkg-query -W -f '${Version}' rustc)
   for p in "$@"; do
+    mark=$ROOT/usr/lib/rustlib/$(field "$p" 2)/.debian-version
+    if ! foreign "$p" || [ "$(cat "$mark" 2>/dev/null)" = "$version" ]; then continue; fi
     arch=$(field "$p" 3)
-    [ "$arch" = amd64 ] && continue
-    [ "$(cat "$ROOT/usr/lib/rustlib/$(field "$p" 2)/.debian-version" 2>/dev/null)" = "$version" ] && continue
     in_root dpkg --add-architecture "$arch"
     debs+=("libstd-rust-dev:$arch=$version")
+    marks+=("$mark")
   done
   [ ${#debs[@]} -gt 0 ] || return 0
   log "build root: unpacking ${debs[*]}"
@@ -96,9 +101,7 @@ rust_std() {
   in_root sh -c 'rm -rf /tmp/std && mkdir /tmp/std && cd /tmp/std && apt-get update -qq &&
     apt-get download -qq "$@" && for d in ./*.deb; do dpkg-deb -x "$d" / || exit 1; done && rm -rf /tmp/std' \
     sh "${debs[@]}" >"$WORK/apt.log" 2>&1 || die "cannot unpack ${debs[*]}: $(tail -3 "$WORK/apt.log")"
-  for p in "$@"; do
-    [ "$(field "$p" 3)" = amd64 ] || echo "$version" >"$ROOT/usr/lib/rustlib/$(field "$p" 2)/.debian-version"
-  done
+  for mark in "${marks[@]}"; do echo "$version" >"$mark"; done
 }
 
 # stage_sources: the work tree's files and the vendored crates at /build in the root, with a
@@ -165,8 +168,7 @@ main() {
     desc=$(frontend_image "$layout" "$bin" "$p" "$(annotations)") || die "the image for $p failed"
     descs+=${descs:+,}$desc
   done
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[%s],"annotations":%s}' \
-    "$descs" "$(annotations)" >"$WORK/index.json"
+  index_json "$descs" "$(annotations)" >"$WORK/index.json"
   index=$(blob "$WORK/index.json" "$layout")
   layout_index "$layout" "$(descriptor application/vnd.oci.image.index.v1+json "$WORK/index.json" "$index" \
     "\"annotations\":{\"org.opencontainers.image.ref.name\":\"$VERSION\"}")"

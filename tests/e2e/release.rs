@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::corpus::{Case, Frontend, report};
 use crate::daemon::{daemon, repo_root};
-use crate::oci::Layout;
+use crate::oci::{Image, Layout};
 use crate::tar::{self, Kind};
 use crate::workspace::Workspace;
 
@@ -60,6 +60,8 @@ const REPOSITORY: &str = "127.0.0.1:5000/rustbuild/frontend";
 struct Release {
     path: PathBuf,
     layout: Layout,
+    /// Every image the index reaches.
+    images: Vec<Image>,
     /// Each platform's /rustbuild, in platforms() order, unpacked into `_dir`.
     binaries: Vec<PathBuf>,
     _dir: Workspace,
@@ -77,12 +79,13 @@ fn release() -> &'static Release {
             path.display()
         );
         let layout = Layout::read(&path.to_string_lossy());
+        let images = layout.images();
         let dir = Workspace::new("release");
         let binaries = platforms()
             .iter()
             .map(|(platform, _, _)| {
                 let name = platform.replace('/', "-");
-                let data = binary(&layout, platform);
+                let data = binary(&layout, image(&images, platform));
                 let file = dir.write(&name, data);
                 make_executable(&file);
                 file
@@ -91,6 +94,7 @@ fn release() -> &'static Release {
         Release {
             path,
             layout,
+            images,
             binaries,
             _dir: dir,
         }
@@ -110,7 +114,7 @@ fn platform_of(config: &Value) -> String {
     p
 }
 
-fn image<'a>(images: &'a [crate::oci::Image], platform: &str) -> &'a crate::oci::Image {
+fn image<'a>(images: &'a [Image], platform: &str) -> &'a Image {
     images
         .iter()
         .find(|i| platform_of(&i.config) == platform)
@@ -118,9 +122,8 @@ fn image<'a>(images: &'a [crate::oci::Image], platform: &str) -> &'a crate::oci:
 }
 
 /// /rustbuild from the platform's one layer.
-fn binary(layout: &Layout, platform: &str) -> Vec<u8> {
-    let images = layout.images();
-    let image = image(&images, platform);
+fn binary(layout: &Layout, image: &Image) -> Vec<u8> {
+    let platform = platform_of(&image.config);
     let layers = image.manifest["layers"].as_array().expect("layers");
     assert_eq!(layers.len(), 1, "{platform}: one layer");
     let tar_bytes = gunzip(layout.raw(layers[0]["digest"].as_str().unwrap_or_default()));
@@ -207,7 +210,7 @@ fn release_is_one_index_with_an_image_per_platform() {
         "revision {revision} is not HEAD's commit"
     );
 
-    let images = release.layout.images();
+    let images = &release.images;
     let found: BTreeSet<String> = images.iter().map(|i| platform_of(&i.config)).collect();
     let expected: BTreeSet<String> = platforms().iter().map(|p| p.0.to_string()).collect();
     assert_eq!(found, expected, "the platforms of the index");
@@ -216,7 +219,7 @@ fn release_is_one_index_with_an_image_per_platform() {
     let caps = std::fs::read_to_string(repo_root().join("scripts/frontend-caps.txt"))
         .expect("frontend-caps.txt");
     let caps: String = caps.split_whitespace().collect();
-    for image in &images {
+    for image in images {
         let platform = platform_of(&image.config);
         // the descriptor's platform is what a daemon picks by
         let d = &image.descriptor["platform"];
@@ -256,7 +259,7 @@ fn release_is_one_index_with_an_image_per_platform() {
 }
 
 /// What pulling the image downloads: manifest, config and layer.
-fn image_size(layout: &Layout, image: &crate::oci::Image) -> u64 {
+fn image_size(layout: &Layout, image: &Image) -> u64 {
     let blob = |d: &Value| layout.raw(d["digest"].as_str().unwrap_or_default()).len() as u64;
     let layers: u64 = image.manifest["layers"]
         .as_array()
@@ -299,7 +302,7 @@ fn elf_machine(binary: &[u8]) -> u16 {
 #[test]
 fn release_binaries_are_their_platforms_and_say_version_and_commit() {
     let release = release();
-    let images = release.layout.images();
+    let images = &release.images;
     let revision = annotation(&images[0].manifest, "revision");
     let commit = match revision.strip_suffix("-dirty") {
         Some(clean) => format!("{}-dirty", &clean[..12]),
@@ -464,7 +467,7 @@ fn bk26_runs_the_published_arm64_image_by_digest_and_builds_what_amd64_builds() 
         assert_eq!(digest, index, "{REPOSITORY}:{tag}");
     }
 
-    let images = release.layout.images();
+    let images = &release.images;
     let manifest = |platform: &str| {
         let digest = image(&images, platform).descriptor["digest"]
             .as_str()
