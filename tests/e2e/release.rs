@@ -469,7 +469,7 @@ fn bk26_runs_the_published_arm64_image_by_digest_and_builds_what_amd64_builds() 
 
     let images = &release.images;
     let manifest = |platform: &str| {
-        let digest = image(&images, platform).descriptor["digest"]
+        let digest = image(images, platform).descriptor["digest"]
             .as_str()
             .unwrap_or_default()
             .to_string();
