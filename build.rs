@@ -12,6 +12,10 @@ use std::process::Command;
 const PROTOS: &[&str] = &[
     "proto/github.com/moby/buildkit/frontend/gateway/pb/gateway.proto",
     "proto/github.com/moby/buildkit/solver/errdefs/errdefs.proto",
+    "proto/github.com/moby/buildkit/api/services/control/control.proto",
+    "proto/github.com/moby/buildkit/session/filesync/filesync.proto",
+    "proto/github.com/moby/buildkit/session/secrets/secrets.proto",
+    "proto/github.com/moby/buildkit/session/auth/auth.proto",
 ];
 
 fn main() -> io::Result<()> {

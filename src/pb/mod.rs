@@ -60,6 +60,17 @@ pub mod moby {
     pub mod buildkit {
         /// Packages under `moby.buildkit.v1`.
         pub mod v1 {
+            #![allow(
+                clippy::all,
+                clippy::pedantic,
+                clippy::nursery,
+                missing_docs,
+                unreachable_pub,
+                rustdoc::all
+            )]
+            //! The Control API (package `moby.buildkit.v1`) and the packages under it.
+            include!(concat!(env!("OUT_DIR"), "/moby.buildkit.v1.rs"));
+
             generated!(
                 frontend,
                 "moby.buildkit.v1.frontend.rs",
@@ -84,6 +95,24 @@ pub mod moby {
                 "Source policies."
             );
         }
+
+        /// Packages under `moby.buildkit.secrets`.
+        pub mod secrets {
+            generated!(
+                v1,
+                "moby.buildkit.secrets.v1.rs",
+                "The session's secrets service."
+            );
+        }
+    }
+
+    /// Packages under `moby.filesync`.
+    pub mod filesync {
+        generated!(
+            v1,
+            "moby.filesync.v1.rs",
+            "The session's FileSync, FileSend and Auth services."
+        );
     }
 }
 
@@ -92,7 +121,7 @@ pub mod fsutil {
     generated!(
         types,
         "fsutil.types.rs",
-        "File metadata returned by ReadDir and StatFile."
+        "File metadata (ReadDir, StatFile) and the file sync protocol's packets."
     );
 }
 
