@@ -75,6 +75,8 @@ pub enum Code {
     NotSupportedOnPlatform,
     // build: what the daemon found while building, explained by the gateway
     SourceNotInContext,
+    /// A step the daemon ran failed (`rustbuild build` shows it against its line).
+    StepFailed,
     Internal,
 }
 
@@ -134,6 +136,7 @@ impl Code {
         Code::NotSupportedByDaemon,
         Code::NotSupportedOnPlatform,
         Code::SourceNotInContext,
+        Code::StepFailed,
         Code::Internal,
     ];
 
@@ -194,6 +197,7 @@ impl Code {
             Code::NotSupportedByDaemon => "rustbuild::lower::not-supported-by-daemon",
             Code::NotSupportedOnPlatform => "rustbuild::lower::not-supported-on-platform",
             Code::SourceNotInContext => "rustbuild::build::source-not-in-context",
+            Code::StepFailed => "rustbuild::build::step-failed",
             Code::Internal => "rustbuild::internal",
         }
     }

@@ -16,10 +16,12 @@
 //! llb, pb   BuildKit's protobuf types and a deterministic LLB builder
 //! lower     ir::Buildfile + platform + options -> llb::Definition + image config (pure)
 //! lsp       a language server over stdio: diagnostics, hover, definition, completion
-//! gateway   gRPC to BuildKit's LLBBridge over stdin/stdout (the only module that names tonic)
+//! gateway   gRPC to BuildKit's LLBBridge over stdin/stdout, or over a client's connection
+//! client    `rustbuild build`: a session, Control.Solve with no frontend, the gateway in-process
 //! ```
 
 pub mod check;
+pub mod client;
 pub mod diagnostic;
 pub mod format;
 pub mod gateway;

@@ -1,4 +1,4 @@
-//! The `rustbuild` binary: `check`, `llb`, `expand`, `fmt`, `lsp` and `frontend`.
+//! The `rustbuild` binary: `build`, `check`, `llb`, `expand`, `fmt`, `lsp` and `frontend`.
 
 use std::process::ExitCode;
 
@@ -8,6 +8,7 @@ const USAGE: &str = "\
 usage: rustbuild <command> [options]
 
 commands:
+  build [PATH] [options]             build on a BuildKit or Docker daemon, the frontend in this process
   check FILE [--format human|json]   report the errors and warnings of a Buildfile (`-` reads stdin)
   llb FILE [options]                 write the LLB Definition that `buildctl build` reads from stdin
   expand FILE [options]              print the flat Buildfile that FILE expands to
@@ -20,6 +21,7 @@ Run `rustbuild <command> --help` for a command's options.";
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
+        Some("build") => cmd::build::run(&args[1..]),
         Some("check") => cmd::check::run(&args[1..]),
         Some("llb") => cmd::llb::run(&args[1..]),
         Some("expand") => cmd::expand::run(&args[1..]),

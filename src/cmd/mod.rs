@@ -1,6 +1,7 @@
 //! The command-line front doors. Each reads its arguments, calls the library, and maps
 //! the outcome to an exit code: 0 success, 1 errors in the Buildfile, 2 usage or I/O.
 
+pub(crate) mod build;
 pub(crate) mod check;
 pub(crate) mod expand;
 pub(crate) mod files;

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use prost::Message;
 use tokio::io::{AsyncRead, AsyncWrite};
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 use crate::llb;
@@ -146,12 +147,38 @@ pub(crate) fn status_from_tonic(status: &tonic::Status) -> Status {
     }
 }
 
+/// The build a client-side frontend answers for: the daemon's forwarder finds the build by
+/// this metadata on every LLBBridge call. A frontend the daemon started has none.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct BuildId(Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>);
+
+/// BuildKit's `client/buildid` metadata key.
+const BUILD_ID_KEY: &str = "buildkit-controlapi-buildid";
+
+impl tonic::service::Interceptor for BuildId {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(id) = &self.0 {
+            request.metadata_mut().insert(BUILD_ID_KEY, id.clone());
+        }
+        Ok(request)
+    }
+}
+
 /// A connected LLBBridge with the daemon's caps.
 pub(crate) struct Bridge {
-    client: LlbBridgeClient<Channel>,
+    client: LlbBridgeClient<InterceptedService<Channel, BuildId>>,
     pub(crate) caps: Caps,
     pub(crate) workers: Vec<Platform>,
+    /// Sees each Definition before it is solved: `rustbuild build` reads the source map
+    /// to show each step's line.
+    on_solve: Option<SolveObserver>,
 }
+
+/// What [`Bridge::observe_solves`] takes.
+pub(crate) type SolveObserver = Box<dyn Fn(&pb::Definition) + Send + Sync>;
 
 impl Bridge {
     /// Connects over `stream` and pings, which must come before any other call.
@@ -162,7 +189,22 @@ impl Bridge {
         let channel = stdio::channel(stream)
             .await
             .map_err(|e| BridgeError::new(format!("connecting to BuildKit: {e}")))?;
-        let mut client = LlbBridgeClient::new(channel)
+        Self::ping(channel, BuildId::default()).await
+    }
+
+    /// Answers the build `build_id` from the client that started it, over its connection
+    /// to the daemon's Control API, which forwards LLBBridge calls to the build (the way
+    /// BuildKit's Go `client.Build` works). The daemon waits a little for a build it has
+    /// not registered yet, so this may follow the `Solve` that starts the build.
+    pub(crate) async fn for_build(channel: Channel, build_id: &str) -> Result<Self, BridgeError> {
+        let id = build_id
+            .parse()
+            .map_err(|_| BridgeError::new(format!("build id `{build_id}` is not ASCII")))?;
+        Self::ping(channel, BuildId(Some(id))).await
+    }
+
+    async fn ping(channel: Channel, build_id: BuildId) -> Result<Self, BridgeError> {
+        let mut client = LlbBridgeClient::with_interceptor(channel, build_id)
             .max_decoding_message_size(MESSAGE_LIMIT)
             .max_encoding_message_size(MESSAGE_LIMIT);
         let pong = client
@@ -179,6 +221,7 @@ impl Bridge {
             client,
             caps: Caps::from_pong(&pong),
             workers,
+            on_solve: None,
         })
     }
 
@@ -242,11 +285,18 @@ impl Bridge {
         Ok(ref_id(response))
     }
 
+    pub(crate) fn observe_solves(&mut self, observer: SolveObserver) {
+        self.on_solve = Some(observer);
+    }
+
     fn solve_request(
         &self,
         definition: pb::Definition,
         cache_imports: Vec<gw::CacheOptionsEntry>,
     ) -> gw::SolveRequest {
+        if let Some(observe) = &self.on_solve {
+            observe(&definition);
+        }
         let cache_imports = if self.caps.has("importcaches") {
             cache_imports
         } else {

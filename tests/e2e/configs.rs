@@ -133,7 +133,7 @@ ENTRYPOINT [\"cmd\", \"/S\", \"/C\", \"C:\\\\app\\\\app.cmd\"]
 /// is corrected for exactly these two, and the correction is reported when used.
 const BUILDKIT_013_WINDOWS_PATH: &str = "PATH=c:\\Windows\\System32;c:\\Windows";
 
-fn without_buildkit_013_windows_quirks(mut reference: Value) -> Value {
+pub(crate) fn without_buildkit_013_windows_quirks(mut reference: Value) -> Value {
     if let Some(env) = reference["config"]["Env"].as_array_mut() {
         let before = env.len();
         env.retain(|e| e != BUILDKIT_013_WINDOWS_PATH);
@@ -203,7 +203,7 @@ fn bk26c_windows_config_keeps_the_windows_rules() {
 /// The shape of rustbuild's own frontend image: no ENV, so no `Env` at all (not `[]`), and
 /// with `SOURCE_DATE_EPOCH` the whole config (history and layers included) is
 /// dockerfile.v0's, but for the two BuildKit 0.13 quirks above.
-const WINDOWS_WITHOUT_ENV: &str = "FROM 127.0.0.1:5000/rustbuild/nanoserver:ltsc2022
+pub(crate) const WINDOWS_WITHOUT_ENV: &str = "FROM 127.0.0.1:5000/rustbuild/nanoserver:ltsc2022
 USER ContainerUser
 COPY app.cmd /app/
 ENTRYPOINT [\"C:\\\\app\\\\app.cmd\"]

@@ -79,6 +79,18 @@ impl Case {
         self.build_pair_member(daemon, Frontend::Rustbuild, "rustbuild")
     }
 
+    /// The case through `rustbuild build`, the frontend in the client, tagged like the pair.
+    pub(crate) fn build_client(&self, daemon: &Daemon) -> Outcome {
+        let tag = self.tag("client");
+        let mut args = vec!["build", "--progress=plain", "-f", "Buildfile", "-t", &tag];
+        if daemon.honours_source_date_epoch() {
+            args.extend(["--build-arg", "SOURCE_DATE_EPOCH=0"]);
+        }
+        args.extend(self.flags.iter().map(String::as_str));
+        args.push(".");
+        daemon.rustbuild(&[], &args, &self.dir)
+    }
+
     /// One of the pair, tagged; reproducible (`SOURCE_DATE_EPOCH=0`) where the daemon's
     /// dockerfile.v0 can be, so that the two image IDs can be compared.
     fn build_pair_member(&self, daemon: &Daemon, frontend: Frontend, tag: &str) -> Outcome {

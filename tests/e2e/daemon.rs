@@ -40,6 +40,8 @@ pub(crate) struct Daemon {
 pub(crate) struct Outcome {
     pub(crate) command: String,
     pub(crate) success: bool,
+    /// The exit code; `None` when killed by a signal or not started.
+    pub(crate) code: Option<i32>,
     pub(crate) stdout: Vec<u8>,
     pub(crate) stderr: String,
 }
@@ -198,8 +200,32 @@ impl Daemon {
         args: &[&str],
         dir: Option<&Path>,
     ) -> Outcome {
+        self.program(&self.docker, "docker", extra, args, dir)
+    }
+
+    /// `rustbuild ARGS` (the binary under test) in `dir`, with the daemon's client
+    /// environment, which names its socket in `DOCKER_HOST`, holding one of its slots.
+    pub(crate) fn rustbuild(&self, extra: &[(&str, &str)], args: &[&str], dir: &Path) -> Outcome {
+        let _slot = self.slots.acquire();
+        self.program(
+            env!("CARGO_BIN_EXE_rustbuild"),
+            "rustbuild",
+            extra,
+            args,
+            Some(dir),
+        )
+    }
+
+    fn program(
+        &self,
+        program: &str,
+        name: &str,
+        extra: &[(&str, &str)],
+        args: &[&str],
+        dir: Option<&Path>,
+    ) -> Outcome {
         let mut cmd = Command::new("timeout");
-        cmd.args(["--kill-after=10", COMMAND_TIMEOUT_SECS, &self.docker])
+        cmd.args(["--kill-after=10", COMMAND_TIMEOUT_SECS, program])
             .args(args);
         cmd.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         cmd.envs(extra.iter().copied());
@@ -207,19 +233,21 @@ impl Daemon {
         if let Some(dir) = dir {
             cmd.current_dir(dir);
         }
-        let command = format!("[{}] docker {}", self.name, args.join(" "));
+        let command = format!("[{}] {name} {}", self.name, args.join(" "));
         match cmd.output() {
             Ok(out) => Outcome {
                 command,
                 success: out.status.success(),
+                code: out.status.code(),
                 stdout: out.stdout,
                 stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             },
             Err(e) => Outcome {
                 command,
                 success: false,
+                code: None,
                 stdout: Vec::new(),
-                stderr: format!("cannot run {}: {e}", self.docker),
+                stderr: format!("cannot run {program}: {e}"),
             },
         }
     }

@@ -15,6 +15,7 @@
 
 mod by_hand;
 mod cache;
+mod client;
 mod configs;
 mod corpus;
 mod daemon;

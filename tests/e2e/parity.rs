@@ -1,5 +1,6 @@
-//! The parity corpus: every case built through rustbuild gives the same filesystem and
-//! config as the daemon's own dockerfile.v0 building the same file (or, where that
+//! The parity corpus: every case built through rustbuild (the frontend image, and
+//! `rustbuild build` with the frontend in the client) gives the same filesystem and config
+//! as the daemon's own dockerfile.v0 building the same file (or, where that
 //! daemon's dockerfile.v0 is too old for the case, as dockerfile.v0 on bk26).
 
 use crate::corpus::{Case, assert_ran_rustbuild, builds, case_names, report};
@@ -8,7 +9,24 @@ use crate::image;
 
 const NAMES: (&str, &str) = ("dockerfile.v0", "rustbuild");
 
+/// How rustbuild builds the case.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Via {
+    /// `docker build` with a `# syntax=` line: the frontend image.
+    Image,
+    /// `rustbuild build`: the frontend in the client.
+    Client,
+}
+
 fn check(daemon_name: &'static str, case_name: &str) {
+    compare(daemon_name, case_name, Via::Image);
+}
+
+fn check_client(daemon_name: &'static str, case_name: &str) {
+    compare(daemon_name, case_name, Via::Client);
+}
+
+fn compare(daemon_name: &'static str, case_name: &str, via: Via) {
     let here = daemon(daemon_name);
     let case = Case::load(case_name);
     let built_here = builds(here, &case);
@@ -42,15 +60,29 @@ fn check(daemon_name: &'static str, case_name: &str) {
         reference_daemon.name,
         tail(&reference.text(), 40)
     );
-    let rustbuild = &built_here.rustbuild;
+    let client;
+    let rustbuild = match via {
+        Via::Image => &built_here.rustbuild,
+        Via::Client => {
+            client = case.build_client(here);
+            &client
+        }
+    };
     assert!(
         rustbuild.success,
-        "rustbuild failed to build tests/parity/{} on {daemon_name}:\n{}",
+        "rustbuild failed to build tests/parity/{} on {daemon_name}: {}\n{}",
         case.name,
+        rustbuild.command,
         tail(&rustbuild.text(), 60)
     );
-    assert_ran_rustbuild(rustbuild);
-    let (reference, rustbuild) = (case.tag("dockerfile-v0"), case.tag("rustbuild"));
+    let built = match via {
+        Via::Image => {
+            assert_ran_rustbuild(rustbuild);
+            "rustbuild"
+        }
+        Via::Client => "client",
+    };
+    let (reference, rustbuild) = (case.tag("dockerfile-v0"), case.tag(built));
     let mut diffs = image::diff_trees(
         &image::filesystem(reference_daemon, &reference),
         &image::filesystem(here, &rustbuild),
@@ -94,6 +126,15 @@ macro_rules! parity_cases {
 
         mod bk26 {
             $(#[test] fn $case() { super::check("bk26", stringify!($case)) })*
+        }
+
+        /// `rustbuild build` on each daemon.
+        mod client_bk20 {
+            $(#[test] fn $case() { super::check_client("bk20", stringify!($case)) })*
+        }
+
+        mod client_bk26 {
+            $(#[test] fn $case() { super::check_client("bk26", stringify!($case)) })*
         }
     };
 }
