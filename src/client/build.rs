@@ -22,6 +22,7 @@ use crate::pb::moby::buildkit::v1::{SolveRequest, StatusRequest};
 use crate::pb::pb;
 
 use super::auth::DockerAuth;
+use super::error::SourceMap;
 use super::export::Export;
 use super::progress::{self, Display};
 use super::secrets::Secrets;
@@ -83,10 +84,12 @@ pub(crate) async fn build(request: Request) -> Result<BTreeMap<String, String>, 
     let build_ref = session::new_id();
 
     let (definitions, solved) = mpsc::unbounded_channel();
+    let seen = Arc::new(Mutex::new(Seen::default()));
     let status = tokio::spawn(follow(
         control.clone(),
         build_ref.clone(),
         display.clone(),
+        seen.clone(),
         solved,
     ));
     let solve = tokio::spawn(solve(
@@ -116,7 +119,18 @@ pub(crate) async fn build(request: Request) -> Result<BTreeMap<String, String>, 
     if let Ok(mut display) = display.lock() {
         display.finish();
     }
-    solved.map_err(Failure::Build)
+    solved.map_err(|status| match seen.lock() {
+        Ok(seen) => Failure::Build(seen.sources.explain(status, &seen.failed)),
+        Err(_) => Failure::Build(status),
+    })
+}
+
+/// What the progress stream told of the build, for explaining its failure.
+#[derive(Default)]
+struct Seen {
+    sources: SourceMap,
+    /// The vertices that failed, in the order they did.
+    failed: Vec<String>,
 }
 
 fn solve_request(build_ref: &str, session_id: &str, export: Option<&Export>) -> SolveRequest {
@@ -167,6 +181,7 @@ async fn follow(
     mut control: ControlClient<Channel>,
     build_ref: String,
     display: Arc<Mutex<Display>>,
+    seen: Arc<Mutex<Seen>>,
     mut definitions: mpsc::UnboundedReceiver<pb::Definition>,
 ) {
     let request = StatusRequest { r#ref: build_ref };
@@ -187,11 +202,18 @@ async fn follow(
                 if let Ok(mut display) = display.lock() {
                     display.add_locations(progress::locations(&definition));
                 }
+                if let Ok(mut seen) = seen.lock() {
+                    seen.sources.add(&definition);
+                }
             }
             message = stream.message() => {
                 let Ok(Some(status)) = message else { return };
                 if let Ok(mut display) = display.lock() {
                     display.update(&status);
+                }
+                if let Ok(mut seen) = seen.lock() {
+                    let failed = status.vertexes.iter().filter(|v| !v.error.is_empty() && !v.error.ends_with("context canceled"));
+                    seen.failed.extend(failed.map(|v| v.digest.clone()));
                 }
             }
         }

@@ -2,6 +2,8 @@
 //! lines of the step that failed, in the file it is in (the status's source details, which
 //! BuildKit takes from the build's source map).
 
+use std::collections::BTreeMap;
+
 use prost::Message;
 use serde_json::Value;
 
@@ -17,6 +19,55 @@ const SOURCE: &str = "github.com/moby/buildkit/errdefs.Source";
 struct Excerpt {
     file: SourceFile,
     lines: (u32, u32),
+}
+
+/// Where each step of the build's Definitions is written, from their source maps: for a
+/// daemon that sends an error without its source (BuildKit 0.8 reports a failed RUN only by
+/// its vertex), the failed step's lines are found here.
+#[derive(Debug, Default)]
+pub(crate) struct SourceMap {
+    infos: Vec<crate::pb::pb::SourceInfo>,
+    /// Vertex digest -> index into `infos` and the first range.
+    places: BTreeMap<String, (usize, crate::pb::pb::Range)>,
+}
+
+impl SourceMap {
+    pub(crate) fn add(&mut self, definition: &crate::pb::pb::Definition) {
+        let Some(source) = &definition.source else {
+            return;
+        };
+        let offset = self.infos.len();
+        self.infos.extend(source.infos.iter().cloned());
+        for (digest, locations) in &source.locations {
+            let first = locations.locations.first();
+            if let Some((location, range)) = first.and_then(|l| Some((l, l.ranges.first()?))) {
+                let index = offset + usize::try_from(location.source_index).unwrap_or(usize::MAX);
+                self.places.insert(digest.clone(), (index, *range));
+            }
+        }
+    }
+
+    /// `status` with the source of the first of `failed` vertices that has one, unless the
+    /// daemon gave it its source already.
+    pub(crate) fn explain(&self, mut status: Status, failed: &[String]) -> Status {
+        if status.details.iter().any(|d| excerpt(d).is_some()) {
+            return status;
+        }
+        let place = failed.iter().find_map(|digest| self.places.get(digest));
+        if let Some((index, range)) = place
+            && let Some(info) = self.infos.get(*index)
+        {
+            let source = errdefs::Source {
+                info: Some(info.clone()),
+                ranges: vec![*range],
+            };
+            status.details.push(prost_types::Any {
+                type_url: format!("type.googleapis.com/{SOURCE}"),
+                value: source.encode_to_vec(),
+            });
+        }
+        status
+    }
 }
 
 /// The report of a failed build.
@@ -198,6 +249,53 @@ mod tests {
         assert_eq!(
             render_status(&status, Style::Plain),
             "error: no space left\n"
+        );
+    }
+
+    #[test]
+    fn a_failed_vertex_without_source_is_found_in_the_source_map() {
+        let text = "FROM scratch\nRUN exit 3\n";
+        let detail = source_detail("Buildfile", text, (2, 2));
+        let source = errdefs::Source::decode(detail.value.as_slice()).unwrap();
+        let definition = crate::pb::pb::Definition {
+            source: Some(crate::pb::pb::Source {
+                locations: BTreeMap::from([(
+                    "sha256:run".to_string(),
+                    crate::pb::pb::Locations {
+                        locations: vec![crate::pb::pb::Location {
+                            source_index: 0,
+                            ranges: source.ranges.clone(),
+                        }],
+                    },
+                )]),
+                infos: vec![source.info.clone().unwrap()],
+            }),
+            ..Default::default()
+        };
+        let mut map = SourceMap::default();
+        map.add(&definition);
+        let bare = Status {
+            code: 2,
+            message: "exit code: 3".to_string(),
+            details: Vec::new(),
+        };
+        let explained = map.explain(
+            bare.clone(),
+            &["sha256:other".to_string(), "sha256:run".to_string()],
+        );
+        let report = render_status(&explained, Style::Plain);
+        assert!(report.contains("2 │ RUN exit 3"), "{report}");
+        assert_eq!(
+            map.explain(bare.clone(), &["sha256:other".to_string()]),
+            bare
+        );
+        let sourced = Status {
+            details: vec![source_detail("Other", "x\n", (1, 1))],
+            ..bare
+        };
+        assert_eq!(
+            map.explain(sourced.clone(), &["sha256:run".to_string()]),
+            sourced
         );
     }
 

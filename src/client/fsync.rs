@@ -173,6 +173,7 @@ mod go_mode {
     pub(super) const SYMLINK: u32 = 1 << 27;
     pub(super) const DEVICE: u32 = 1 << 26;
     pub(super) const NAMED_PIPE: u32 = 1 << 25;
+    /// Never sent: see [`go_mode_of`](super::go_mode_of).
     pub(super) const SOCKET: u32 = 1 << 24;
     pub(super) const SETUID: u32 = 1 << 23;
     pub(super) const SETGID: u32 = 1 << 22;
@@ -194,7 +195,8 @@ fn go_mode_of(unix: u32) -> u32 {
         0o060000 => go_mode::DEVICE,
         0o020000 => go_mode::DEVICE | go_mode::CHAR_DEVICE,
         0o010000 => go_mode::NAMED_PIPE,
-        0o140000 => go_mode::SOCKET,
+        // fsutil clears the socket bit (tar cannot hold one): a socket goes as an empty
+        // regular file, whose contents cannot be read.
         _ => 0,
     };
     for (unix_bit, go_bit) in [
@@ -351,6 +353,17 @@ fn stat_of(
     Ok(stat)
 }
 
+/// Files asked for at once while receiving: the sender queues at most 128 requests, and a
+/// receiver that asked for more would stop reading while the sender waits for it.
+const IN_FLIGHT: usize = 32;
+
+/// A regular file the daemon announced, and its file once asked for.
+struct Incoming {
+    path: PathBuf,
+    stat: Stat,
+    file: Option<std::fs::File>,
+}
+
 /// Takes the daemon's tree into `dest`.
 pub(crate) async fn receive(
     dest: &Path,
@@ -358,15 +371,47 @@ pub(crate) async fn receive(
     outgoing: mpsc::Sender<Packet>,
 ) -> Result<(), SyncError> {
     std::fs::create_dir_all(dest).map_err(io_error(dest))?;
+    // Requests go out through a queue of their own, so that reading the daemon's data
+    // never waits for a request to be sent.
+    let (requests, mut queued) = mpsc::unbounded_channel::<Packet>();
+    let forward = tokio::spawn(async move {
+        while let Some(p) = queued.recv().await {
+            if outgoing.send(p).await.is_err() {
+                break;
+            }
+        }
+    });
+    let received = receive_tree(dest, &mut incoming, &requests).await;
+    let finished = match received {
+        Ok(()) => requests
+            .send(packet(PacketType::PacketFin))
+            .map_err(|_| closed()),
+        Err(e) => Err(e),
+    };
+    drop(requests);
+    let _ = forward.await;
+    finished?;
+    while let Some(p) = incoming.recv().await {
+        if p.r#type == PacketType::PacketFin as i32 {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// The tree, up to the moment every file asked for has come.
+async fn receive_tree(
+    dest: &Path,
+    incoming: &mut mpsc::Receiver<Packet>,
+    requests: &mpsc::UnboundedSender<Packet>,
+) -> Result<(), SyncError> {
     let mut index = 0u32;
-    // Open files by the id they were asked for, and the modes and times to set once written.
-    let mut open: BTreeMap<u32, (std::fs::File, PathBuf, Stat)> = BTreeMap::new();
+    let mut files: BTreeMap<u32, Incoming> = BTreeMap::new();
+    let mut waiting = std::collections::VecDeque::new();
     let mut dirs = Vec::new();
     let mut stats_done = false;
-    loop {
-        if stats_done && open.is_empty() {
-            break;
-        }
+    while !(stats_done && files.is_empty()) {
+        ask(&mut files, &mut waiting, requests)?;
         let p = incoming.recv().await.ok_or_else(closed)?;
         match PacketType::try_from(p.r#type) {
             Ok(PacketType::PacketStat) => {
@@ -376,33 +421,39 @@ pub(crate) async fn receive(
                 };
                 let id = index;
                 index += 1;
-                let target = inside(dest, &stat.path)?;
-                if stat.mode & go_mode::DIR != 0 {
-                    std::fs::create_dir_all(&target).map_err(io_error(&target))?;
-                    dirs.push((target, stat));
-                } else if stat.mode & go_mode::SYMLINK != 0 {
-                    let _ = std::fs::remove_file(&target);
-                    std::os::unix::fs::symlink(&stat.linkname, &target)
-                        .map_err(io_error(&target))?;
-                } else if is_regular(stat.mode) && !stat.linkname.is_empty() {
-                    let first = inside(dest, &stat.linkname)?;
-                    let _ = std::fs::remove_file(&target);
-                    std::fs::hard_link(&first, &target).map_err(io_error(&target))?;
-                } else if is_regular(stat.mode) {
-                    let file = std::fs::File::create(&target).map_err(io_error(&target))?;
-                    open.insert(id, (file, target, stat));
-                    let mut req = packet(PacketType::PacketReq);
-                    req.id = id;
-                    outgoing.send(req).await.map_err(|_| closed())?;
+                let path = inside(dest, &stat.path)?;
+                if let Some(stat) = place(dest, &path, stat)? {
+                    if stat.mode & go_mode::DIR != 0 {
+                        dirs.push((path, stat));
+                    } else {
+                        files.insert(
+                            id,
+                            Incoming {
+                                path,
+                                stat,
+                                file: None,
+                            },
+                        );
+                        waiting.push_back(id);
+                    }
                 }
             }
             Ok(PacketType::PacketData) => {
-                if p.data.is_empty() {
-                    if let Some((_, path, stat)) = open.remove(&p.id) {
-                        finish(&path, &stat)?;
+                let Some(file) = files.get_mut(&p.id) else {
+                    return Err(SyncError::Protocol(format!(
+                        "data for file {} that was not asked for",
+                        p.id
+                    )));
+                };
+                match &mut file.file {
+                    Some(open) if !p.data.is_empty() => {
+                        std::io::Write::write_all(open, &p.data).map_err(io_error(&file.path))?;
                     }
-                } else if let Some((file, path, _)) = open.get_mut(&p.id) {
-                    std::io::Write::write_all(file, &p.data).map_err(io_error(path))?;
+                    _ => {
+                        if let Some(done) = files.remove(&p.id) {
+                            finish(&done.path, &done.stat)?;
+                        }
+                    }
                 }
             }
             Ok(PacketType::PacketErr) => {
@@ -420,16 +471,51 @@ pub(crate) async fn receive(
     for (path, stat) in dirs.iter().rev() {
         finish(path, stat)?;
     }
-    outgoing
-        .send(packet(PacketType::PacketFin))
-        .await
-        .map_err(|_| closed())?;
-    while let Some(p) = incoming.recv().await {
-        if p.r#type == PacketType::PacketFin as i32 {
+    Ok(())
+}
+
+/// Asks for waiting files, up to [`IN_FLIGHT`] at once, creating each as it is asked for.
+fn ask(
+    files: &mut BTreeMap<u32, Incoming>,
+    waiting: &mut std::collections::VecDeque<u32>,
+    requests: &mpsc::UnboundedSender<Packet>,
+) -> Result<(), SyncError> {
+    let mut in_flight = files.values().filter(|f| f.file.is_some()).count();
+    while in_flight < IN_FLIGHT {
+        let Some(id) = waiting.pop_front() else {
             return Ok(());
+        };
+        if let Some(file) = files.get_mut(&id) {
+            file.file = Some(std::fs::File::create(&file.path).map_err(io_error(&file.path))?);
         }
+        let mut req = packet(PacketType::PacketReq);
+        req.id = id;
+        requests.send(req).map_err(|_| closed())?;
+        in_flight += 1;
     }
     Ok(())
+}
+
+/// Makes a directory, symlink or hard link at once; a regular file (returned, with the
+/// directories) waits for its contents.
+fn place(dest: &Path, path: &Path, stat: Stat) -> Result<Option<Stat>, SyncError> {
+    if stat.mode & go_mode::DIR != 0 {
+        std::fs::create_dir_all(path).map_err(io_error(path))?;
+        return Ok(Some(stat));
+    }
+    let _ = std::fs::remove_file(path);
+    if stat.mode & go_mode::SYMLINK != 0 {
+        std::os::unix::fs::symlink(&stat.linkname, path).map_err(io_error(path))?;
+        Ok(None)
+    } else if is_regular(stat.mode) && !stat.linkname.is_empty() {
+        std::fs::hard_link(inside(dest, &stat.linkname)?, path).map_err(io_error(path))?;
+        Ok(None)
+    } else if is_regular(stat.mode) {
+        Ok(Some(stat))
+    } else {
+        // Devices and pipes need mknod, which the standard library does not have.
+        Ok(None)
+    }
 }
 
 /// `dest/relative`, refusing a path that would leave `dest`.

@@ -158,6 +158,10 @@ async fn a_tree_goes_across_and_back_whole() {
     .unwrap();
     write(&from, "big.bin", &"x".repeat(CHUNK * 2 + 5));
     std::fs::create_dir(from.join("empty")).unwrap();
+    // More files than are asked for at once.
+    for n in 0..IN_FLIGHT + 8 {
+        write(&from, &format!("many/{n:03}"), &n.to_string());
+    }
     std::os::unix::fs::symlink("app/run.sh", from.join("run")).unwrap();
     let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
     std::fs::File::options()
@@ -168,18 +172,22 @@ async fn a_tree_goes_across_and_back_whole() {
         .unwrap();
 
     let (to_sender, sender_in) = mpsc::channel(4);
-    let (sender_out, mut from_sender) = mpsc::channel(4);
+    let (sender_out, from_sender) = mpsc::channel(4);
     let (to_receiver, receiver_in) = mpsc::channel(4);
-    let (receiver_out, mut from_receiver) = mpsc::channel(4);
-    // The wire: each side's packets go to the other.
-    let wire = async move {
-        loop {
-            tokio::select! {
-                Some(p) = from_sender.recv() => { let _ = to_receiver.send(p).await; }
-                Some(p) = from_receiver.recv() => { let _ = to_sender.send(p).await; }
-                else => break,
+    let (receiver_out, from_receiver) = mpsc::channel(4);
+    // The wire: each direction on its own, as a gRPC stream's two halves are.
+    let forward = |mut from: mpsc::Receiver<Packet>, to: mpsc::Sender<Packet>| async move {
+        while let Some(p) = from.recv().await {
+            if to.send(p).await.is_err() {
+                break;
             }
         }
+    };
+    let wire = async move {
+        tokio::join!(
+            forward(from_sender, to_receiver),
+            forward(from_receiver, to_sender)
+        );
     };
     let options = SendOptions::default();
     let (sent, received, ()) = tokio::join!(

@@ -272,10 +272,22 @@ async fn file_sync(
     services: Arc<Services>,
 ) -> Result<Response<ReplyStream>, Status> {
     let meta = request.metadata();
+    // A key's values are URL-encoded when one is not ASCII, and `KEY-encoded` says so.
     let values = |key: &str| -> Vec<String> {
+        let encoded = meta
+            .get(format!("{key}-encoded").as_str())
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| matches!(v, "1" | "t" | "T" | "true" | "TRUE" | "True"));
         meta.get_all(key)
             .iter()
-            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .filter_map(|v| v.to_str().ok())
+            .map(|v| {
+                if encoded {
+                    query_unescape(v)
+                } else {
+                    v.to_string()
+                }
+            })
             .collect()
     };
     let name = values("dir-name").into_iter().next().unwrap_or_default();
@@ -293,6 +305,29 @@ async fn file_sync(
         request.into_inner(),
         move |incoming, outgoing| async move { fsync::send(&root, &options, incoming, outgoing).await },
     ))
+}
+
+/// Go's `url.QueryUnescape`: `%XX` escapes and `+` for a space; a bad escape is kept as is.
+fn query_unescape(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(high), Some(low)) => {
+                    out.push((high * 16 + low) as u8);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `FileSend.DiffCopy`: the exporter's output, a tree for `local`, bytes for the rest.
@@ -432,6 +467,13 @@ mod tests {
         assert!(headers.contains(&("X-Docker-Expose-Session-Uuid", session.id.clone())));
         let exporting = Session::new(services(Some(FileTarget::Dir(PathBuf::from("out")))));
         assert!(exporting.headers().iter().any(|(_, v)| v == FILE_SEND));
+    }
+
+    #[test]
+    fn encoded_patterns_are_unescaped() {
+        assert_eq!(query_unescape("caf%C3%A9/*.txt"), "café/*.txt");
+        assert_eq!(query_unescape("a+b%2"), "a b%2");
+        assert_eq!(query_unescape("plain"), "plain");
     }
 
     #[test]
