@@ -92,7 +92,7 @@ pub(crate) async fn build(request: Request) -> Result<BTreeMap<String, String>, 
         seen.clone(),
         solved,
     ));
-    let solve = tokio::spawn(solve(
+    let mut solve = tokio::spawn(solve(
         control,
         solve_request(&build_ref, &session.id, export.as_ref()),
     ));
@@ -108,11 +108,16 @@ pub(crate) async fn build(request: Request) -> Result<BTreeMap<String, String>, 
         Ok(()) => solve
             .await
             .unwrap_or_else(|e| Err(gateway_error(format!("the build task failed: {e}")))),
-        // The frontend could not answer, so the build would wait for it: stop it.
-        Err(message) => {
-            solve.abort();
-            Err(gateway_error(message))
-        }
+        // The frontend could not answer. Most often the build failed first (an exporter the
+        // daemon lacks), and its error says why; else the build would wait for the frontend
+        // forever, so it is stopped (as Go's client does after the same grace).
+        Err(message) => match tokio::time::timeout(STATUS_GRACE, &mut solve).await {
+            Ok(Ok(Err(status))) => Err(status),
+            _ => {
+                solve.abort();
+                Err(gateway_error(message))
+            }
+        },
     };
     // The daemon ends the stream with the build; a stream that lingers is cut.
     let _ = tokio::time::timeout(STATUS_GRACE, status).await;

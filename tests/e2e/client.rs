@@ -379,3 +379,17 @@ fn bk26_a_buildkit_socket_is_reached_with_addr_and_buildkit_host() {
     assert_eq!(tagged.code, Some(2), "{}", tagged.text());
     tagged.assert_shows(&["-t needs an image store"]);
 }
+
+/// A Docker daemon on its own image store has no OCI exporter: the daemon's reason is the
+/// error, not the frontend's connection that the failed build left without a job.
+#[test]
+fn bk26_an_exporter_the_daemon_lacks_is_named() {
+    let daemon = daemon("bk26");
+    let work = Workspace::new("client-no-oci");
+    work.write("Buildfile", "FROM scratch\nCOPY Buildfile /\n");
+    let out = client(daemon, &work, &["-o", "type=oci,dest=out.tar", "."]);
+    assert_eq!(out.code, Some(1), "{}", out.text());
+    out.assert_shows(&["exporter \"oci\" could not be found"]);
+    assert!(!out.text().contains("Ping"), "{}", out.text());
+    assert!(!work.path().join("out.tar").exists());
+}
