@@ -1,6 +1,7 @@
 #!/bin/bash
 # A fully cached rebuild, `rustbuild build` (the frontend in the client) against
-# `docker buildx build` with the daemon's built-in dockerfile.v0, on the same daemon and the same
+# `docker buildx build` (`docker build` where the client has no buildx: bk20's 20.10 CLI) with the
+# daemon's built-in dockerfile.v0, on the same daemon and the same
 # Buildfile (its `# syntax=` line dropped, so buildx uses the built-in frontend), both tagging the
 # image in the daemon's store. Runs alternate; prints each side's median, min and max in ms.
 #
@@ -23,8 +24,10 @@ trap 'rm -rf "$work"' EXIT
 sed '1{/^# syntax=/d}' "examples/$example/Buildfile" > "$work/Buildfile"
 context=examples/$example
 
+builtin=(buildx build)
+"$DOCKER" buildx version > /dev/null 2>&1 || builtin=(build)
 client() { "$bin" build --progress=plain -f "$work/Buildfile" -t "rustbuild-bench/$example:client" "$context"; }
-buildx() { "$DOCKER" buildx build --progress=plain -f "$work/Buildfile" -t "rustbuild-bench/$example:buildx" "$context"; }
+buildx() { "$DOCKER" "${builtin[@]}" --progress=plain -f "$work/Buildfile" -t "rustbuild-bench/$example:builtin" "$context"; }
 
 # ms CMD: how long CMD took, in milliseconds; a failed run ends the bench.
 ms() {
@@ -45,10 +48,11 @@ for _ in $(seq "$runs"); do
   echo "buildx $(ms buildx)"
 done > "$work/times"
 
+# summary SIDE LABEL: the side's median, min and max.
 summary() {
   grep "^$1 " "$work/times" | cut -d' ' -f2 | sort -n |
-    awk -v who="$1" '{ v[NR] = $1 } END { printf "%-7s median %5d ms   min %5d   max %5d   (%d runs)\n", who, v[int((NR + 1) / 2)], v[1], v[NR], NR }'
+    awk -v who="$2" '{ v[NR] = $1 } END { printf "%-20s median %5d ms   min %5d   max %5d   (%d runs)\n", who, v[int((NR + 1) / 2)], v[1], v[NR], NR }'
 }
 echo "fully cached rebuild of examples/$example on $daemon ($("$DOCKER" version --format '{{.Server.Version}}'))"
-summary client
-summary buildx
+summary client "rustbuild build"
+summary buildx "docker ${builtin[*]}"
