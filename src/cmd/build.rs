@@ -54,39 +54,59 @@ fn parse_args(args: &[String]) -> Result<BuildArgs, String> {
             }
             continue;
         }
-        if ["--no-cache", "--debug"].contains(&flag) {
-            match flag {
-                "--no-cache" => parsed.no_cache = true,
-                _ => parsed.debug = true,
-            }
-            continue;
-        }
-        let value = args.value(&arg)?;
         match flag {
-            "-f" | "--file" => parsed.file = Some(value.into()),
-            "--target" => parsed.target = Some(value),
-            "--platform" => parsed
-                .platforms
-                .extend(value.split(',').map(str::to_string)),
-            "--build-arg" => parsed.build_args.push(build_arg(&value)),
-            "--label" => parsed.labels.push(pair(&value, "--label", "KEY=VALUE")?),
-            "--build-context" => parsed
-                .contexts
-                .push(pair(&value, "--build-context", "NAME=DIR")?),
-            "--secret" => parsed.secrets.push(value),
-            "-o" | "--output" => parsed.outputs.push(value),
-            "-t" | "--tag" => parsed.tags.push(value),
-            "--progress" => {
-                parsed.progress = value
-                    .parse()
-                    .map_err(|e: ProgressModeError| e.to_string())?;
-            }
-            "--addr" => parsed.addr = Some(value),
+            "--no-cache" => parsed.no_cache = true,
+            "--debug" => parsed.debug = true,
+            _ if VALUED.contains(&flag) => take(&mut parsed, flag, args.value(&arg)?)?,
             other => return Err(format!("unknown option `{other}`")),
         }
     }
     parsed.context = context.unwrap_or_else(|| ".".into());
     Ok(parsed)
+}
+
+/// The flags that take a value.
+const VALUED: &[&str] = &[
+    "-f",
+    "--file",
+    "--target",
+    "--platform",
+    "--build-arg",
+    "--label",
+    "--build-context",
+    "--secret",
+    "-o",
+    "--output",
+    "-t",
+    "--tag",
+    "--progress",
+    "--addr",
+];
+
+fn take(parsed: &mut BuildArgs, flag: &str, value: String) -> Result<(), String> {
+    match flag {
+        "-f" | "--file" => parsed.file = Some(value.into()),
+        "--target" => parsed.target = Some(value),
+        "--platform" => parsed
+            .platforms
+            .extend(value.split(',').map(str::to_string)),
+        "--build-arg" => parsed.build_args.push(build_arg(&value)),
+        "--label" => parsed.labels.push(pair(&value, "--label", "KEY=VALUE")?),
+        "--build-context" => parsed
+            .contexts
+            .push(pair(&value, "--build-context", "NAME=DIR")?),
+        "--secret" => parsed.secrets.push(value),
+        "-o" | "--output" => parsed.outputs.push(value),
+        "-t" | "--tag" => parsed.tags.push(value),
+        "--progress" => {
+            parsed.progress = value
+                .parse()
+                .map_err(|e: ProgressModeError| e.to_string())?;
+        }
+        "--addr" => parsed.addr = Some(value),
+        other => return Err(format!("unknown option `{other}`")),
+    }
+    Ok(())
 }
 
 /// `K=V`, or `K` alone for the value of the environment variable `K` (dropped when unset,

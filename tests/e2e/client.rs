@@ -281,18 +281,20 @@ fn bk26_a_bad_buildfile_is_reported_before_anything_runs() {
     ]);
 }
 
+/// An export the client cannot write fails the build with the reason, and leaves nothing.
 #[test]
-fn no_daemon_is_a_clear_error() {
-    let work = Workspace::new("client-no-daemon");
-    work.write("Buildfile", "FROM scratch\n");
-    let socket = work.path().join("nothing.sock");
-    let addr = format!("unix://{}", socket.display());
-    let out = client(daemon("bk26"), &work, &["--addr", &addr, "."]);
-    assert_eq!(out.code, Some(2), "{}", out.text());
-    out.assert_shows(&[
-        "cannot reach the BuildKit daemon at unix://",
-        "nothing.sock",
-    ]);
+fn bk26_an_export_that_cannot_be_written_fails_the_build() {
+    let daemon = daemon("bk26");
+    let work = Workspace::new("client-unwritable");
+    work.write("Buildfile", "FROM scratch\nCOPY Buildfile /\n");
+    let out = client(
+        daemon,
+        &work,
+        &["-o", "type=tar,dest=missing/dir/out.tar", "."],
+    );
+    assert_eq!(out.code, Some(1), "{}", out.text());
+    out.assert_shows(&["cannot create", "missing/dir/"]);
+    assert!(!work.path().join("missing").exists());
 }
 
 /// A BuildKit socket: each connection is upgraded at dockerd's `/grpc`, after which dockerd's

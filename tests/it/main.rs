@@ -2,6 +2,7 @@
 //! builds against real BuildKit daemons started by `scripts/test.sh`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod build_cli;
 mod check_cli;
 mod cli;
 mod disk;
