@@ -83,16 +83,17 @@ pub(crate) async fn build(request: Request) -> Result<BTreeMap<String, String>, 
         .map_err(Failure::Connect)?;
     let build_ref = session::new_id();
 
-    let (definitions, solved) = mpsc::unbounded_channel();
+    // The Definitions the frontend solves, for the steps' lines in the progress display.
+    let (definitions, solving) = mpsc::unbounded_channel();
     let seen = Arc::new(Mutex::new(Seen::default()));
     let status = tokio::spawn(follow(
         control.clone(),
         build_ref.clone(),
         display.clone(),
         seen.clone(),
-        solved,
+        solving,
     ));
-    let mut solve = tokio::spawn(solve(
+    let solve = tokio::spawn(solve(
         control,
         solve_request(&build_ref, &session.id, export.as_ref()),
     ));
@@ -104,7 +105,24 @@ pub(crate) async fn build(request: Request) -> Result<BTreeMap<String, String>, 
     };
     let frontend = frontend(channel, &build_ref, &env, definitions).await;
 
-    let solved = match frontend {
+    let outcome = settle(frontend, solve).await;
+    // The daemon ends the stream with the build; a stream that lingers is cut.
+    let _ = tokio::time::timeout(STATUS_GRACE, status).await;
+    if let Ok(mut display) = display.lock() {
+        display.finish();
+    }
+    outcome.map_err(|status| match seen.lock() {
+        Ok(seen) => Failure::Build(seen.sources.explain(status, &seen.failed)),
+        Err(_) => Failure::Build(status),
+    })
+}
+
+/// The build's outcome once the frontend is done.
+async fn settle(
+    frontend: Result<(), String>,
+    mut solve: SolveTask,
+) -> Result<BTreeMap<String, String>, Status> {
+    match frontend {
         Ok(()) => solve
             .await
             .unwrap_or_else(|e| Err(gateway_error(format!("the build task failed: {e}")))),
@@ -118,17 +136,10 @@ pub(crate) async fn build(request: Request) -> Result<BTreeMap<String, String>, 
                 Err(gateway_error(message))
             }
         },
-    };
-    // The daemon ends the stream with the build; a stream that lingers is cut.
-    let _ = tokio::time::timeout(STATUS_GRACE, status).await;
-    if let Ok(mut display) = display.lock() {
-        display.finish();
     }
-    solved.map_err(|status| match seen.lock() {
-        Ok(seen) => Failure::Build(seen.sources.explain(status, &seen.failed)),
-        Err(_) => Failure::Build(status),
-    })
 }
+
+type SolveTask = tokio::task::JoinHandle<Result<BTreeMap<String, String>, Status>>;
 
 /// What the progress stream told of the build, for explaining its failure.
 #[derive(Default)]
