@@ -3,8 +3,12 @@
 use std::io;
 use std::sync::{Arc, Mutex};
 
+use prost_types::Timestamp;
+
+use super::trace::{byte_size, merge};
 use super::*;
-use crate::pb::pb::{Location, Position, Range};
+use crate::pb::moby::buildkit::v1::{Vertex, VertexLog, VertexStatus};
+use crate::pb::pb::{Location, Position, ProgressGroup, Range};
 
 /// Seconds of the first timestamp; every time below is in milliseconds after it.
 const T0: i64 = 1_700_000_000;
