@@ -203,10 +203,13 @@ fn buildfile(context: &Path, file: Option<&Path>) -> Result<PathBuf, String> {
         }
         return std::fs::canonicalize(file).map_err(|e| format!("-f `{}`: {e}", file.display()));
     }
+    // Canonical, so that a Buildfile that is a symlink is read where it points: the file
+    // sync sends links as links.
     ["Buildfile", "Dockerfile"]
         .iter()
         .map(|name| context.join(name))
         .find(|path| path.is_file())
+        .and_then(|path| std::fs::canonicalize(path).ok())
         .ok_or_else(|| {
             format!(
                 "no Buildfile (or Dockerfile) in {}; name one with -f",
