@@ -39,7 +39,7 @@ impl DockerAuth {
             } else if !text("username").is_empty() {
                 (text("username").to_string(), text("password").to_string())
             } else {
-                let Some(decoded) = base64_decode(text("auth")) else {
+                let Some(decoded) = crate::gateway::base64_decode(text("auth")) else {
                     continue;
                 };
                 let decoded = String::from_utf8_lossy(&decoded).into_owned();
@@ -70,31 +70,6 @@ fn hostname(key: &str) -> String {
         .or_else(|| key.strip_prefix("http://"))
         .unwrap_or(key);
     rest.split('/').next().unwrap_or(rest).to_string()
-}
-
-/// Standard base64 with padding, as the config stores `user:password`.
-pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let value = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let digits = text.trim().trim_end_matches('=').as_bytes();
-    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
-    for chunk in digits.chunks(4) {
-        let mut n = 0;
-        for (i, &c) in chunk.iter().enumerate() {
-            n |= value(c)? << (18 - 6 * i);
-        }
-        let bytes = n.to_be_bytes();
-        out.extend_from_slice(&bytes[1..chunk.len()]);
-    }
-    Some(out)
 }
 
 #[cfg(test)]
@@ -128,14 +103,5 @@ mod tests {
         let auth = DockerAuth::load(|_| Some("/nonexistent".to_string()));
         assert_eq!(auth, DockerAuth::default());
         assert_eq!(DockerAuth::parse("not json"), DockerAuth::default());
-    }
-
-    #[test]
-    fn base64_decodes_every_length() {
-        assert_eq!(base64_decode("YQ==").unwrap(), b"a");
-        assert_eq!(base64_decode("YWI=").unwrap(), b"ab");
-        assert_eq!(base64_decode("YWJj").unwrap(), b"abc");
-        assert_eq!(base64_decode("").unwrap(), b"");
-        assert!(base64_decode("a*b=").is_none());
     }
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tonic::transport::Channel;
 
-use crate::gateway::{self, Bridge, Environment};
+use crate::gateway::{self, Bridge, Environment, MESSAGE_LIMIT};
 use crate::pb::google::rpc::Status;
 use crate::pb::moby::buildkit::v1::control_client::ControlClient;
 use crate::pb::moby::buildkit::v1::{SolveRequest, StatusRequest};
@@ -28,9 +28,6 @@ use super::progress::{self, Display};
 use super::secrets::Secrets;
 use super::session::{self, Services, Session};
 use super::transport::Daemon;
-
-/// BuildKit's message limit, as the frontend uses it.
-const MESSAGE_LIMIT: usize = 16 << 20;
 
 /// How long the progress stream may run on after the build ended, before it is cut.
 const STATUS_GRACE: Duration = Duration::from_secs(5);
@@ -125,7 +122,7 @@ async fn settle(
     match frontend {
         Ok(()) => solve
             .await
-            .unwrap_or_else(|e| Err(gateway_error(format!("the build task failed: {e}")))),
+            .unwrap_or_else(|e| Err(gateway::plain_error(format!("the build task failed: {e}")))),
         // The frontend could not answer. Most often the build failed first (an exporter the
         // daemon lacks), and its error says why; else the build would wait for the frontend
         // forever, so it is stopped (as Go's client does after the same grace).
@@ -133,7 +130,7 @@ async fn settle(
             Ok(Ok(Err(status))) => Err(status),
             _ => {
                 solve.abort();
-                Err(gateway_error(message))
+                Err(gateway::plain_error(message))
             }
         },
     }
@@ -233,14 +230,5 @@ async fn follow(
                 }
             }
         }
-    }
-}
-
-/// An error of the client's own making, as a status like the daemon's.
-fn gateway_error(message: String) -> Status {
-    Status {
-        code: tonic::Code::Unknown as i32,
-        message,
-        details: Vec::new(),
     }
 }

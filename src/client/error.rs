@@ -38,11 +38,9 @@ impl SourceMap {
         };
         let offset = self.infos.len();
         self.infos.extend(source.infos.iter().cloned());
-        for (digest, locations) in &source.locations {
-            let first = locations.locations.first();
-            if let Some((location, range)) = first.and_then(|l| Some((l, l.ranges.first()?))) {
-                let index = offset + usize::try_from(location.source_index).unwrap_or(usize::MAX);
-                self.places.insert(digest.clone(), (index, *range));
+        for (digest, places) in &source.locations {
+            if let Some((index, range)) = super::progress::first_place(source, places) {
+                self.places.insert(digest.clone(), (offset + index, *range));
             }
         }
     }
@@ -163,7 +161,7 @@ fn excerpt(detail: &prost_types::Any) -> Option<Excerpt> {
     if detail.type_url.ends_with(&format!("{SOURCE}+json")) {
         let body: Value = serde_json::from_slice(&detail.value).ok()?;
         let info = body.get("info")?;
-        let data = crate::client::auth::base64_decode(info.get("data")?.as_str()?)?;
+        let data = crate::gateway::base64_decode(info.get("data")?.as_str()?)?;
         let range = body.get("ranges")?.get(0)?;
         let line = |end: &str| {
             range

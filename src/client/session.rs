@@ -209,28 +209,30 @@ async fn route(
     request: http::Request<hyper::body::Incoming>,
     services: Arc<Services>,
 ) -> Result<Reply, Infallible> {
-    let path = request.uri().path().to_ascii_lowercase();
+    // The daemon calls the generated method names exactly; only its check that a method is
+    // offered ignores case.
+    let path = request.uri().path().to_string();
     let mut grpc = tonic::server::Grpc::new(Raw);
     let reply = match path.as_str() {
-        p if p == HEALTH_CHECK.to_ascii_lowercase() => {
+        HEALTH_CHECK => {
             // HealthCheckResponse { status: SERVING }; a daemon closes a session whose
             // health checks fail.
             let serving = |_| async { Ok(Response::new(vec![0x08, 0x01])) };
             grpc.unary(tower::service_fn(serving), request).await
         }
-        p if p == GET_SECRET.to_ascii_lowercase() => {
+        GET_SECRET => {
             let secret = move |r| get_secret(r, services.clone());
             grpc.unary(tower::service_fn(secret), request).await
         }
-        p if p == CREDENTIALS.to_ascii_lowercase() => {
+        CREDENTIALS => {
             let credentials = move |r| credentials(r, services.clone());
             grpc.unary(tower::service_fn(credentials), request).await
         }
-        p if p == FILE_SYNC.to_ascii_lowercase() => {
+        FILE_SYNC => {
             let sync = move |r| file_sync(r, services.clone());
             grpc.streaming(tower::service_fn(sync), request).await
         }
-        p if p == FILE_SEND.to_ascii_lowercase() => {
+        FILE_SEND => {
             let send = move |r| file_send(r, services.clone());
             grpc.streaming(tower::service_fn(send), request).await
         }

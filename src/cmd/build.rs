@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use rustbuild::client::{BuildArgs, ProgressModeError};
 
-use super::scope::ArgReader;
+use super::scope::{Arg, ArgReader};
 
 const USAGE: &str = "\
 usage: rustbuild build [PATH] [options]
@@ -57,53 +57,37 @@ fn parse_args(args: &[String]) -> Result<BuildArgs, String> {
         match flag {
             "--no-cache" => parsed.no_cache = true,
             "--debug" => parsed.debug = true,
-            _ if VALUED.contains(&flag) => take(&mut parsed, flag, args.value(&arg)?)?,
-            other => return Err(format!("unknown option `{other}`")),
+            _ => take(&mut parsed, &arg, &mut args)?,
         }
     }
     parsed.context = context.unwrap_or_else(|| ".".into());
     Ok(parsed)
 }
 
-/// The flags that take a value.
-const VALUED: &[&str] = &[
-    "-f",
-    "--file",
-    "--target",
-    "--platform",
-    "--build-arg",
-    "--label",
-    "--build-context",
-    "--secret",
-    "-o",
-    "--output",
-    "-t",
-    "--tag",
-    "--progress",
-    "--addr",
-];
-
-fn take(parsed: &mut BuildArgs, flag: &str, value: String) -> Result<(), String> {
-    match flag {
-        "-f" | "--file" => parsed.file = Some(value.into()),
-        "--target" => parsed.target = Some(value),
+/// A flag with a value; the value is read only for a known flag, so that an unknown one is
+/// named as such.
+fn take(parsed: &mut BuildArgs, arg: &Arg<'_>, args: &mut ArgReader<'_>) -> Result<(), String> {
+    let mut value = || args.value(arg);
+    match arg.flag {
+        "-f" | "--file" => parsed.file = Some(value()?.into()),
+        "--target" => parsed.target = Some(value()?),
         "--platform" => parsed
             .platforms
-            .extend(value.split(',').map(str::to_string)),
-        "--build-arg" => parsed.build_args.push(build_arg(&value)),
-        "--label" => parsed.labels.push(pair(&value, "--label", "KEY=VALUE")?),
+            .extend(value()?.split(',').map(str::to_string)),
+        "--build-arg" => parsed.build_args.push(build_arg(&value()?)),
+        "--label" => parsed.labels.push(pair(&value()?, "--label", "KEY=VALUE")?),
         "--build-context" => parsed
             .contexts
-            .push(pair(&value, "--build-context", "NAME=DIR")?),
-        "--secret" => parsed.secrets.push(value),
-        "-o" | "--output" => parsed.outputs.push(value),
-        "-t" | "--tag" => parsed.tags.push(value),
+            .push(pair(&value()?, "--build-context", "NAME=DIR")?),
+        "--secret" => parsed.secrets.push(value()?),
+        "-o" | "--output" => parsed.outputs.push(value()?),
+        "-t" | "--tag" => parsed.tags.push(value()?),
         "--progress" => {
-            parsed.progress = value
+            parsed.progress = value()?
                 .parse()
                 .map_err(|e: ProgressModeError| e.to_string())?;
         }
-        "--addr" => parsed.addr = Some(value),
+        "--addr" => parsed.addr = Some(value()?),
         other => return Err(format!("unknown option `{other}`")),
     }
     Ok(())

@@ -19,7 +19,7 @@ use super::stdio;
 
 /// BuildKit's limit both ways (containerd's `defaults.DefaultMaxRecvMsgSize`); tonic's own
 /// default of 4 MiB would fail on a large Buildfile or Definition.
-const MESSAGE_LIMIT: usize = 16 << 20;
+pub(crate) const MESSAGE_LIMIT: usize = 16 << 20;
 
 /// ReadFile replies above the limit fail on the daemon, so files are read in chunks.
 const READ_CHUNK: i64 = 8 << 20;

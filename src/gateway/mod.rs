@@ -53,7 +53,8 @@ pub(crate) fn set_logging(on: bool) {
     LOGGING.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
-pub(crate) use client::{Bridge, status_from_tonic};
+pub(crate) use client::{Bridge, MESSAGE_LIMIT, status_from_tonic};
 pub(crate) use options::Environment;
+pub(crate) use report::{base64_decode, plain_error};
 pub(crate) use session::answer;
 pub use session::run;

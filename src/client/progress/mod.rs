@@ -108,12 +108,22 @@ pub(crate) fn locations(definition: &Definition) -> BTreeMap<String, String> {
 
 /// The first of `places` that names a known file and a line.
 fn label(source: &Source, places: &Locations) -> Option<String> {
+    let (index, range) = first_place(source, places)?;
+    let start = range.start.as_ref()?;
+    Some(format!("{}:{}", source.infos[index].filename, start.line))
+}
+
+/// Where a vertex is written: the first of its places in a known file that has a range, as
+/// the index of that file in `source.infos` and the range. Shared with the error report's
+/// source map, so that the line shown in progress is the line an error shows.
+pub(crate) fn first_place<'a>(
+    source: &Source,
+    places: &'a Locations,
+) -> Option<(usize, &'a crate::pb::pb::Range)> {
     places.locations.iter().find_map(|place| {
-        let info = usize::try_from(place.source_index)
-            .ok()
-            .and_then(|index| source.infos.get(index))?;
-        let start = place.ranges.first()?.start.as_ref()?;
-        Some(format!("{}:{}", info.filename, start.line))
+        let index = usize::try_from(place.source_index).ok()?;
+        source.infos.get(index)?;
+        Some((index, place.ranges.first()?))
     })
 }
 
